@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Input layer internals shared by the trace.dat source (source_tracecmd.c)
+ * and the live tracefs source (source_live.c):
+ *
+ *  - the decoder: turns a raw kvmmmu record into struct rc_event. Every ABI
+ *    event (docs/events.md) is looked up once by system+name, its fields
+ *    once by name; per record only tep_data_type(), a table lookup by event
+ *    id and tep_read_number_field() on the cached fields remain.
+ *  - the emitter: numbers events, turns missed-events marks into
+ *    RC_EV_LOST events, keeps the counters of struct rc_trace_info.
+ *  - struct rc_source itself, with the per-kind operations that
+ *    source_common.c dispatches to.
+ *
+ * Not part of the analyzer's public interface (that is source.h).
+ */
+#ifndef RC_DECODE_H
+#define RC_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <event-parse.h>
+#include "event.h"
+#include "source.h"
+
+/* The nine kvmmmu root-lifecycle events of docs/events.md. */
+#define RC_ABI_NEVENTS 9
+
+struct rc_decoder;
+
+/*
+ * Look up the ABI events (and kvmmmu/kvm_mmu_zap_all_fast) in tep and cache
+ * their fields. An ABI event that is absent from tep counts as missing; an
+ * event that is present but lacks a field of the ABI, or has a field that is
+ * not a 1/2/4/8-byte number, is an error (the kernel does not implement the
+ * contract; decoding it would invent values). Returns NULL with a one-line
+ * message in err on error.
+ */
+struct rc_decoder *rc_decoder_new(struct tep_handle *tep, char *err, size_t errlen);
+void rc_decoder_free(struct rc_decoder *d);
+
+/* Number of the nine ABI events absent from the formats (0..9). */
+int rc_decoder_missing(const struct rc_decoder *d);
+
+/* Whether the format of the event decoded as type t is known. */
+int rc_decoder_has(const struct rc_decoder *d, enum rc_ev_type t);
+
+/* Tracefs name ("kvm_tdp_mmu_root_alloc") of a decoded type, NULL for LOST. */
+const char *rc_decoder_event_name(enum rc_ev_type t);
+
+/*
+ * Decode one record. Returns 1 with *ev filled (everything but seq) if it is
+ * one of our events, 0 if it is any other event, -1 if it is one of ours
+ * but too short to hold its fields (then *ev is not valid).
+ */
+int rc_decode(const struct rc_decoder *d, struct tep_record *rec, struct rc_event *ev);
+
+/*
+ * The emitter. rc_emit_record() is called for every record in stream order:
+ * it counts it (records_read); if the record carries a missed-events mark
+ * (rec->missed_events > 0: that many, < 0: an unknown number) it first hands
+ * an RC_EV_LOST for rec->cpu to the sink and adds to lost_events or sets
+ * lost_unknown; then it hands the decoded event, if any, to the sink
+ * (events_read counts these, not the LOST events). A record of ours that is
+ * too short to decode is reported as RC_EV_LOST with lost = -1: an event
+ * the analyzer cannot read is an event it lost. seq numbers every event
+ * handed to the sink, LOST included, from 0. LOST events carry pid -1.
+ * Returns non-zero once the sink asked to stop (then em->stopped is set).
+ */
+struct rc_emitter {
+	const struct rc_decoder *dec;
+	struct rc_trace_info *info;
+	rc_sink_fn sink;
+	void *arg;
+	uint64_t seq;
+	int stopped;
+};
+
+int rc_emit_record(struct rc_emitter *em, struct tep_record *rec);
+
+/* Fill info->clock and info->clock_reliable from a trace clock name. */
+void rc_set_clock(struct rc_trace_info *info, const char *clock);
+
+/* struct rc_source: common part, and the operations of each kind. */
+struct rc_source;
+
+struct rc_source_ops {
+	int (*run)(struct rc_source *src, rc_sink_fn sink, void *arg,
+		   char *err, size_t errlen);
+	void (*close)(struct rc_source *src);
+};
+
+struct rc_source {
+	const struct rc_source_ops *ops;
+	struct rc_trace_info info;
+	struct tep_handle *tep;		/* symbols and comms; owned by the kind */
+	struct rc_decoder *dec;
+	int cmd_status;			/* live: exit status of the command, -1 if none */
+	int ran;			/* rc_source_run() was called */
+	void *priv;			/* per-kind state */
+};
+
+/* printf into err (if any), truncating. Returns NULL for convenience. */
+void *rc_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

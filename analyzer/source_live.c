@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live input through libtracefs: a private instance "kvm-rootcheck-PID"
+ * with the kvmmmu root events enabled and the global clock, read per CPU
+ * from trace_pipe_raw (non-blocking tracefs_cpu_read(), partial pages
+ * included), each page parsed with kbuffer, the CPUs merged by timestamp,
+ * decoded by decode.c like a trace.dat.
+ *
+ * Ordering: each poll merges everything that is readable at that moment on
+ * all CPUs. An event committed on one CPU just after that CPU was polled
+ * can still come out after a later event of another CPU (the same limit as
+ * tracefs_iterate_raw_events()); the model must tolerate it, as it must for
+ * the "local" clock.
+ *
+ * Signals: SIGINT and SIGTERM are caught from the moment the instance
+ * exists until rc_source_close(), which always removes the instance; with a
+ * command, a SIGTERM is forwarded to it and its exit is awaited.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kbuffer.h>
+#include <tracefs.h>
+
+#include "decode.h"
+
+#define LIVE_BUFFER_KB 4096	/* per-CPU ring buffer of the instance */
+#define LIVE_POLL_NS 50000000L	/* sleep between empty polls: 50 ms */
+
+struct live_cpu {
+	int cpu;
+	struct tracefs_cpu *tcpu;
+	struct kbuffer *kbuf;
+	void *page;
+	int have_page;
+	int have_rec;
+	struct tep_record rec;
+};
+
+struct live_priv {
+	struct tracefs_instance *inst;
+	struct live_cpu *cpus;
+	int ncpus;
+	int page_size;
+	char *const *argv;
+	struct sigaction old_int, old_term;
+	int handlers;
+};
+
+static volatile sig_atomic_t live_signal;
+
+static void on_signal(int sig)
+{
+	live_signal = sig;
+}
+
+static void install_handlers(struct live_priv *lp)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	live_signal = 0;
+	sigaction(SIGINT, &sa, &lp->old_int);
+	sigaction(SIGTERM, &sa, &lp->old_term);
+	lp->handlers = 1;
+}
+
+static void restore_handlers(struct live_priv *lp)
+{
+	if (!lp->handlers)
+		return;
+	sigaction(SIGINT, &lp->old_int, NULL);
+	sigaction(SIGTERM, &lp->old_term, NULL);
+	lp->handlers = 0;
+}
+
+static void live_close(struct rc_source *src)
+{
+	struct live_priv *lp = src->priv;
+
+	if (lp) {
+		if (lp->inst)
+			tracefs_trace_off(lp->inst);
+		for (int i = 0; lp->cpus && i < lp->ncpus; i++) {
+			if (lp->cpus[i].tcpu)
+				tracefs_cpu_close(lp->cpus[i].tcpu);
+			if (lp->cpus[i].kbuf)
+				kbuffer_free(lp->cpus[i].kbuf);
+			free(lp->cpus[i].page);
+		}
+		free(lp->cpus);
+		if (lp->inst) {
+			tracefs_instance_destroy(lp->inst);
+			tracefs_instance_free(lp->inst);
+		}
+		restore_handlers(lp);
+		free(lp);
+	}
+	rc_decoder_free(src->dec);
+	if (src->tep)
+		tep_free(src->tep);
+	free(src);
+}
+
+/* Make c->rec the next record of that CPU, reading a page if needed. */
+static int cpu_next(struct live_cpu *c)
+{
+	unsigned long long ts;
+	void *data;
+
+	while (!c->have_rec) {
+		if (c->have_page) {
+			data = kbuffer_read_event(c->kbuf, &ts);
+			if (data) {
+				memset(&c->rec, 0, sizeof(c->rec));
+				c->rec.ts = ts;
+				c->rec.data = data;
+				c->rec.size = kbuffer_event_size(c->kbuf);
+				c->rec.record_size = kbuffer_curr_size(c->kbuf);
+				/* Non-zero only at the first event of a page. */
+				c->rec.missed_events = kbuffer_missed_events(c->kbuf);
+				c->rec.cpu = c->cpu;
+				c->rec.ref_count = 1;
+				kbuffer_next_event(c->kbuf, NULL);
+				c->have_rec = 1;
+				return 1;
+			}
+			c->have_page = 0;
+		}
+		if (tracefs_cpu_read(c->tcpu, c->page, true) <= 0)
+			return 0;	/* nothing readable now (EAGAIN) */
+		if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0)
+			return 0;
+		c->have_page = 1;
+	}
+	return 1;
+}
+
+/* Merge all that is readable now. Returns the number of records read. */
+static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em)
+{
+	unsigned long n = 0;
+
+	for (int i = 0; i < lp->ncpus; i++)
+		cpu_next(&lp->cpus[i]);
+	for (;;) {
+		struct live_cpu *best = NULL;
+
+		for (int i = 0; i < lp->ncpus; i++) {
+			struct live_cpu *c = &lp->cpus[i];
+
+			if (c->have_rec && (!best || c->rec.ts < best->rec.ts))
+				best = c;
+		}
+		if (!best)
+			break;
+		n++;
+		if (!em->stopped)
+			rc_emit_record(em, &best->rec);
+		best->have_rec = 0;
+		cpu_next(best);
+	}
+	return n;
+}
+
+static void set_status(struct rc_source *src, int st)
+{
+	if (WIFEXITED(st))
+		src->cmd_status = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st))
+		src->cmd_status = 128 + WTERMSIG(st);
+	else
+		src->cmd_status = -1;
+}
+
+/*
+ * Start argv. Exec failure comes back through a close-on-exec pipe so that
+ * the caller gets a one-line error instead of a child exiting 127.
+ */
+static pid_t start_command(char *const *argv, char *err, size_t errlen)
+{
+	int pfd[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		rc_seterr(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc_seterr(err, errlen, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		close(pfd[0]);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	do {
+		n = read(pfd[0], &e, sizeof(e));
+	} while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		rc_seterr(err, errlen, "cannot run '%s': %s", argv[0], strerror(e));
+		return -1;
+	}
+	return pid;
+}
+
+static void sleep_poll(void)
+{
+	struct timespec ts = { 0, LIVE_POLL_NS };
+
+	nanosleep(&ts, NULL);	/* EINTR by a signal is fine */
+}
+
+static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
+		    char *err, size_t errlen)
+{
+	struct live_priv *lp = src->priv;
+	struct rc_emitter em;
+	pid_t child = 0;
+	int forwarded = 0, st;
+
+	memset(&em, 0, sizeof(em));
+	em.dec = src->dec;
+	em.info = &src->info;
+	em.sink = sink;
+	em.arg = arg;
+
+	if (lp->argv && lp->argv[0]) {
+		child = start_command(lp->argv, err, errlen);
+		if (child < 0)
+			return -1;
+	}
+	for (;;) {
+		unsigned long n = poll_cpus(lp, &em);
+
+		if (child > 0) {
+			pid_t r = waitpid(child, &st, WNOHANG);
+
+			if (r == child) {
+				set_status(src, st);
+				child = 0;
+				break;
+			}
+			if (live_signal && !forwarded) {
+				kill(child, SIGTERM);
+				forwarded = 1;
+			}
+		} else if (live_signal || em.stopped) {
+			break;
+		}
+		if (!n)
+			sleep_poll();
+	}
+	/* Drain: stop writing, then read what is left on every CPU. */
+	tracefs_trace_off(lp->inst);
+	while (poll_cpus(lp, &em))
+		;
+	/* Task names of the processes seen while streaming. */
+	tracefs_load_cmdlines(NULL, src->tep);
+	return 0;
+}
+
+static const struct rc_source_ops live_ops = {
+	.run = live_run,
+	.close = live_close,
+};
+
+static const char *const live_systems[] = { "kvmmmu", NULL };
+
+static int open_cpus(struct rc_source *src, struct live_priv *lp,
+		     char *err, size_t errlen)
+{
+	long nconf = sysconf(_SC_NPROCESSORS_CONF);
+	int opened = 0;
+
+	if (nconf < 1)
+		nconf = 1;
+	lp->cpus = calloc((size_t)nconf, sizeof(*lp->cpus));
+	if (!lp->cpus) {
+		rc_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	for (long cpu = 0; cpu < nconf; cpu++) {
+		struct tracefs_cpu *tcpu = tracefs_cpu_open(lp->inst, (int)cpu, true);
+		struct live_cpu *c;
+		int size;
+
+		if (!tcpu)
+			continue;	/* possible but absent CPU */
+		c = &lp->cpus[lp->ncpus++];
+		c->cpu = (int)cpu;
+		c->tcpu = tcpu;
+		size = tracefs_cpu_read_size(tcpu);
+		c->kbuf = tep_kbuffer(src->tep);
+		c->page = size > 0 ? malloc((size_t)size) : NULL;
+		if (!c->kbuf || !c->page) {
+			rc_seterr(err, errlen, "cannot set up reading of CPU %ld", cpu);
+			return -1;
+		}
+		opened++;
+	}
+	if (!opened) {
+		rc_seterr(err, errlen, "cannot open trace_pipe_raw of instance %s: %s",
+			  tracefs_instance_get_name(lp->inst), strerror(errno));
+		return -1;
+	}
+	src->info.ncpus = opened;
+	return 0;
+}
+
+struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errlen)
+{
+	struct rc_source *src;
+	struct live_priv *lp;
+	const char *dir;
+	struct utsname u;
+	char name[64];
+	char *clock;
+	int i;
+
+	dir = tracefs_tracing_dir();
+	if (!dir || access(dir, R_OK | X_OK) < 0)
+		return rc_seterr(err, errlen,
+				 "tracefs is not mounted or not accessible (mount -t tracefs nodev /sys/kernel/tracing; run as root)");
+
+	src = calloc(1, sizeof(*src));
+	lp = calloc(1, sizeof(*lp));
+	if (!src || !lp) {
+		free(src);
+		free(lp);
+		return rc_seterr(err, errlen, "out of memory");
+	}
+	src->ops = &live_ops;
+	src->priv = lp;
+	src->cmd_status = -1;
+	lp->argv = argv;
+
+	tep_set_loglevel(TEP_LOG_NONE);
+	src->tep = tracefs_local_events_system(NULL, live_systems);
+	if (!src->tep) {
+		rc_seterr(err, errlen, "cannot read the event formats in %s: %s", dir,
+			  strerror(errno));
+		goto fail;
+	}
+	if (tep_get_events_count(src->tep) == 0) {
+		rc_seterr(err, errlen,
+			  "tracefs has no kvmmmu events (kvm module not loaded, or the kernel lacks the kvm-rootcheck patches)");
+		goto fail;
+	}
+	src->dec = rc_decoder_new(src->tep, err, errlen);
+	if (!src->dec)
+		goto fail;
+	if (!rc_decoder_has(src->dec, RC_EV_ROOT_ALLOC)) {
+		rc_seterr(err, errlen,
+			  "tracefs has no kvmmmu/kvm_tdp_mmu_root_alloc: the kernel lacks the kvm-rootcheck patches");
+		goto fail;
+	}
+	src->info.missing_events = rc_decoder_missing(src->dec);
+
+	snprintf(name, sizeof(name), "kvm-rootcheck-%ld", (long)getpid());
+	if (tracefs_instance_exists(name)) {
+		rc_seterr(err, errlen, "tracefs instance %s already exists (remove it: rmdir %s/instances/%s)",
+			  name, dir, name);
+		goto fail;
+	}
+	errno = 0;
+	lp->inst = tracefs_instance_create(name);
+	if (!lp->inst || !tracefs_instance_exists(name)) {
+		rc_seterr(err, errlen, "cannot create tracefs instance %s: %s", name,
+			  errno ? strerror(errno) : "unknown error");
+		if (lp->inst) {
+			tracefs_instance_free(lp->inst);
+			lp->inst = NULL;
+		}
+		goto fail;
+	}
+	install_handlers(lp);
+	tracefs_trace_off(lp->inst);
+
+	if (tracefs_instance_file_write(lp->inst, "trace_clock", "global") < 0) {
+		rc_seterr(err, errlen, "cannot set the trace clock of %s to global", name);
+		goto fail;
+	}
+	clock = tracefs_get_clock(lp->inst);
+	rc_set_clock(&src->info, clock);
+	free(clock);
+	/* Best effort: a larger buffer loses fewer events; the default stays. */
+	tracefs_instance_set_buffer_size(lp->inst, LIVE_BUFFER_KB, -1);
+
+	for (i = RC_EV_ROOT_ALLOC; i < RC_EV_LOST; i++) {
+		const char *ev = rc_decoder_event_name((enum rc_ev_type)i);
+
+		if (!ev || !rc_decoder_has(src->dec, (enum rc_ev_type)i))
+			continue;
+		if (tracefs_event_enable(lp->inst, "kvmmmu", ev) < 0) {
+			rc_seterr(err, errlen, "cannot enable kvmmmu/%s in %s: %s", ev, name,
+				  strerror(errno));
+			goto fail;
+		}
+	}
+	if (open_cpus(src, lp, err, errlen) < 0)
+		goto fail;
+	if (uname(&u) == 0)
+		snprintf(src->info.kernel, sizeof(src->info.kernel), "%s", u.release);
+	if (tracefs_trace_on(lp->inst) < 0) {
+		rc_seterr(err, errlen, "cannot turn tracing on in %s", name);
+		goto fail;
+	}
+	if (live_signal) {
+		rc_seterr(err, errlen, "interrupted");
+		goto fail;
+	}
+	return src;
+
+fail:
+	live_close(src);
+	return NULL;
+}

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of analyzer/decode.c without any trace file: event formats are
+ * parsed from text built here (fields deliberately in an order and at
+ * offsets that differ from the kernel's, since the ABI binds names only),
+ * records are built byte by byte, and the decoder and emitter are checked
+ * on every field of every event type, on foreign and truncated records, on
+ * missed-events marks, on missing events and on ABI mismatches.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event-parse.h>
+
+#include "decode.h"
+#include "tap.h"
+
+struct fdef {
+	const char *type;
+	const char *name;
+	int size;
+};
+
+/* Build a format file and parse it into tep. Fields are laid out in the
+ * order given, after the common fields, with a gap of `pad` bytes first. */
+static int add_format(struct tep_handle *tep, const char *sys, const char *name,
+		      int id, const struct fdef *f, int nf, int pad)
+{
+	char buf[4096];
+	int off = 8 + pad, n;
+
+	n = snprintf(buf, sizeof(buf),
+		     "name: %s\nID: %d\nformat:\n"
+		     "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		     "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		     "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		     "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n",
+		     name, id);
+	for (int i = 0; i < nf; i++) {
+		n += snprintf(buf + n, sizeof(buf) - n,
+			      "\tfield:%s %s;\toffset:%d;\tsize:%d;\tsigned:0;\n",
+			      f[i].type, f[i].name, off, f[i].size);
+		off += f[i].size;
+	}
+	n += snprintf(buf + n, sizeof(buf) - n, "\nprint fmt: \"x\"\n");
+	return tep_parse_event(tep, buf, (unsigned long)n, sys);
+}
+
+/* The ABI events, fields reversed with respect to docs/events.md. */
+static const struct fdef f_alloc[] = {
+	{ "u8", "level", 1 }, { "u8", "as_id", 1 }, { "u32", "count", 4 },
+	{ "u32", "role", 4 }, { "u64", "root", 8 }, { "u64", "kvm", 8 },
+};
+static const struct fdef f_getput[] = {
+	{ "u8", "owner", 1 }, { "u32", "old", 4 }, { "unsigned long", "caller", 8 },
+	{ "u64", "root", 8 }, { "u64", "kvm", 8 },
+};
+static const struct fdef f_inval[] = {
+	{ "u8", "reason", 1 }, { "u32", "count", 4 }, { "u64", "root", 8 },
+	{ "u64", "kvm", 8 },
+};
+static const struct fdef f_zstart[] = {
+	{ "u8", "shared", 1 }, { "u8", "ctx", 1 }, { "u64", "root", 8 },
+	{ "u64", "kvm", 8 },
+};
+static const struct fdef f_zend[] = {
+	{ "u8", "ctx", 1 }, { "u64", "root", 8 }, { "u64", "kvm", 8 },
+};
+static const struct fdef f_free[] = { { "u64", "root", 8 }, { "u64", "kvm", 8 } };
+static const struct fdef f_kvm[] = { { "u64", "kvm", 8 } };
+static const struct fdef f_fast[] = {
+	{ "__u8", "mmu_valid_gen", 1 }, { "unsigned int", "mmu_used_pages", 4 },
+};
+static const struct fdef f_other[] = { { "int", "prev_pid", 4 } };
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+struct evdef {
+	const char *name;
+	int id;
+	const struct fdef *f;
+	int nf;
+};
+
+static const struct evdef abi[] = {
+	{ "kvm_tdp_mmu_root_alloc", 1461, f_alloc, N(f_alloc) },
+	{ "kvm_tdp_mmu_root_get", 1462, f_getput, N(f_getput) },
+	{ "kvm_tdp_mmu_root_put", 1463, f_getput, N(f_getput) },
+	{ "kvm_tdp_mmu_root_invalidate", 1464, f_inval, N(f_inval) },
+	{ "kvm_tdp_mmu_root_zap_start", 1465, f_zstart, N(f_zstart) },
+	{ "kvm_tdp_mmu_root_zap_end", 1466, f_zend, N(f_zend) },
+	{ "kvm_tdp_mmu_root_free", 1467, f_free, N(f_free) },
+	{ "kvm_mmu_zap_all_fast_done", 1468, f_kvm, N(f_kvm) },
+	{ "kvm_tdp_mmu_teardown", 1469, f_kvm, N(f_kvm) },
+};
+
+#define ID_FAST 1400
+#define ID_OTHER 300
+
+/* tep with the ABI events (those with bit i of mask set), the fast zap
+ * event and an unrelated sched event. */
+static struct tep_handle *make_tep(unsigned int mask, int with_fast, int pad)
+{
+	struct tep_handle *tep = tep_alloc();
+	int bad = 0;
+
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_long_size(tep, 8);
+	for (int i = 0; i < N(abi); i++)
+		if (mask & (1u << i))
+			bad |= add_format(tep, "kvmmmu", abi[i].name, abi[i].id,
+					  abi[i].f, abi[i].nf, pad);
+	if (with_fast)
+		bad |= add_format(tep, "kvmmmu", "kvm_mmu_zap_all_fast", ID_FAST,
+				  f_fast, N(f_fast), 0);
+	bad |= add_format(tep, "sched", "sched_switch", ID_OTHER, f_other, N(f_other), 0);
+	CHECK(bad == 0);
+	return tep;
+}
+
+/* A record under construction: bytes plus a tep_record pointing at them. */
+struct rec {
+	unsigned char data[128];
+	struct tep_record r;
+};
+
+static void put_le(unsigned char *p, uint64_t v, int size)
+{
+	for (int i = 0; i < size; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void rec_init(struct rec *rc, struct tep_handle *tep, const char *name,
+		     int pid, uint64_t ts, int cpu)
+{
+	struct tep_event *e = tep_find_event_by_name(tep, NULL, name);
+
+	memset(rc, 0, sizeof(*rc));
+	CHECK_MSG(e != NULL, "event %s", name);
+	if (e) {
+		put_le(rc->data, (uint64_t)e->id, 2);
+		rc->r.size = 8;
+		for (struct tep_format_field *f = e->format.fields; f; f = f->next)
+			if (f->offset + f->size > rc->r.size)
+				rc->r.size = f->offset + f->size;
+	}
+	put_le(rc->data + 4, (uint64_t)pid, 4);
+	rc->r.data = rc->data;
+	rc->r.ts = ts;
+	rc->r.cpu = cpu;
+}
+
+static void rec_set(struct rec *rc, struct tep_handle *tep, const char *name,
+		    const char *field, uint64_t v)
+{
+	struct tep_event *e = tep_find_event_by_name(tep, NULL, name);
+	struct tep_format_field *f = e ? tep_find_field(e, field) : NULL;
+
+	CHECK_MSG(f != NULL, "%s.%s", name, field);
+	if (f)
+		put_le(rc->data + f->offset, v, f->size);
+}
+
+static const uint64_t KVM = 0xffff8880041c0000ull;
+static const uint64_t ROOT = 0x1234000ull;
+static const uint64_t CALLER = 0xffffffff8123456aull;
+
+static void test_all_fields(void)
+{
+	char err[256] = "";
+	struct tep_handle *tep = make_tep(0x1ff, 1, 3);
+	struct rc_decoder *d = rc_decoder_new(tep, err, sizeof(err));
+	struct rc_event ev;
+	struct rec rc;
+
+	CHECK_MSG(d != NULL, "%s", err);
+	if (!d) {
+		tep_free(tep);
+		return;
+	}
+	CHECK(rc_decoder_missing(d) == 0);
+	for (int t = RC_EV_ROOT_ALLOC; t < RC_EV_LOST; t++)
+		CHECK_MSG(rc_decoder_has(d, (enum rc_ev_type)t), "type %d", t);
+
+	/* alloc: every field distinct, values at the top of their width */
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_alloc", 4242, 1000, 1);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_alloc", "kvm", KVM);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_alloc", "root", ROOT);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_alloc", "role", 0xfff10c04u);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_alloc", "count", 2);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_alloc", "as_id", 1);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_alloc", "level", 5);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_ROOT_ALLOC);
+	CHECK(ev.ts == 1000 && ev.cpu == 1 && ev.pid == 4242);
+	CHECK(ev.kvm == KVM && ev.root == ROOT);
+	CHECK(ev.role == 0xfff10c04u && ev.count == 2);
+	CHECK(ev.as_id == 1 && ev.level == 5);
+	CHECK(ev.caller == 0 && ev.old == 0 && ev.owner == 0 && ev.lost == 0);
+
+	/* get and put: old at u32 max, owner out of range passes through */
+	for (int p = 0; p < 2; p++) {
+		const char *nm = p ? "kvm_tdp_mmu_root_put" : "kvm_tdp_mmu_root_get";
+
+		rec_init(&rc, tep, nm, 77, 2000 + p, 0);
+		rec_set(&rc, tep, nm, "kvm", KVM + 1);
+		rec_set(&rc, tep, nm, "root", ROOT + 0x1000);
+		rec_set(&rc, tep, nm, "caller", CALLER);
+		rec_set(&rc, tep, nm, "old", 0xffffffffu);
+		rec_set(&rc, tep, nm, "owner", p ? 3 : 7);
+		CHECK(rc_decode(d, &rc.r, &ev) == 1);
+		CHECK(ev.type == (p ? RC_EV_ROOT_PUT : RC_EV_ROOT_GET));
+		CHECK(ev.ts == 2000u + (unsigned int)p && ev.cpu == 0 && ev.pid == 77);
+		CHECK(ev.kvm == KVM + 1 && ev.root == ROOT + 0x1000);
+		CHECK(ev.caller == CALLER && ev.old == 0xffffffffu);
+		CHECK(ev.owner == (p ? 3 : 7));
+	}
+
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_invalidate", 5, 3000, 1);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_invalidate", "kvm", KVM);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_invalidate", "root", ROOT);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_invalidate", "count", 3);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_invalidate", "reason", RC_RSN_LAST_PUT);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_ROOT_INVALIDATE && ev.kvm == KVM && ev.root == ROOT);
+	CHECK(ev.count == 3 && ev.reason == RC_RSN_LAST_PUT);
+
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_zap_start", 6, 4000, 0);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_start", "kvm", KVM);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_start", "root", ROOT);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_start", "ctx", RC_CTX_WORKER);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_start", "shared", 1);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_ROOT_ZAP_START && ev.kvm == KVM && ev.root == ROOT);
+	CHECK(ev.ctx == RC_CTX_WORKER && ev.shared == 1);
+
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_zap_end", 6, 4100, 0);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_end", "kvm", KVM);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_end", "root", ROOT);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_end", "ctx", RC_CTX_ZAP_ALL);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_ROOT_ZAP_END && ev.kvm == KVM && ev.root == ROOT);
+	CHECK(ev.ctx == RC_CTX_ZAP_ALL && ev.shared == 0);
+
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_free", 8, 5000, 1);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_free", "kvm", KVM);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_free", "root", ROOT);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_ROOT_FREE && ev.kvm == KVM && ev.root == ROOT);
+
+	rec_init(&rc, tep, "kvm_mmu_zap_all_fast_done", 9, 6000, 0);
+	rec_set(&rc, tep, "kvm_mmu_zap_all_fast_done", "kvm", KVM);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_FAST_ZAP_DONE && ev.kvm == KVM && ev.root == 0);
+
+	rec_init(&rc, tep, "kvm_tdp_mmu_teardown", 10, 7000, 1);
+	rec_set(&rc, tep, "kvm_tdp_mmu_teardown", "kvm", KVM);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_TEARDOWN && ev.kvm == KVM && ev.pid == 10);
+
+	/* the existing fast-zap tracepoint: no kvm, its own fields ignored */
+	rec_init(&rc, tep, "kvm_mmu_zap_all_fast", 9, 5500, 0);
+	rec_set(&rc, tep, "kvm_mmu_zap_all_fast", "mmu_valid_gen", 1);
+	rec_set(&rc, tep, "kvm_mmu_zap_all_fast", "mmu_used_pages", 0x55);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_FAST_ZAP_START && ev.kvm == 0 && ev.pid == 9);
+	CHECK(ev.ts == 5500);
+
+	/* any other event is not ours */
+	rec_init(&rc, tep, "sched_switch", 1, 10, 0);
+	CHECK(rc_decode(d, &rc.r, &ev) == 0);
+	/* nor is an id that no format has */
+	put_le(rc.data, 9999, 2);
+	CHECK(rc_decode(d, &rc.r, &ev) == 0);
+
+	/* one of ours, cut short: cannot be decoded */
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_get", 1, 10, 0);
+	rc.r.size -= 1;
+	CHECK(rc_decode(d, &rc.r, &ev) == -1);
+
+	CHECK(strcmp(rc_decoder_event_name(RC_EV_ROOT_ALLOC), "kvm_tdp_mmu_root_alloc") == 0);
+	CHECK(strcmp(rc_decoder_event_name(RC_EV_FAST_ZAP_START), "kvm_mmu_zap_all_fast") == 0);
+	CHECK(rc_decoder_event_name(RC_EV_LOST) == NULL);
+
+	rc_decoder_free(d);
+	tep_free(tep);
+}
+
+/* Sink that records what it gets. */
+struct got {
+	struct rc_event ev[16];
+	int n;
+	int stop_after;		/* stop once n reaches this (0: never) */
+};
+
+static int sink(const struct rc_event *ev, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n < 16)
+		g->ev[g->n] = *ev;
+	g->n++;
+	return g->stop_after && g->n >= g->stop_after;
+}
+
+static void test_emitter(void)
+{
+	char err[256] = "";
+	struct tep_handle *tep = make_tep(0x1ff, 1, 0);
+	struct rc_decoder *d = rc_decoder_new(tep, err, sizeof(err));
+	struct rc_trace_info info;
+	struct rc_emitter em;
+	struct got g;
+	struct rec rc;
+
+	CHECK_MSG(d != NULL, "%s", err);
+	if (!d) {
+		tep_free(tep);
+		return;
+	}
+	memset(&info, 0, sizeof(info));
+	memset(&g, 0, sizeof(g));
+	memset(&em, 0, sizeof(em));
+	em.dec = d;
+	em.info = &info;
+	em.sink = sink;
+	em.arg = &g;
+
+	/* 1: a free, no loss */
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_free", 100, 10, 0);
+	CHECK(rc_emit_record(&em, &rc.r) == 0);
+	/* 2: a foreign record that carries a loss of 5: LOST only */
+	rec_init(&rc, tep, "sched_switch", 1, 20, 1);
+	rc.r.missed_events = 5;
+	CHECK(rc_emit_record(&em, &rc.r) == 0);
+	/* 3: a teardown after an unknown loss: LOST(-1) then teardown */
+	rec_init(&rc, tep, "kvm_tdp_mmu_teardown", 101, 30, 1);
+	rc.r.missed_events = -1;
+	CHECK(rc_emit_record(&em, &rc.r) == 0);
+	/* 4: a truncated get: LOST(-1) */
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_get", 102, 40, 0);
+	rc.r.size = 12;
+	CHECK(rc_emit_record(&em, &rc.r) == 0);
+
+	CHECK(g.n == 5);
+	CHECK(g.ev[0].type == RC_EV_ROOT_FREE && g.ev[0].seq == 0 && g.ev[0].pid == 100);
+	CHECK(g.ev[1].type == RC_EV_LOST && g.ev[1].seq == 1 && g.ev[1].lost == 5);
+	CHECK(g.ev[1].cpu == 1 && g.ev[1].ts == 20 && g.ev[1].pid == -1);
+	CHECK(g.ev[2].type == RC_EV_LOST && g.ev[2].lost == -1 && g.ev[2].cpu == 1);
+	CHECK(g.ev[3].type == RC_EV_TEARDOWN && g.ev[3].seq == 3 && g.ev[3].ts == 30);
+	CHECK(g.ev[4].type == RC_EV_LOST && g.ev[4].lost == -1 && g.ev[4].seq == 4);
+	CHECK(info.records_read == 4);
+	CHECK(info.events_read == 2);
+	CHECK(info.lost_events == 5);
+	CHECK(info.lost_unknown == 1);
+
+	/* the sink asks to stop: nothing more is delivered */
+	g.stop_after = 6;
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_free", 100, 50, 0);
+	CHECK(rc_emit_record(&em, &rc.r) != 0);
+	CHECK(em.stopped);
+	CHECK(rc_emit_record(&em, &rc.r) != 0);
+	CHECK(g.n == 6);
+
+	rc_decoder_free(d);
+	tep_free(tep);
+}
+
+static void test_missing(void)
+{
+	char err[256] = "";
+	struct tep_handle *tep;
+	struct rc_decoder *d;
+
+	/* an unpatched kernel: only the old fast-zap event */
+	tep = make_tep(0, 1, 0);
+	d = rc_decoder_new(tep, err, sizeof(err));
+	CHECK_MSG(d != NULL, "%s", err);
+	if (d) {
+		CHECK(rc_decoder_missing(d) == RC_ABI_NEVENTS);
+		CHECK(!rc_decoder_has(d, RC_EV_ROOT_ALLOC));
+		CHECK(rc_decoder_has(d, RC_EV_FAST_ZAP_START));
+		rc_decoder_free(d);
+	}
+	tep_free(tep);
+
+	/* everything but free and teardown, and no fast-zap event */
+	tep = make_tep(0x1ff & ~(1u << 6) & ~(1u << 8), 0, 0);
+	d = rc_decoder_new(tep, err, sizeof(err));
+	CHECK_MSG(d != NULL, "%s", err);
+	if (d) {
+		CHECK(rc_decoder_missing(d) == 2);
+		CHECK(!rc_decoder_has(d, RC_EV_ROOT_FREE));
+		CHECK(!rc_decoder_has(d, RC_EV_TEARDOWN));
+		CHECK(!rc_decoder_has(d, RC_EV_FAST_ZAP_START));
+		CHECK(rc_decoder_has(d, RC_EV_ROOT_PUT));
+		rc_decoder_free(d);
+	}
+	tep_free(tep);
+}
+
+static void test_mismatch(void)
+{
+	static const struct fdef no_old[] = {
+		{ "u8", "owner", 1 }, { "unsigned long", "caller", 8 },
+		{ "u64", "root", 8 }, { "u64", "kvm", 8 },
+	};
+	static const struct fdef arr_root[] = {
+		{ "u64", "kvm", 8 }, { "u8", "root[8]", 8 },
+	};
+	char err[256] = "";
+	struct tep_handle *tep;
+	struct rc_decoder *d;
+
+	tep = make_tep(0x1ff & ~(1u << 1), 1, 0);
+	CHECK(add_format(tep, "kvmmmu", "kvm_tdp_mmu_root_get", 1462, no_old,
+			 N(no_old), 0) == 0);
+	d = rc_decoder_new(tep, err, sizeof(err));
+	CHECK(d == NULL);
+	CHECK_MSG(strstr(err, "kvm_tdp_mmu_root_get") && strstr(err, "'old'"), "%s", err);
+	CHECK(!strchr(err, '\n'));
+	rc_decoder_free(d);
+	tep_free(tep);
+
+	err[0] = '\0';
+	tep = make_tep(0x1ff & ~(1u << 6), 1, 0);
+	CHECK(add_format(tep, "kvmmmu", "kvm_tdp_mmu_root_free", 1467, arr_root,
+			 N(arr_root), 0) == 0);
+	d = rc_decoder_new(tep, err, sizeof(err));
+	CHECK(d == NULL);
+	CHECK_MSG(strstr(err, "kvm_tdp_mmu_root_free") && strstr(err, "'root'"), "%s", err);
+	rc_decoder_free(d);
+	tep_free(tep);
+}
+
+static void test_clock(void)
+{
+	static const struct { const char *name; int reliable; } c[] = {
+		{ "local", 0 }, { "global", 1 }, { "mono", 1 }, { "mono_raw", 1 },
+		{ "boot", 1 }, { "x86-tsc", 1 }, { "counter", 1 }, { "perf", 0 },
+		{ "uptime", 0 }, { "", 0 }, { "globalx", 0 },
+	};
+	struct rc_trace_info info;
+
+	for (int i = 0; i < N(c); i++) {
+		memset(&info, 0, sizeof(info));
+		info.clock_reliable = !c[i].reliable;
+		rc_set_clock(&info, c[i].name);
+		CHECK_MSG(info.clock_reliable == c[i].reliable, "clock %s", c[i].name);
+		CHECK(strcmp(info.clock, c[i].name) == 0);
+	}
+	rc_set_clock(&info, NULL);
+	CHECK(info.clock[0] == '\0' && info.clock_reliable == 0);
+}
+
+int main(void)
+{
+	test_all_fields();
+	test_emitter();
+	test_missing();
+	test_mismatch();
+	test_clock();
+	return tap_done("decode");
+}
