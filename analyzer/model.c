@@ -1,0 +1,783 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The lifecycle model. Each event finds (or starts) its root life, is
+ * judged by the rules against the state before it, and is then applied.
+ *
+ * Ordering: a get/put is traced after its atomic operation, so two CPUs
+ * racing on one root can write their records in the opposite order of
+ * the operations (more so with the `local` clock). A get/put whose `old`
+ * does not match the shadow count is held back (at most RC_PENDING per
+ * root) until the event it must follow arrives; only when that does not
+ * happen (a free, the end of the trace, a full buffer) is it judged as is.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "findings.h"
+#include "model.h"
+#include "rules.h"
+
+struct rc_model {
+	struct rc_model_opts opts;
+	struct rc_stats st;
+	struct rc_findings findings;
+	struct rc_root **buckets;
+	size_t nbuckets, nroots;
+	struct rc_vm *vms;
+	struct rc_root *tomb_head, *tomb_tail;
+	size_t ntomb;
+	uint64_t next_id;
+	uint64_t *cpu_last_ts;
+	int ncpu;
+	enum rc_design design_seen;
+	struct rc_event *timeline;
+	size_t ntl, captl;
+};
+
+const char *rc_design_name(enum rc_design d)
+{
+	switch (d) {
+	case RC_DESIGN_GIFTED: return "gifted";
+	case RC_DESIGN_ASYNC: return "async-worker";
+	default: return "auto";
+	}
+}
+
+struct rc_model *rc_model_new(const struct rc_model_opts *opts)
+{
+	struct rc_model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->opts = *opts;
+	m->nbuckets = 256;
+	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
+	if (!m->buckets) {
+		free(m);
+		return NULL;
+	}
+	rc_findings_init(&m->findings);
+	return m;
+}
+
+static size_t hash(uint64_t kvm, uint64_t addr, size_t n)
+{
+	uint64_t h = (addr >> 12) * 0x9e3779b97f4a7c15ull ^ kvm * 0xff51afd7ed558ccdull;
+
+	return (size_t)(h ^ (h >> 29)) & (n - 1);
+}
+
+static void rehash(struct rc_model *m)
+{
+	size_t n = m->nbuckets * 2;
+	struct rc_root **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;		/* keep the longer chains */
+	for (size_t i = 0; i < m->nbuckets; i++) {
+		struct rc_root *r = m->buckets[i], *next;
+
+		for (; r; r = next) {
+			size_t h = hash(r->kvm, r->addr, n);
+
+			next = r->hnext;
+			r->hnext = b[h];
+			b[h] = r;
+		}
+	}
+	free(m->buckets);
+	m->buckets = b;
+	m->nbuckets = n;
+}
+
+static struct rc_root *root_find(struct rc_model *m, uint64_t kvm, uint64_t addr)
+{
+	struct rc_root *r = m->buckets[hash(kvm, addr, m->nbuckets)];
+
+	while (r && (r->kvm != kvm || r->addr != addr))
+		r = r->hnext;
+	return r;
+}
+
+static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm)
+{
+	struct rc_vm *vm;
+
+	for (vm = m->vms; vm; vm = vm->next)
+		if (vm->kvm == kvm)
+			return vm;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return NULL;
+	vm->kvm = kvm;
+	vm->next = m->vms;
+	m->vms = vm;
+	m->st.vms++;
+	return vm;
+}
+
+static void tomb_unlink(struct rc_model *m, struct rc_root *r)
+{
+	if (!r->freed)
+		return;
+	if (r->tprev)
+		r->tprev->tnext = r->tnext;
+	else
+		m->tomb_head = r->tnext;
+	if (r->tnext)
+		r->tnext->tprev = r->tprev;
+	else
+		m->tomb_tail = r->tprev;
+	r->tnext = r->tprev = NULL;
+	m->ntomb--;
+}
+
+/* Remove a root life from every index and free it. */
+static void root_destroy(struct rc_model *m, struct rc_root *r)
+{
+	struct rc_root **pp = &m->buckets[hash(r->kvm, r->addr, m->nbuckets)];
+
+	while (*pp && *pp != r)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = r->hnext;
+	m->nroots--;
+	tomb_unlink(m, r);
+	if (r->vprev)
+		r->vprev->vnext = r->vnext;
+	else if (r->vm)
+		r->vm->roots = r->vnext;
+	if (r->vnext)
+		r->vnext->vprev = r->vprev;
+	free(r);
+}
+
+static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
+				const struct rc_event *ev, uint32_t life)
+{
+	struct rc_root *r = calloc(1, sizeof(*r));
+	size_t h;
+
+	if (!r)
+		return NULL;
+	r->kvm = ev->kvm;
+	r->addr = ev->root;
+	r->vm = vm;
+	r->id = ++m->next_id;
+	r->life = life;
+	r->valid = true;
+	r->first_ts = ev->ts;
+	h = hash(r->kvm, r->addr, m->nbuckets);
+	r->hnext = m->buckets[h];
+	m->buckets[h] = r;
+	r->vnext = vm->roots;
+	if (vm->roots)
+		vm->roots->vprev = r;
+	vm->roots = r;
+	vm->nroots++;
+	m->st.roots++;
+	if (++m->nroots > m->nbuckets * 2)
+		rehash(m);
+	return r;
+}
+
+static void mark_unverified(struct rc_model *m, struct rc_root *r)
+{
+	if (r->unverified)
+		return;
+	r->unverified = true;
+	m->st.roots_unverified++;
+}
+
+/* A root first seen mid-life: its references before the trace are unknown. */
+static struct rc_root *root_adopt(struct rc_model *m, const struct rc_event *ev)
+{
+	struct rc_vm *vm = vm_get(m, ev->kvm);
+	struct rc_root *r = vm ? root_new(m, vm, ev, 1) : NULL;
+
+	if (!r)
+		return NULL;
+	r->adopted = true;
+	r->design = m->opts.design != RC_DESIGN_AUTO ? m->opts.design :
+		    m->design_seen != RC_DESIGN_AUTO ? m->design_seen :
+		    RC_DESIGN_GIFTED;
+	m->st.roots_adopted++;
+	if (m->st.lost_reports)
+		mark_unverified(m, r);
+	return r;
+}
+
+static void history_push(struct rc_model *m, struct rc_root *r,
+			 const struct rc_event *ev)
+{
+	r->hist[r->hist_n % RC_HIST] = *ev;
+	r->hist_n++;
+	r->nevents++;
+	r->last_ts = ev->ts;
+	if (m->opts.have_root_filter && ev->root == m->opts.root_filter) {
+		if (m->ntl == m->captl) {
+			size_t cap = m->captl ? m->captl * 2 : 64;
+			struct rc_event *t = realloc(m->timeline, cap * sizeof(*t));
+
+			if (!t)
+				return;
+			m->timeline = t;
+			m->captl = cap;
+		}
+		m->timeline[m->ntl++] = *ev;
+	}
+}
+
+unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
+			     unsigned int max)
+{
+	unsigned int n = r->hist_n < RC_HIST ? r->hist_n : RC_HIST;
+	unsigned int start = r->hist_n - n, i;
+
+	if (n > max) {
+		start += n - max;
+		n = max;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = r->hist[(start + i) % RC_HIST];
+	return n;
+}
+
+static void record(struct rc_model *m, struct rc_root *r,
+		   const struct rc_event *ev, const struct rc_verdict *v)
+{
+	struct rc_finding *f;
+
+	if (v->rule < 0)
+		return;
+	if (r->unverified || r->violated) {
+		r->suppressed++;
+		m->st.suppressed++;
+		return;
+	}
+	r->violated = true;
+	f = rc_findings_add(&m->findings, v->rule, r, ev);
+	if (!f)
+		return;
+	memcpy(f->detail, v->detail, sizeof(f->detail));
+	if (v->cause) {
+		f->has_cause = true;
+		f->cause = *v->cause;
+	}
+}
+
+static struct rc_task_refs *task_get(struct rc_root *r, int pid)
+{
+	for (unsigned int i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].pid == pid)
+			return &r->tasks[i];
+	if (r->ntasks < RC_TASKS) {
+		struct rc_task_refs *t = &r->tasks[r->ntasks++];
+
+		memset(t, 0, sizeof(*t));
+		t->pid = pid;
+		return t;
+	}
+	/* Reuse the slot of a task that holds nothing. */
+	for (unsigned int i = 0; i < r->ntasks; i++) {
+		if (!r->tasks[i].held) {
+			memset(&r->tasks[i], 0, sizeof(r->tasks[i]));
+			r->tasks[i].pid = pid;
+			return &r->tasks[i];
+		}
+	}
+	return NULL;
+}
+
+static struct rc_zapper *zapper_get(struct rc_root *r, int pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nzappers; i++)
+		if (r->zappers[i].pid == pid)
+			return &r->zappers[i];
+	if (r->nzappers < RC_ZAPPERS)
+		i = r->nzappers++;
+	else
+		for (i = 0; i < RC_ZAPPERS - 1 && r->zappers[i].active; i++)
+			;
+	memset(&r->zappers[i], 0, sizeof(r->zappers[i]));
+	r->zappers[i].pid = pid;
+	return &r->zappers[i];
+}
+
+static void dec_sat(uint32_t *v)
+{
+	if (*v)
+		(*v)--;
+}
+
+static void apply_get(struct rc_model *m, struct rc_root *r,
+		      const struct rc_event *ev)
+{
+	struct rc_task_refs *t = ev->owner == RC_OWN_ITER ? task_get(r, ev->pid) : NULL;
+
+	if (ev->old == 0) {
+		m->st.failed_gets++;
+		if (t)
+			t->failed_get = true;
+		if (!r->freed) {
+			r->count = 0;
+			r->count_known = true;
+		}
+		return;
+	}
+	r->count = (int64_t)ev->old + 1;
+	r->count_known = true;
+	if (ev->owner < RC_OWN__COUNT) {
+		r->owners[ev->owner]++;
+		m->st.owner_gets[ev->owner]++;
+	}
+	if (t) {
+		t->held++;
+		t->failed_get = false;
+		t->get_ev = *ev;
+	}
+}
+
+static void apply_put(struct rc_model *m, struct rc_root *r,
+		      const struct rc_event *ev)
+{
+	bool last = ev->old == 1;
+
+	if (last && r->valid && !r->freed) {
+		/* Async worker: this put makes the root defunct. */
+		r->has_cause = true;
+		r->cause_ev = *ev;
+	}
+	if (ev->old > 0) {
+		r->count = (int64_t)ev->old - 1;
+		r->count_known = true;
+	} else if (r->count_known) {
+		r->count--;
+	}
+	if (ev->owner >= RC_OWN__COUNT)
+		return;
+	m->st.owner_puts[ev->owner]++;
+	dec_sat(&r->owners[ev->owner]);
+	if (ev->owner == RC_OWN_ITER) {
+		struct rc_task_refs *t = task_get(r, ev->pid);
+
+		if (t)
+			dec_sat(&t->held);
+	}
+	if (ev->owner == RC_OWN_ZAP && r->gift == RC_GIFT_PENDING) {
+		const struct rc_zapper *z = rc_root_zapper(r, ev->pid);
+
+		if (r->gift_reason != RC_RSN_LAST_PUT ||
+		    (z && z->ctx == RC_CTX_WORKER))
+			r->gift = RC_GIFT_CONSUMED;
+	}
+}
+
+static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
+{
+	r->valid = false;
+	r->valid_known = true;
+	r->invalid_seq = ev->seq + 1;
+	r->invalid_reason = ev->reason;
+	r->zapped = false;
+	r->gift = RC_GIFT_PENDING;
+	r->gift_reason = ev->reason;
+	r->gift_ev = *ev;
+	if (ev->reason == RC_RSN_LAST_PUT) {
+		/* The count is reset to 1: the worker's reference. */
+		memset(r->owners, 0, sizeof(r->owners));
+		for (unsigned int i = 0; i < r->ntasks; i++)
+			r->tasks[i].held = 0;
+		r->owners[RC_OWN_ZAP] = 1;
+		r->count = 1;
+		r->count_known = true;
+	} else if (r->design == RC_DESIGN_GIFTED && r->owners[RC_OWN_MMU]) {
+		r->owners[RC_OWN_MMU]--;
+		r->owners[RC_OWN_ZAP]++;
+	}
+	/* Async worker: the gift was taken by a get with owner zap. */
+}
+
+static void apply_free(struct rc_model *m, struct rc_root *r)
+{
+	if (r->freed)
+		return;
+	r->freed = true;
+	m->st.roots_freed++;
+	r->tprev = m->tomb_tail;
+	r->tnext = NULL;
+	if (m->tomb_tail)
+		m->tomb_tail->tnext = r;
+	else
+		m->tomb_head = r;
+	m->tomb_tail = r;
+	if (++m->ntomb > RC_TOMBSTONES)
+		root_destroy(m, m->tomb_head);
+}
+
+/* Judge and apply one event on its root life. May destroy nothing. */
+static void process(struct rc_model *m, struct rc_root *r,
+		    const struct rc_event *ev)
+{
+	struct rc_verdict v;
+
+	history_push(m, r, ev);
+	rc_rules_event(r, ev, &v);
+	record(m, r, ev, &v);
+
+	switch (ev->type) {
+	case RC_EV_ROOT_GET:
+		apply_get(m, r, ev);
+		break;
+	case RC_EV_ROOT_PUT:
+		apply_put(m, r, ev);
+		break;
+	case RC_EV_ROOT_INVALIDATE:
+		apply_invalidate(r, ev);
+		break;
+	case RC_EV_ROOT_ZAP_START: {
+		struct rc_zapper *z = zapper_get(r, ev->pid);
+
+		z->ctx = ev->ctx;
+		z->active = true;
+		m->st.zaps++;
+		if (ev->ctx == RC_CTX_WORKER && m->design_seen == RC_DESIGN_AUTO)
+			m->design_seen = RC_DESIGN_ASYNC;
+		break;
+	}
+	case RC_EV_ROOT_ZAP_END: {
+		struct rc_zapper *z = zapper_get(r, ev->pid);
+
+		z->ctx = ev->ctx;
+		z->active = false;
+		z->end_seq = ev->seq + 1;
+		if (!r->valid)
+			r->zapped = true;
+		break;
+	}
+	case RC_EV_ROOT_FREE:
+		apply_free(m, r);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool in_order(const struct rc_root *r, const struct rc_event *ev)
+{
+	if (!r->count_known || r->freed)
+		return true;
+	return (int64_t)ev->old == r->count;
+}
+
+static void pending_drop(struct rc_root *r, unsigned int i)
+{
+	memmove(&r->pending[i], &r->pending[i + 1],
+		(r->npending - i - 1) * sizeof(r->pending[0]));
+	r->npending--;
+}
+
+/* Apply held-back events that now fit; with force, all of them. */
+static void drain(struct rc_model *m, struct rc_root *r, bool force)
+{
+	bool progress = true;
+
+	while (r->npending && progress) {
+		progress = false;
+		for (unsigned int i = 0; i < r->npending; i++) {
+			if (in_order(r, &r->pending[i])) {
+				struct rc_event ev = r->pending[i];
+
+				pending_drop(r, i);
+				m->st.mismatches_resolved++;
+				process(m, r, &ev);
+				progress = true;
+				break;
+			}
+		}
+	}
+	while (force && r->npending) {
+		struct rc_event ev = r->pending[0];
+
+		pending_drop(r, 0);
+		process(m, r, &ev);
+		drain(m, r, false);
+	}
+}
+
+static void refcount_event(struct rc_model *m, struct rc_root *r,
+			   const struct rc_event *ev)
+{
+	if (in_order(r, ev)) {
+		process(m, r, ev);
+		drain(m, r, false);
+		return;
+	}
+	if (r->npending == RC_PENDING) {
+		struct rc_event old = r->pending[0];
+
+		pending_drop(r, 0);
+		process(m, r, &old);
+		drain(m, r, false);
+		if (in_order(r, ev)) {
+			process(m, r, ev);
+			drain(m, r, false);
+			return;
+		}
+	}
+	r->pending[r->npending++] = *ev;
+}
+
+static void on_alloc(struct rc_model *m, const struct rc_event *ev)
+{
+	struct rc_root *old = root_find(m, ev->kvm, ev->root);
+	struct rc_vm *vm = vm_get(m, ev->kvm);
+	uint32_t life = 1;
+	struct rc_root *r;
+
+	if (!vm)
+		return;
+	if (old) {
+		drain(m, old, true);
+		life = old->life + 1;
+		if (!old->freed) {
+			/* Reused without a free event: cannot judge its end. */
+			m->st.roots_reallocated++;
+			mark_unverified(m, old);
+		}
+		root_destroy(m, old);
+	}
+	r = root_new(m, vm, ev, life);
+	if (!r)
+		return;
+	if (m->opts.design != RC_DESIGN_AUTO)
+		r->design = m->opts.design;
+	else
+		r->design = ev->count >= 2 ? RC_DESIGN_GIFTED : RC_DESIGN_ASYNC;
+	if (m->design_seen == RC_DESIGN_AUTO)
+		m->design_seen = r->design;
+	if (r->design == RC_DESIGN_GIFTED)
+		m->st.gifted_roots++;
+	else
+		m->st.async_roots++;
+	r->valid_known = true;
+	r->count = ev->count;
+	r->count_known = true;
+	if (r->design == RC_DESIGN_GIFTED) {
+		r->owners[RC_OWN_VCPU] = ev->count ? 1 : 0;
+		r->owners[RC_OWN_MMU] = ev->count > 1 ? ev->count - 1 : 0;
+	} else {
+		r->owners[RC_OWN_VCPU] = ev->count;
+	}
+	history_push(m, r, ev);
+}
+
+static void retract_after(struct rc_model *m, const struct rc_root *r,
+			  uint64_t since)
+{
+	for (size_t i = 0; i < m->findings.n; i++) {
+		struct rc_finding *f = &m->findings.v[i];
+
+		if (f->retracted || f->root_id != r->id || f->ev.ts < since)
+			continue;
+		f->retracted = true;
+		m->findings.retracted++;
+		if (f->rule >= 0 && f->rule < 32)
+			m->findings.per_rule[f->rule]--;
+		m->findings.total--;
+	}
+}
+
+static void on_lost(struct rc_model *m, const struct rc_event *ev)
+{
+	uint64_t since = 0;
+
+	m->st.lost_reports++;
+	if (ev->lost > 0)
+		m->st.lost_events += (uint64_t)ev->lost;
+	if (ev->cpu >= 0 && ev->cpu < m->ncpu)
+		since = m->cpu_last_ts[ev->cpu];
+	for (size_t b = 0; b < m->nbuckets; b++) {
+		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext) {
+			if (r->freed && r->last_ts < since)
+				continue;
+			mark_unverified(m, r);
+			if (r->violated)
+				retract_after(m, r, since);
+		}
+	}
+}
+
+static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
+{
+	struct rc_vm *vm = vm_get(m, ev->kvm);
+
+	if (!vm)
+		return;
+	vm->fast_zaps++;
+	m->st.fast_zaps++;
+	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
+		struct rc_verdict v;
+
+		drain(m, r, false);
+		rc_rules_fast_zap_done(r, &v);
+		if (v.rule >= 0)
+			history_push(m, r, ev);
+		record(m, r, ev, &v);
+	}
+}
+
+static void on_teardown(struct rc_model *m, const struct rc_event *ev)
+{
+	struct rc_vm *vm = vm_get(m, ev->kvm), **pp;
+
+	if (!vm)
+		return;
+	m->st.teardowns++;
+	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
+		struct rc_verdict v;
+
+		drain(m, r, true);
+		if (r->freed)
+			continue;
+		rc_rules_teardown(r, &v);
+		if (!r->unverified)
+			m->st.roots_leaked++;
+		if (v.rule == RC_R_ITER_LEAK) {
+			for (unsigned int i = 0; i < r->ntasks; i++)
+				if (r->tasks[i].held) {
+					v.cause = &r->tasks[i].get_ev;
+					break;
+				}
+		}
+		history_push(m, r, ev);
+		record(m, r, ev, &v);
+	}
+	/* The VM is gone: forget its roots (a new VM may reuse the pointer). */
+	while (vm->roots)
+		root_destroy(m, vm->roots);
+	for (pp = &m->vms; *pp != vm; pp = &(*pp)->next)
+		;
+	*pp = vm->next;
+	free(vm);
+}
+
+void rc_model_feed(struct rc_model *m, const struct rc_event *ev)
+{
+	struct rc_root *r;
+
+	m->st.events++;
+	if (ev->cpu >= m->ncpu && ev->cpu < 4096) {
+		uint64_t *t = realloc(m->cpu_last_ts, (ev->cpu + 1) * sizeof(*t));
+
+		if (t) {
+			memset(t + m->ncpu, 0, (ev->cpu + 1 - m->ncpu) * sizeof(*t));
+			m->cpu_last_ts = t;
+			m->ncpu = ev->cpu + 1;
+		}
+	}
+
+	switch (ev->type) {
+	case RC_EV_LOST:
+		on_lost(m, ev);
+		break;
+	case RC_EV_FAST_ZAP_START:
+		break;
+	case RC_EV_FAST_ZAP_DONE:
+		on_fast_zap_done(m, ev);
+		break;
+	case RC_EV_TEARDOWN:
+		on_teardown(m, ev);
+		break;
+	case RC_EV_ROOT_ALLOC:
+		on_alloc(m, ev);
+		break;
+	case RC_EV_ROOT_GET:
+	case RC_EV_ROOT_PUT:
+		r = root_find(m, ev->kvm, ev->root);
+		if (!r)
+			r = root_adopt(m, ev);
+		if (r)
+			refcount_event(m, r, ev);
+		break;
+	case RC_EV_ROOT_FREE:
+	case RC_EV_ROOT_INVALIDATE:
+	case RC_EV_ROOT_ZAP_START:
+	case RC_EV_ROOT_ZAP_END:
+		r = root_find(m, ev->kvm, ev->root);
+		if (!r) {
+			r = root_adopt(m, ev);
+			if (r && ev->type != RC_EV_ROOT_INVALIDATE &&
+			    ev->type != RC_EV_ROOT_FREE && ev->ctx != RC_CTX_ZAP_ALL)
+				r->valid = false;	/* zapped as invalid */
+		}
+		if (!r)
+			break;
+		drain(m, r, ev->type == RC_EV_ROOT_FREE);
+		process(m, r, ev);
+		break;
+	default:
+		break;
+	}
+	if (ev->cpu >= 0 && ev->cpu < m->ncpu)
+		m->cpu_last_ts[ev->cpu] = ev->ts;
+}
+
+void rc_model_finish(struct rc_model *m)
+{
+	for (size_t b = 0; b < m->nbuckets; b++)
+		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext)
+			drain(m, r, true);
+	m->st.roots_alive = 0;
+	for (size_t b = 0; b < m->nbuckets; b++)
+		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext)
+			if (!r->freed)
+				m->st.roots_alive++;
+}
+
+const struct rc_stats *rc_model_stats(const struct rc_model *m)
+{
+	return &m->st;
+}
+
+struct rc_findings *rc_model_findings(struct rc_model *m)
+{
+	return &m->findings;
+}
+
+enum rc_design rc_model_design_seen(const struct rc_model *m)
+{
+	return m->design_seen;
+}
+
+const struct rc_event *rc_model_timeline(const struct rc_model *m, size_t *n)
+{
+	*n = m->ntl;
+	return m->timeline;
+}
+
+void rc_model_free(struct rc_model *m)
+{
+	if (!m)
+		return;
+	for (size_t b = 0; b < m->nbuckets; b++) {
+		struct rc_root *r = m->buckets[b], *next;
+
+		for (; r; r = next) {
+			next = r->hnext;
+			free(r);
+		}
+	}
+	while (m->vms) {
+		struct rc_vm *vm = m->vms;
+
+		m->vms = vm->next;
+		free(vm);
+	}
+	free(m->buckets);
+	free(m->cpu_last_ts);
+	free(m->timeline);
+	rc_findings_release(&m->findings);
+	free(m);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Reports: the text summary (<= 72 columns), JSON, and one root's timeline. */
+#ifndef RC_REPORT_H
+#define RC_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "model.h"
+#include "source.h"
+
+enum rc_exit { RC_EXIT_CLEAN = 0, RC_EXIT_VIOLATIONS = 1, RC_EXIT_USAGE = 2,
+	       RC_EXIT_INCONCLUSIVE = 3 };
+
+struct rc_report {
+	const char *input;		/* file name, or "live" */
+	const struct rc_trace_info *info;	/* NULL if unknown */
+	const struct rc_source *src;	/* symbols and task names; may be NULL */
+	struct rc_model *model;
+	enum rc_design design_opt;
+	bool color;
+	bool summary_only;
+	bool have_root;
+	uint64_t root;
+};
+
+enum rc_exit rc_report_exit(const struct rc_report *r);
+const char *rc_report_verdict_word(enum rc_exit e);
+
+void rc_report_text(FILE *out, const struct rc_report *r);
+void rc_report_json(FILE *out, const struct rc_report *r);
+void rc_report_timeline(FILE *out, const struct rc_report *r);
+
+/* Shared helpers (report.c). */
+const char *rc_report_sym(const struct rc_report *r, uint64_t addr,
+			  char *buf, size_t len);
+const char *rc_report_comm(const struct rc_report *r, int pid);
+/* "alloc count=2 ...", without the caller; returns buf. */
+const char *rc_report_event_desc(const struct rc_event *ev, char *buf, size_t len);
+/* Warnings worth a line each; returns how many were written to w. */
+unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
+				unsigned int max);
+
+#endif

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The JSON report: the text report's content for machines (docs/json.md). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "findings.h"
+#include "report.h"
+#include "rules.h"
+
+#define RC_JSON_SCHEMA 1
+
+static void jstr(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void jhex(FILE *out, uint64_t v)
+{
+	fprintf(out, "\"0x%" PRIx64 "\"", v);
+}
+
+static void jevent(FILE *out, const struct rc_report *r, const struct rc_event *ev)
+{
+	char sym[128];
+
+	fprintf(out, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"cpu\":%d,"
+		"\"pid\":%d,\"comm\":", ev->seq, ev->ts, ev->cpu, ev->pid);
+	jstr(out, rc_report_comm(r, ev->pid));
+	fprintf(out, ",\"type\":\"%s\"", rc_ev_name(ev->type));
+	if (ev->type != RC_EV_FAST_ZAP_START && ev->type != RC_EV_LOST) {
+		fprintf(out, ",\"kvm\":");
+		jhex(out, ev->kvm);
+	}
+	switch (ev->type) {
+	case RC_EV_ROOT_ALLOC:
+		fprintf(out, ",\"root\":");
+		jhex(out, ev->root);
+		fprintf(out, ",\"count\":%u,\"role\":%u,\"as_id\":%u,\"level\":%u",
+			ev->count, ev->role, ev->as_id, ev->level);
+		break;
+	case RC_EV_ROOT_GET:
+	case RC_EV_ROOT_PUT:
+		fprintf(out, ",\"root\":");
+		jhex(out, ev->root);
+		fprintf(out, ",\"owner\":\"%s\",\"old\":%u,\"caller\":",
+			rc_owner_name(ev->owner), ev->old);
+		jhex(out, ev->caller);
+		fprintf(out, ",\"caller_sym\":");
+		jstr(out, rc_report_sym(r, ev->caller, sym, sizeof(sym)));
+		break;
+	case RC_EV_ROOT_INVALIDATE:
+		fprintf(out, ",\"root\":");
+		jhex(out, ev->root);
+		fprintf(out, ",\"reason\":\"%s\",\"count\":%u",
+			rc_reason_name(ev->reason), ev->count);
+		break;
+	case RC_EV_ROOT_ZAP_START:
+	case RC_EV_ROOT_ZAP_END:
+		fprintf(out, ",\"root\":");
+		jhex(out, ev->root);
+		fprintf(out, ",\"ctx\":\"%s\"", rc_ctx_name(ev->ctx));
+		if (ev->type == RC_EV_ROOT_ZAP_START)
+			fprintf(out, ",\"shared\":%u", ev->shared);
+		break;
+	case RC_EV_ROOT_FREE:
+		fprintf(out, ",\"root\":");
+		jhex(out, ev->root);
+		break;
+	case RC_EV_LOST:
+		fprintf(out, ",\"lost\":%" PRId64, ev->lost);
+		break;
+	default:
+		break;
+	}
+	fputc('}', out);
+}
+
+static void jfinding(FILE *out, const struct rc_report *r,
+		     const struct rc_finding *f)
+{
+	const struct rc_rule *rule = &rc_rules[f->rule];
+
+	fprintf(out, "{\"rule\":\"%s\",\"family\":\"%s\",\"summary\":",
+		rule->id, rule->family);
+	jstr(out, rule->summary);
+	fprintf(out, ",\"detail\":");
+	jstr(out, f->detail);
+	fprintf(out, ",\"kvm\":");
+	jhex(out, f->kvm);
+	fprintf(out, ",\"root\":");
+	jhex(out, f->root);
+	fprintf(out, ",\"life\":%u,\"event\":", f->life);
+	jevent(out, r, &f->ev);
+	fprintf(out, ",\"cause\":");
+	if (f->has_cause)
+		jevent(out, r, &f->cause);
+	else
+		fprintf(out, "null");
+	if (f->count >= 0)
+		fprintf(out, ",\"count\":%" PRId64, f->count);
+	else
+		fprintf(out, ",\"count\":null");
+	fprintf(out, ",\"owners\":{");
+	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
+		fprintf(out, "%s\"%s\":%u", o ? "," : "", rc_owner_name(o), f->owners[o]);
+	fprintf(out, "},\"history\":[");
+	for (unsigned int i = 0; i < f->nhist; i++) {
+		if (i)
+			fputc(',', out);
+		jevent(out, r, &f->hist[i]);
+	}
+	fprintf(out, "]}");
+}
+
+void rc_report_json(FILE *out, const struct rc_report *r)
+{
+	const struct rc_stats *st = rc_model_stats(r->model);
+	const struct rc_findings *f = rc_model_findings(r->model);
+	const struct rc_trace_info *in = r->info;
+	enum rc_design d = rc_model_design_seen(r->model);
+	enum rc_exit e = rc_report_exit(r);
+	char w[8][120];
+	unsigned int nw = rc_report_warnings(r, w, 8);
+	bool first = true;
+	uint64_t stored = 0;
+
+	fprintf(out, "{\"tool\":\"kvm-rootcheck\",\"schema\":%d,\"input\":",
+		RC_JSON_SCHEMA);
+	jstr(out, r->input);
+	fprintf(out, ",\n\"trace\":{\"kernel\":");
+	jstr(out, in ? in->kernel : "");
+	fprintf(out, ",\"cpus\":%d,\"clock\":", in ? in->ncpus : 0);
+	jstr(out, in ? in->clock : "");
+	fprintf(out, ",\"clock_reliable\":%s,\"records\":%llu},\n",
+		in && in->clock_reliable ? "true" : "false",
+		in ? in->records_read : 0ull);
+	fprintf(out, "\"events\":{\"root_events\":%" PRIu64 ",\"lost\":%" PRIu64
+		",\"lost_reports\":%" PRIu64 "},\n",
+		st->events - st->lost_reports, st->lost_events, st->lost_reports);
+	fprintf(out, "\"design\":{\"requested\":\"%s\",\"detected\":\"%s\"},\n",
+		rc_design_name(r->design_opt),
+		d == RC_DESIGN_AUTO ? "none" : rc_design_name(d));
+	fprintf(out, "\"vms\":%" PRIu64 ",\"fast_zaps\":%" PRIu64
+		",\"teardowns\":%" PRIu64 ",\n", st->vms, st->fast_zaps, st->teardowns);
+	fprintf(out, "\"roots\":{\"lives\":%" PRIu64 ",\"alive\":%" PRIu64
+		",\"freed\":%" PRIu64 ",\"leaked\":%" PRIu64 ",\"unverified\":%" PRIu64
+		",\"adopted\":%" PRIu64 ",\"reallocated\":%" PRIu64 "},\n",
+		st->roots, st->roots_alive, st->roots_freed, st->roots_leaked,
+		st->roots_unverified, st->roots_adopted, st->roots_reallocated);
+	fprintf(out, "\"references\":{\"gets\":{");
+	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
+		fprintf(out, "%s\"%s\":%" PRIu64, o ? "," : "", rc_owner_name(o),
+			st->owner_gets[o]);
+	fprintf(out, "},\"puts\":{");
+	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
+		fprintf(out, "%s\"%s\":%" PRIu64, o ? "," : "", rc_owner_name(o),
+			st->owner_puts[o]);
+	fprintf(out, "},\"failed_gets\":%" PRIu64 ",\"reordered\":%" PRIu64 "},\n",
+		st->failed_gets, st->mismatches_resolved);
+	fprintf(out, "\"rules\":[");
+	for (int i = 0; i < RC_R__COUNT; i++) {
+		fprintf(out, "%s\n {\"id\":\"%s\",\"family\":\"%s\",\"summary\":",
+			i ? "," : "", rc_rules[i].id, rc_rules[i].family);
+		jstr(out, rc_rules[i].summary);
+		fprintf(out, ",\"violations\":%" PRIu64 "}", f->per_rule[i]);
+	}
+	fprintf(out, "],\n\"violations\":[");
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].retracted)
+			continue;
+		fprintf(out, "%s\n ", first ? "" : ",");
+		jfinding(out, r, &f->v[i]);
+		first = false;
+		stored++;
+	}
+	fprintf(out, "],\n\"violations_total\":%" PRIu64 ",\"violations_not_shown\":%"
+		PRIu64 ",\"suppressed\":%" PRIu64 ",\"retracted\":%" PRIu64 ",\n",
+		f->total, f->total - stored, st->suppressed, f->retracted);
+	fprintf(out, "\"warnings\":[");
+	for (unsigned int i = 0; i < nw; i++) {
+		if (i)
+			fputc(',', out);
+		jstr(out, w[i]);
+	}
+	fprintf(out, "],\n\"verdict\":\"%s\",\"exit\":%d}\n",
+		rc_report_verdict_word(e), (int)e);
+}

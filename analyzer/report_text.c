@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The text report: plain ASCII, at most 72 columns, meant to be pasted
+ * into an LKML reply. Colour only when asked (stdout is a tty).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "findings.h"
+#include "report.h"
+#include "rules.h"
+
+#define COLS 72
+
+static void ts_str(uint64_t ts, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, ts / UINT64_C(1000000000),
+		 (ts % UINT64_C(1000000000)) / UINT64_C(1000));
+}
+
+/* One event on one or two lines: "<lead><ts> cpuN pid comm" then desc. */
+static void print_event(FILE *out, const struct rc_report *r, const char *lead,
+			const struct rc_event *ev)
+{
+	char ts[32], desc[96], sym[128], line[256];
+	const char *comm = rc_report_comm(r, ev->pid);
+	int n;
+
+	ts_str(ev->ts, ts, sizeof(ts));
+	rc_report_event_desc(ev, desc, sizeof(desc));
+	n = snprintf(line, sizeof(line), "%s%s cpu%d %d/%.16s %s", lead, ts,
+		     ev->cpu, ev->pid, comm, desc);
+	if (ev->type == RC_EV_ROOT_GET || ev->type == RC_EV_ROOT_PUT) {
+		rc_report_sym(r, ev->caller, sym, sizeof(sym));
+		if (n + 1 + (int)strlen(sym) <= COLS)
+			fprintf(out, "%s %s\n", line, sym);
+		else
+			fprintf(out, "%s\n%*s  by %s\n", line, (int)strlen(lead), "", sym);
+		return;
+	}
+	fprintf(out, "%s\n", line);
+}
+
+static void header(FILE *out, const struct rc_report *r)
+{
+	const struct rc_stats *st = rc_model_stats(r->model);
+	const struct rc_trace_info *in = r->info;
+	enum rc_design d = rc_model_design_seen(r->model);
+	char w[8][120];
+	unsigned int nw;
+
+	fprintf(out, "kvm-rootcheck: %s\n", r->input);
+	if (in)
+		fprintf(out, "kernel %s, %d CPUs, clock %s\n",
+			in->kernel[0] ? in->kernel : "unknown", in->ncpus,
+			in->clock[0] ? in->clock : "unknown");
+	fprintf(out, "events: %" PRIu64 " root events", st->events - st->lost_reports);
+	if (in)
+		fprintf(out, " of %llu records", in->records_read);
+	fprintf(out, ", %" PRIu64 " lost%s\n", st->lost_events,
+		st->lost_reports > 0 && st->lost_events == 0 ? " (count unknown)" : "");
+	fprintf(out, "design: %s (%s); VMs %" PRIu64 ", fast zaps %" PRIu64
+		", teardowns %" PRIu64 "\n",
+		r->design_opt == RC_DESIGN_AUTO ?
+			rc_design_name(d == RC_DESIGN_AUTO ? RC_DESIGN_GIFTED : d) :
+			rc_design_name(r->design_opt),
+		r->design_opt == RC_DESIGN_AUTO ? "auto" : "forced",
+		st->vms, st->fast_zaps, st->teardowns);
+	fprintf(out, "roots: %" PRIu64 " lives: %" PRIu64 " alive, %" PRIu64
+		" freed, %" PRIu64 " leaked, %" PRIu64 " unverified\n",
+		st->roots, st->roots_alive, st->roots_freed, st->roots_leaked,
+		st->roots_unverified);
+	fprintf(out, "refs: gets vcpu %" PRIu64 " iter %" PRIu64 " zap %" PRIu64
+		" (%" PRIu64 " failed); puts vcpu %" PRIu64 " iter %" PRIu64
+		" zap %" PRIu64 "\n",
+		st->owner_gets[RC_OWN_VCPU], st->owner_gets[RC_OWN_ITER],
+		st->owner_gets[RC_OWN_ZAP], st->failed_gets,
+		st->owner_puts[RC_OWN_VCPU], st->owner_puts[RC_OWN_ITER],
+		st->owner_puts[RC_OWN_ZAP]);
+	fprintf(out, "rules: %d checked (docs/invariants.md)\n", RC_R__COUNT);
+	nw = rc_report_warnings(r, w, 8);
+	for (unsigned int i = 0; i < nw; i++)
+		fprintf(out, "warning: %s\n", w[i]);
+}
+
+static void finding(FILE *out, const struct rc_report *r,
+		    const struct rc_finding *f)
+{
+	const struct rc_rule *rule = &rc_rules[f->rule];
+	const char *on = r->color ? "\033[1;31m" : "", *off = r->color ? "\033[0m" : "";
+
+	fprintf(out, "\n%s%s%s root 0x%" PRIx64 " life %u vm %" PRIx64 "\n",
+		on, rule->id, off, f->root, f->life, f->kvm);
+	fprintf(out, "  %s\n", rule->summary);
+	fprintf(out, "  %.68s\n", f->detail);
+	print_event(out, r, "  event ", &f->ev);
+	if (f->has_cause)
+		print_event(out, r, "  cause ", &f->cause);
+	if (f->count >= 0)
+		fprintf(out, "  held  count %" PRId64 ":", f->count);
+	else
+		fprintf(out, "  held  count unknown:");
+	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
+		fprintf(out, " %s=%u", rc_owner_name(o), f->owners[o]);
+	fputc('\n', out);
+	fprintf(out, "  history, oldest first:\n");
+	for (unsigned int i = 0; i < f->nhist; i++)
+		print_event(out, r, "    ", &f->hist[i]);
+}
+
+static void verdict(FILE *out, const struct rc_report *r)
+{
+	const struct rc_stats *st = rc_model_stats(r->model);
+	const struct rc_findings *f = rc_model_findings(r->model);
+	enum rc_exit e = rc_report_exit(r);
+	char rules[COLS + 1] = "";
+	size_t off = 0;
+
+	if (e == RC_EXIT_VIOLATIONS) {
+		for (int i = 0; i < RC_R__COUNT; i++) {
+			if (!f->per_rule[i])
+				continue;
+			int n = snprintf(rules + off, sizeof(rules) - off, "%s%s",
+					 off ? " " : "", rc_rules[i].id);
+			if (n < 0 || off + n >= sizeof(rules))
+				break;
+			off += n;
+		}
+		fprintf(out, "\nverdict: FAIL: %" PRIu64 " violation%s\n  %s\n",
+			f->total, f->total == 1 ? "" : "s", rules);
+	} else if (e == RC_EXIT_INCONCLUSIVE) {
+		fprintf(out, "\nverdict: INCONCLUSIVE: no violation, %" PRIu64
+			" root lives unverified\n", st->roots_unverified);
+	} else {
+		fprintf(out, "\nverdict: PASS: %" PRIu64 " root lives in %" PRIu64
+			" VMs, %d rules, no violation\n", st->roots, st->vms,
+			RC_R__COUNT);
+	}
+}
+
+void rc_report_text(FILE *out, const struct rc_report *r)
+{
+	const struct rc_findings *f = rc_model_findings(r->model);
+	const struct rc_stats *st = rc_model_stats(r->model);
+	uint64_t shown = 0;
+
+	header(out, r);
+	if (!r->summary_only) {
+		for (size_t i = 0; i < f->n; i++) {
+			if (f->v[i].retracted)
+				continue;
+			finding(out, r, &f->v[i]);
+			shown++;
+		}
+		if (f->total > shown)
+			fprintf(out, "\n(%" PRIu64 " more violations not shown)\n",
+				f->total - shown);
+		if (st->suppressed)
+			fprintf(out, "\n(%" PRIu64 " later anomalies on violated or"
+				" unverified roots not reported)\n", st->suppressed);
+	}
+	verdict(out, r);
+}
+
+void rc_report_timeline(FILE *out, const struct rc_report *r)
+{
+	size_t n;
+	const struct rc_event *t = rc_model_timeline(r->model, &n);
+
+	fprintf(out, "timeline of root 0x%" PRIx64 " (%zu events)\n", r->root, n);
+	for (size_t i = 0; i < n; i++) {
+		char lead[40];
+
+		snprintf(lead, sizeof(lead), "  vm %" PRIx64 " ", t[i].kvm);
+		print_event(out, r, lead, &t[i]);
+	}
+}

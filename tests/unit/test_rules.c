@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every rule of docs/invariants.md on short event sequences: one that must
+ * trigger it and a near miss that must not. The model is fed directly.
+ */
+#include <string.h>
+#include "findings.h"
+#include "model.h"
+#include "report.h"
+#include "rules.h"
+#include "tap.h"
+
+#define KVM 0xffff888004000000ull
+#define R1 0x1000000ull
+#define R2 0x2000000ull
+#define VCPU 100
+#define VCPU2 101
+#define ITER 200
+#define FZ 300
+#define WORKER 400
+
+static struct rc_model *m;
+static uint64_t seq;
+
+static void start(enum rc_design d)
+{
+	struct rc_model_opts o = { .design = d };
+
+	if (m)
+		rc_model_free(m);
+	m = rc_model_new(&o);
+	seq = 0;
+}
+
+static void feed(struct rc_event ev)
+{
+	ev.seq = seq;
+	ev.ts = 1000 * ++seq;
+	if (!ev.kvm && ev.type != RC_EV_LOST && ev.type != RC_EV_FAST_ZAP_START)
+		ev.kvm = KVM;
+	rc_model_feed(m, &ev);
+}
+
+static void alloc(uint64_t root, uint32_t count)
+{
+	feed((struct rc_event){ .type = RC_EV_ROOT_ALLOC, .pid = VCPU, .root = root,
+				.count = count, .level = 4 });
+}
+
+static void ref(enum rc_ev_type t, uint64_t root, int pid, int owner, uint32_t old)
+{
+	feed((struct rc_event){ .type = t, .pid = pid, .root = root, .owner = owner,
+				.old = old, .caller = 0xffffffff81000000ull + pid });
+}
+
+#define get(root, pid, owner, old) ref(RC_EV_ROOT_GET, root, pid, owner, old)
+#define put(root, pid, owner, old) ref(RC_EV_ROOT_PUT, root, pid, owner, old)
+
+static void inval(uint64_t root, int pid, int reason)
+{
+	feed((struct rc_event){ .type = RC_EV_ROOT_INVALIDATE, .pid = pid, .root = root,
+				.reason = reason });
+}
+
+static void zap(uint64_t root, int pid, int ctx, bool start_only)
+{
+	feed((struct rc_event){ .type = RC_EV_ROOT_ZAP_START, .pid = pid, .root = root,
+				.ctx = ctx, .shared = 1 });
+	if (!start_only)
+		feed((struct rc_event){ .type = RC_EV_ROOT_ZAP_END, .pid = pid,
+					.root = root, .ctx = ctx });
+}
+
+static void rfree(uint64_t root, int pid)
+{
+	feed((struct rc_event){ .type = RC_EV_ROOT_FREE, .pid = pid, .root = root });
+}
+
+static void fz_done(void)
+{
+	feed((struct rc_event){ .type = RC_EV_FAST_ZAP_DONE, .pid = FZ });
+}
+
+static void teardown(void)
+{
+	feed((struct rc_event){ .type = RC_EV_TEARDOWN, .pid = FZ });
+}
+
+static void lost(int cpu)
+{
+	feed((struct rc_event){ .type = RC_EV_LOST, .cpu = cpu, .lost = 3 });
+}
+
+/* Findings as "ID ID ..." in order. */
+static const char *found(void)
+{
+	static char buf[512];
+	struct rc_findings *f;
+	size_t off = 0;
+
+	rc_model_finish(m);
+	f = rc_model_findings(m);
+	buf[0] = '\0';
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].retracted)
+			continue;
+		off += snprintf(buf + off, sizeof(buf) - off, "%s%s", off ? " " : "",
+				rc_rules[f->v[i].rule].id);
+	}
+	return buf;
+}
+
+#define EXPECT(want) do {						\
+	const char *got_ = found();					\
+	CHECK_MSG(!strcmp(got_, want), "got '%s', want '%s'", got_, want); \
+} while (0)
+
+/* The gifted design's whole correct life of one root, fast zap included. */
+static void gifted_clean_life(uint64_t root)
+{
+	alloc(root, 2);				/* vcpu + mmu */
+	get(root, ITER, RC_OWN_ITER, 2);	/* mmu notifier zap */
+	put(root, ITER, RC_OWN_ITER, 3);
+	feed((struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
+	inval(root, FZ, RC_RSN_FAST_ZAP);	/* mmu ref -> gift */
+	get(root, FZ, RC_OWN_ITER, 2);		/* zap_invalidated_roots walk */
+	zap(root, FZ, RC_CTX_FAST_ZAP, false);
+	put(root, FZ, RC_OWN_ZAP, 3);		/* the gift */
+	put(root, FZ, RC_OWN_ITER, 2);
+	fz_done();
+	put(root, VCPU, RC_OWN_VCPU, 1);	/* vCPU drops the obsolete root */
+	rfree(root, VCPU);
+}
+
+static void test_clean(void)
+{
+	struct rc_report rep = { 0 };
+
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	alloc(R2, 2);
+	get(R2, VCPU2, RC_OWN_VCPU, 2);		/* second vCPU reuses it */
+	put(R2, VCPU, RC_OWN_VCPU, 3);
+	put(R2, VCPU2, RC_OWN_VCPU, 2);
+	inval(R2, FZ, RC_RSN_TEARDOWN);
+	zap(R2, FZ, RC_CTX_FAST_ZAP, false);
+	put(R2, FZ, RC_OWN_ZAP, 1);
+	rfree(R2, FZ);
+	teardown();
+	EXPECT("");
+	rep.model = m;
+	CHECK(rc_report_exit(&rep) == RC_EXIT_CLEAN);
+	CHECK(rc_model_stats(m)->roots == 2);
+	CHECK(rc_model_stats(m)->roots_freed == 2);
+	CHECK(rc_model_design_seen(m) == RC_DESIGN_GIFTED);
+
+	/* A new life at a reused address is a new root, not a double free. */
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	gifted_clean_life(R1);
+	EXPECT("");
+	CHECK(rc_model_stats(m)->roots == 2);
+}
+
+static void test_underflow(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 0);		/* kernel says it was 0 */
+	EXPECT("REF-UNDERFLOW");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	EXPECT("");
+}
+
+static void test_put_unowned(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);
+	put(R1, VCPU2, RC_OWN_ITER, 3);		/* another task puts its ref */
+	EXPECT("REF-PUT-UNOWNED");
+
+	/* Double put on an iterator early exit. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);
+	put(R1, ITER, RC_OWN_ITER, 3);
+	put(R1, ITER, RC_OWN_ITER, 2);
+	EXPECT("REF-PUT-UNOWNED");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);
+	put(R1, ITER, RC_OWN_ITER, 3);
+	EXPECT("");
+}
+
+static void test_get_zero(void)
+{
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	get(R1, ITER, RC_OWN_ITER, 0);		/* fails: root is dying */
+	put(R1, ITER, RC_OWN_ITER, 1);		/* ...but is used anyway */
+	EXPECT("REF-GET-ZERO");
+
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	get(R1, ITER, RC_OWN_ITER, 0);		/* RCU walker sees a dying root */
+	EXPECT("");
+}
+
+static void test_mismatch_and_reorder(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 5);
+	EXPECT("REF-COUNT-MISMATCH");
+
+	/* Records written in the opposite order of the atomics. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);		/* A: 2 -> 3 */
+	put(R1, ITER + 1, RC_OWN_ITER, 4);	/* B's put, traced early */
+	get(R1, ITER + 1, RC_OWN_ITER, 3);	/* B: 3 -> 4 */
+	put(R1, ITER, RC_OWN_ITER, 3);		/* A: 3 -> 2 */
+	EXPECT("");
+	CHECK(rc_model_stats(m)->mismatches_resolved == 1);
+}
+
+static void test_uaf_double_free(void)
+{
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	zap(R1, ITER, RC_CTX_ZAP_ALL, true);
+	EXPECT("ROOT-UAF");
+
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	rfree(R1, VCPU);
+	EXPECT("ROOT-DOUBLE-FREE");
+}
+
+static void test_free_valid(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	put(R1, FZ, RC_OWN_MMU, 1);		/* mmu ref put without invalidation */
+	EXPECT("ROOT-FREE-VALID");
+
+	/* Async worker: dropping the last ref of a valid root is "defunct". */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 1);
+	put(R1, VCPU, RC_OWN_VCPU, 1);
+	inval(R1, VCPU, RC_RSN_LAST_PUT);
+	zap(R1, WORKER, RC_CTX_WORKER, false);
+	put(R1, WORKER, RC_OWN_ZAP, 1);
+	rfree(R1, WORKER);
+	teardown();
+	EXPECT("");
+	CHECK(rc_model_design_seen(m) == RC_DESIGN_ASYNC);
+}
+
+static void test_revalidate(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	EXPECT("ROOT-REVALIDATE");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	get(R1, VCPU2, RC_OWN_VCPU, 2);		/* vCPU reuses an invalid root */
+	EXPECT("ROOT-REVALIDATE");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	get(R1, ITER, RC_OWN_ITER, 2);		/* iterators may visit it */
+	put(R1, ITER, RC_OWN_ITER, 3);
+	EXPECT("");
+}
+
+/* The review's v3 bug: a root made defunct by a put, then put by the fast zap. */
+static void test_ungifted_v3(void)
+{
+	struct rc_findings *f;
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 1);
+	put(R1, VCPU, RC_OWN_VCPU, 1);		/* last put: defunct */
+	inval(R1, VCPU, RC_RSN_LAST_PUT);	/* gift belongs to the worker */
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);	/* the fast zap walks it too */
+	put(R1, FZ, RC_OWN_ZAP, 1);		/* ...and puts what it never had */
+	EXPECT("GIFT-UNGIFTED-PUT");
+	f = rc_model_findings(m);
+	CHECK(f->n == 1 && f->v[0].has_cause);
+	CHECK(f->n == 1 && f->v[0].cause.pid == VCPU &&
+	      f->v[0].cause.type == RC_EV_ROOT_PUT);
+	CHECK(f->n == 1 && f->v[0].ev.pid == FZ);
+
+	/* The worker puts first, then the fast zap: still the fast zap's fault. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 1);
+	put(R1, VCPU, RC_OWN_VCPU, 1);
+	inval(R1, VCPU, RC_RSN_LAST_PUT);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	zap(R1, WORKER, RC_CTX_WORKER, false);
+	put(R1, WORKER, RC_OWN_ZAP, 1);
+	rfree(R1, WORKER);
+	put(R1, FZ, RC_OWN_ZAP, 0);
+	EXPECT("GIFT-UNGIFTED-PUT");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, FZ, RC_OWN_ZAP, 2);		/* never invalidated */
+	EXPECT("GIFT-UNGIFTED-PUT");
+
+	/* Async worker, invalidate-all's gift taken by a get. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 1);
+	get(R1, FZ, RC_OWN_ZAP, 1);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, WORKER, RC_CTX_WORKER, false);
+	put(R1, WORKER, RC_OWN_ZAP, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 1);
+	rfree(R1, VCPU);
+	fz_done();
+	teardown();
+	EXPECT("");
+}
+
+static void test_gift_double_put(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);		/* keeps it alive */
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 3);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	EXPECT("GIFT-DOUBLE-PUT");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 3);
+	put(R1, ITER, RC_OWN_ITER, 2);
+	EXPECT("");
+}
+
+static void test_gift_leak(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);	/* zapped, gift never put */
+	teardown();
+	EXPECT("GIFT-LEAK");
+	CHECK(rc_model_stats(m)->roots_leaked == 1);
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 1);
+	rfree(R1, FZ);
+	teardown();
+	EXPECT("");
+}
+
+static void test_put_before_zap(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	put(R1, FZ, RC_OWN_ZAP, 2);		/* before any zap */
+	EXPECT("GIFT-PUT-BEFORE-ZAP");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, true);
+	put(R1, FZ, RC_OWN_ZAP, 2);		/* while the zap runs */
+	EXPECT("GIFT-PUT-BEFORE-ZAP");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	EXPECT("");
+}
+
+static void test_fast_zap_incomplete(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	alloc(R2, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	inval(R2, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	fz_done();				/* R2 skipped */
+	EXPECT("FASTZAP-INCOMPLETE");
+
+	/* A root invalidated by an earlier fast zap and zapped then is fine. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	fz_done();
+	alloc(R2, 2);
+	inval(R2, FZ, RC_RSN_FAST_ZAP);
+	zap(R2, FZ, RC_CTX_FAST_ZAP, false);
+	put(R2, FZ, RC_OWN_ZAP, 2);
+	fz_done();
+	EXPECT("");
+}
+
+static void test_teardown_leaks(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, VCPU2, RC_OWN_VCPU, 2);		/* never put */
+	put(R1, VCPU, RC_OWN_VCPU, 3);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	teardown();
+	EXPECT("TEARDOWN-LEAK");
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);		/* break without put */
+	put(R1, VCPU, RC_OWN_VCPU, 3);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	teardown();
+	EXPECT("ITER-LEAK");
+	{
+		struct rc_findings *f = rc_model_findings(m);
+
+		CHECK(f->n == 1 && f->v[0].has_cause && f->v[0].cause.pid == ITER);
+	}
+
+	/* Alive at the end of a trace that stopped before teardown: fine. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);
+	EXPECT("");
+	CHECK(rc_model_stats(m)->roots_alive == 1);
+}
+
+static void test_lost_events(void)
+{
+	struct rc_report rep = { 0 };
+
+	/* A loss on a live root: the following double put is not judged. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	lost(1);
+	put(R1, ITER, RC_OWN_ITER, 2);		/* its get may have been lost */
+	teardown();
+	EXPECT("");
+	rep.model = m;
+	CHECK(rc_report_exit(&rep) == RC_EXIT_INCONCLUSIVE);
+	CHECK(rc_model_stats(m)->roots_unverified == 1);
+
+	/* Roots born after the loss are still judged. */
+	start(RC_DESIGN_AUTO);
+	lost(1);
+	alloc(R2, 2);
+	put(R2, ITER, RC_OWN_ITER, 2);
+	EXPECT("REF-PUT-UNOWNED");
+	rep.model = m;
+	CHECK(rc_report_exit(&rep) == RC_EXIT_VIOLATIONS);
+}
+
+static void test_adopted(void)
+{
+	/* The trace began after these roots were allocated. */
+	start(RC_DESIGN_AUTO);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	get(R1, ITER, RC_OWN_ITER, 1);
+	put(R1, ITER, RC_OWN_ITER, 2);
+	zap(R2, FZ, RC_CTX_FAST_ZAP, false);
+	put(R2, FZ, RC_OWN_ZAP, 1);
+	rfree(R2, FZ);
+	EXPECT("");
+	CHECK(rc_model_stats(m)->roots_adopted == 2);
+
+	start(RC_DESIGN_AUTO);
+	put(R1, VCPU, RC_OWN_VCPU, 1);
+	rfree(R1, VCPU);
+	put(R1, VCPU, RC_OWN_VCPU, 1);
+	EXPECT("ROOT-UAF");
+}
+
+static void test_rule_table(void)
+{
+	for (int i = 0; i < RC_R__COUNT; i++) {
+		CHECK(rc_rules[i].id && rc_rules[i].summary);
+		CHECK(strlen(rc_rules[i].summary) <= 64);
+		CHECK(rc_rule_by_id(rc_rules[i].id) == i);
+	}
+	CHECK(rc_rule_by_id("NO-SUCH-RULE") == -1);
+}
+
+int main(void)
+{
+	test_clean();
+	test_underflow();
+	test_put_unowned();
+	test_get_zero();
+	test_mismatch_and_reorder();
+	test_uaf_double_free();
+	test_free_valid();
+	test_revalidate();
+	test_ungifted_v3();
+	test_gift_double_put();
+	test_gift_leak();
+	test_put_before_zap();
+	test_fast_zap_incomplete();
+	test_teardown_leaks();
+	test_lost_events();
+	test_adopted();
+	test_rule_table();
+	rc_model_free(m);
+	return tap_done("rules");
+}
