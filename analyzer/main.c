@@ -85,7 +85,8 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+jsd:r:B:hV", longopts, NULL)) != -1) {
+	opterr = 0;	/* one line of our own on bad options */
+	while ((c = getopt_long(argc, argv, "jsd:r:B:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -132,7 +133,8 @@ int main(int argc, char **argv)
 			printf("kvm-rootcheck %s\n", RC_VERSION);
 			return RC_EXIT_CLEAN;
 		default:
-			usage(stderr);
+			fprintf(stderr, "kvm-rootcheck: bad option or missing argument '%s' (see --help)\n",
+				argv[optind - 1]);
 			return RC_EXIT_USAGE;
 		}
 	}

@@ -249,7 +249,12 @@ static void record(struct rc_model *m, struct rc_root *r,
 
 	if (v->rule < 0)
 		return;
-	if (r->unverified || r->violated) {
+	if (r->unverified) {
+		r->suppressed++;
+		m->st.unjudged++;
+		return;
+	}
+	if (r->violated) {
 		r->suppressed++;
 		m->st.suppressed++;
 		return;

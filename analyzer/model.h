@@ -119,7 +119,8 @@ struct rc_stats {
 	uint64_t mismatches_resolved;	/* reordered by `old` */
 	uint64_t fast_zaps;
 	uint64_t teardowns;
-	uint64_t suppressed;
+	uint64_t suppressed;		/* anomalies after a root's first violation */
+	uint64_t unjudged;		/* anomalies on unverified roots */
 	uint64_t gifted_roots, async_roots;
 	uint64_t owner_gets[RC_OWN__COUNT], owner_puts[RC_OWN__COUNT];
 	uint64_t failed_gets;

@@ -185,8 +185,10 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 		stored++;
 	}
 	fprintf(out, "],\n\"violations_total\":%" PRIu64 ",\"violations_not_shown\":%"
-		PRIu64 ",\"suppressed\":%" PRIu64 ",\"retracted\":%" PRIu64 ",\n",
-		f->total, f->total - stored, st->suppressed, f->retracted);
+		PRIu64 ",\"suppressed\":%" PRIu64 ",\"unjudged\":%" PRIu64
+		",\"retracted\":%" PRIu64 ",\n",
+		f->total, f->total - stored, st->suppressed, st->unjudged,
+		f->retracted);
 	fprintf(out, "\"warnings\":[");
 	for (unsigned int i = 0; i < nw; i++) {
 		if (i)

@@ -130,11 +130,13 @@ static void verdict(FILE *out, const struct rc_report *r)
 			f->total, f->total == 1 ? "" : "s", rules);
 	} else if (e == RC_EXIT_INCONCLUSIVE) {
 		fprintf(out, "\nverdict: INCONCLUSIVE: no violation, %" PRIu64
-			" root lives unverified\n", st->roots_unverified);
+			" root li%s unverified\n", st->roots_unverified,
+			st->roots_unverified == 1 ? "fe" : "ves");
 	} else {
-		fprintf(out, "\nverdict: PASS: %" PRIu64 " root lives in %" PRIu64
-			" VMs, %d rules, no violation\n", st->roots, st->vms,
-			RC_R__COUNT);
+		fprintf(out, "\nverdict: PASS: %" PRIu64 " root li%s in %" PRIu64
+			" VM%s, %d rules, no violation\n", st->roots,
+			st->roots == 1 ? "fe" : "ves", st->vms,
+			st->vms == 1 ? "" : "s", RC_R__COUNT);
 	}
 }
 
@@ -156,8 +158,14 @@ void rc_report_text(FILE *out, const struct rc_report *r)
 			fprintf(out, "\n(%" PRIu64 " more violations not shown)\n",
 				f->total - shown);
 		if (st->suppressed)
-			fprintf(out, "\n(%" PRIu64 " later anomalies on violated or"
-				" unverified roots not reported)\n", st->suppressed);
+			fprintf(out, "\n(%" PRIu64 " later anomal%s on already violated"
+				" roots not reported)\n", st->suppressed,
+				st->suppressed == 1 ? "y" : "ies");
+		if (st->unjudged)
+			fprintf(out, "\n(%" PRIu64 " anomal%s on unverified roots not"
+				" judged: lost events can explain %s)\n", st->unjudged,
+				st->unjudged == 1 ? "y" : "ies",
+				st->unjudged == 1 ? "it" : "them");
 	}
 	verdict(out, r);
 }
@@ -169,9 +177,10 @@ void rc_report_timeline(FILE *out, const struct rc_report *r)
 
 	fprintf(out, "timeline of root 0x%" PRIx64 " (%zu events)\n", r->root, n);
 	for (size_t i = 0; i < n; i++) {
-		char lead[40];
-
-		snprintf(lead, sizeof(lead), "  vm %" PRIx64 " ", t[i].kvm);
-		print_event(out, r, lead, &t[i]);
+		if (!i || t[i].kvm != t[i - 1].kvm)
+			fprintf(out, "vm %" PRIx64 ":\n", t[i].kvm);
+		if (t[i].type == RC_EV_ROOT_ALLOC && i)
+			fprintf(out, "  -- new life --\n");
+		print_event(out, r, "  ", &t[i]);
 	}
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <trace-cmd.h>
@@ -85,6 +86,37 @@ static int precheck(const char *path, char *version, size_t vlen,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * libtracecmd 3.1.6 crashes (NULL dereference in tracecmd_close() on the
+ * error path of tracecmd_open_fd()) on a trace.dat that is cut anywhere
+ * after its headers, e.g. a copy that did not finish. Try the open in a
+ * child first, so that such a file gets an error message, not a crash.
+ * Returns 0 if the child opened the file.
+ */
+static int probe_open(const char *path)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 0;	/* cannot probe: let the real open decide */
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		_exit(tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS) ? 0 : 1);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
 /* "Linux host 6.12.117 #1 SMP ... x86_64" -> "6.12.117"; a bare release stays. */
@@ -237,7 +269,8 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	tep_set_loglevel(TEP_LOG_NONE);
 
-	fp->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	if (probe_open(path) == 0)
+		fp->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
 	if (!fp->top) {
 		rc_seterr(err, errlen,
 			  "%s: cannot read trace.dat version %s (truncated, corrupt or unsupported file)",
