@@ -1,0 +1,122 @@
+#!/bin/bash
+# Build the QEMU test kernel: Debian linux-source-$KVER + our series
+# (kernel-patches/v$KVER) + the test-only inject patches
+# (kernel-patches/inject/v$KVER, all off unless kvm.rootcheck_inject=N),
+# configured from tinyconfig + tests/vm/kernel.config.
+#
+# Usage: tests/vm/build-kernel.sh KVER [--stock] [--no-inject]
+#   KVER      6.12 or 6.1
+#   --stock   ignore the series and inject patches (pipeline bring-up)
+# Prints the output directory (holding bzImage, config, System.map,
+# patches.txt) on the last line of stdout.
+# Cache: build/vm/k-$KVER-<hash of tarball name, patches, config, this
+# script>/bzImage. A hit is instant; a miss rebuilds incrementally in
+# build/vm/obj-$KVER from a git tree in build/vm/src-$KVER (created from
+# the tarball when missing).
+# Exit: 0 ok, 2 usage, 1 build/apply failure.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+
+usage() { echo "usage: $0 6.12|6.1 [--stock] [--no-inject]" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+KVER=$1; shift
+case "$KVER" in 6.12|6.1) ;; *) usage ;; esac
+stock=0; inject=1
+for a in "$@"; do
+	case "$a" in
+	--stock) stock=1 ;;
+	--no-inject) inject=0 ;;
+	*) usage ;;
+	esac
+done
+JOBS=${JOBS:-2}
+tarball=/usr/src/linux-source-$KVER.tar.xz
+[ -f "$tarball" ] || { echo "build-kernel: $tarball missing (run scripts/deps.sh kernel)" >&2; exit 2; }
+
+vmb=$top/build/vm
+mkdir -p "$vmb"
+exec 9>"$vmb/.lock-$KVER"
+flock 9
+
+series=()
+injects=()
+if [ $stock -eq 0 ]; then
+	for p in kernel-patches/v$KVER/*.patch; do
+		[ -e "$p" ] || continue
+		case "$(basename "$p")" in 0000-*) continue ;; esac
+		series+=("$p")
+	done
+	if [ $inject -eq 1 ]; then
+		for p in kernel-patches/inject/v$KVER/*.patch; do
+			[ -e "$p" ] && injects+=("$p")
+		done
+	fi
+fi
+
+hash=$( {
+	echo "$KVER $(basename "$tarball") $(stat -c %s "$tarball")"
+	for p in "${series[@]}" "${injects[@]}"; do echo "== $p"; cat "$p"; done
+	cat tests/vm/kernel.config tests/vm/build-kernel.sh
+} | sha256sum | cut -c1-12)
+out=$vmb/k-$KVER-$hash
+if [ -s "$out/bzImage" ]; then
+	echo "build-kernel: cache hit $out" >&2
+	echo "$out"
+	exit 0
+fi
+
+src=$vmb/src-$KVER
+obj=$vmb/obj-$KVER
+if ! git -C "$src" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+	echo "build-kernel: unpacking $tarball into $src" >&2
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
+	(cd "$src.tmp" && git init -q && git add -Af . &&
+	 git -c user.name=vm -c user.email=vm@localhost commit -qm "Debian linux-source-$KVER" &&
+	 git tag base)
+	mv "$src.tmp" "$src"
+fi
+
+g() { git -C "$src" -c user.name=vm -c user.email=vm@localhost "$@"; }
+g am --abort >/dev/null 2>&1 || true
+g checkout -q -f -B build base
+for p in "${series[@]}" "${injects[@]}"; do
+	if ! g am -q --keep-cr "$top/$p" >&2; then
+		g am --abort >/dev/null 2>&1 || true
+		echo "build-kernel: FAILED to apply $p on linux-source-$KVER" >&2
+		exit 1
+	fi
+done
+
+mkdir -p "$obj"
+echo "build-kernel: configuring (tinyconfig + tests/vm/kernel.config)" >&2
+make -s -C "$src" O="$obj" tinyconfig >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" tests/vm/kernel.config >/dev/null
+make -s -C "$src" O="$obj" olddefconfig >/dev/null
+missing=0
+while IFS= read -r line; do
+	case "$line" in CONFIG_*=y) ;; *) continue ;; esac
+	if ! grep -qx "$line" "$obj/.config"; then
+		echo "build-kernel: option did not stick: $line" >&2
+		missing=1
+	fi
+done < tests/vm/kernel.config
+grep -qx CONFIG_EVENT_TRACING=y "$obj/.config" || { echo "build-kernel: CONFIG_EVENT_TRACING not set" >&2; missing=1; }
+[ $missing -eq 0 ] || { echo "build-kernel: config incomplete" >&2; exit 1; }
+
+echo "build-kernel: building bzImage -j$JOBS in $obj (several minutes)" >&2
+t0=$(date +%s)
+if ! make -s -C "$src" O="$obj" -j"$JOBS" bzImage >"$vmb/build-$KVER.log" 2>&1; then
+	tail -n 30 "$vmb/build-$KVER.log" >&2
+	echo "build-kernel: bzImage build FAILED (log $vmb/build-$KVER.log)" >&2
+	exit 1
+fi
+echo "build-kernel: bzImage built in $(( $(date +%s) - t0 )) s" >&2
+mkdir -p "$out.tmp"
+cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"
+printf '%s\n' "${series[@]}" "${injects[@]}" > "$out.tmp/patches.txt"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+echo "$out"

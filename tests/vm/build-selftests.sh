@@ -1,0 +1,41 @@
+#!/bin/bash
+# Build the KVM selftests the VM test runs, statically, from the Debian
+# linux-source-$KVER tree unpacked by build-kernel.sh (uapi headers are
+# not touched by our series, so the pristine base is used).
+# Usage: tests/vm/build-selftests.sh KVER   -> prints the output dir
+# Exit: 0 ok, 1 build failure, 2 usage.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+KVER=${1:-}
+case "$KVER" in 6.12|6.1) ;; *) echo "usage: $0 6.12|6.1" >&2; exit 2 ;; esac
+JOBS=${JOBS:-2}
+vmb=$top/build/vm
+src=$vmb/src-$KVER
+[ -d "$src/.git" ] || { echo "build-selftests: $src missing: run tests/vm/build-kernel.sh $KVER first" >&2; exit 2; }
+out=$vmb/selftests-$KVER
+tests="set_memory_region_test memslot_modification_stress_test kvm_page_table_test dirty_log_test x86_64/smm_test"
+need=0
+for t in $tests; do [ -x "$out/$t" ] || need=1; done
+if [ $need -eq 0 ]; then echo "$out"; exit 0; fi
+
+# A private worktree at the base commit, so a kernel build switching
+# branches in $src cannot race with us.
+wt=$vmb/selftests-src-$KVER
+if [ ! -d "$wt" ]; then
+	git -C "$src" worktree prune
+	git -C "$src" worktree add -q --detach "$wt" base
+fi
+hdr=$vmb/hdr-$KVER
+echo "build-selftests: make headers ($KVER)" >&2
+make -s -C "$wt" O="$hdr" headers >/dev/null
+mkdir -p "$out"
+echo "build-selftests: building $tests (-j$JOBS, static)" >&2
+targets=""
+for t in $tests; do targets="$targets $out/$t"; done
+if ! make -s -C "$wt/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$out" \
+	KHDR_INCLUDES="-isystem $hdr/usr/include" LDLIBS=-static $targets >"$vmb/selftests-$KVER.log" 2>&1; then
+	tail -n 30 "$vmb/selftests-$KVER.log" >&2
+	echo "build-selftests: FAILED (log $vmb/selftests-$KVER.log)" >&2
+	exit 1
+fi
+echo "$out"

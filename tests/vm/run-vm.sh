@@ -1,0 +1,67 @@
+#!/bin/bash
+# Boot the test kernel under QEMU (software CPU with SVM+NPT, so kvm_amd in
+# the guest runs the TDP MMU), run one job, and copy its results out.
+#
+# Usage: tests/vm/run-vm.sh [-t TIMEOUT_S] [-a "EXTRA CMDLINE"] BZIMAGE INITRD JOBDIR OUTDIR
+#   JOBDIR must contain job.sh (run by /init in the guest with /out as cwd;
+#   everything the job writes to /out comes back in OUTDIR, plus job.log,
+#   job.rc, dmesg.txt). OUTDIR/serial.log is the console.
+# Exit: 0 the job ran and returned 0; 1 the job ran and failed;
+#       2 usage; 3 QEMU hit the timeout (killed); 4 bad boot (no
+#       "clocksource tsc" in the serial log, TSC marked unstable, or no
+#       results came back); 5 kernel WARN/BUG/panic in the serial log.
+set -uo pipefail
+timeout_s=300
+append=""
+while getopts "t:a:" o; do
+	case $o in
+	t) timeout_s=$OPTARG ;;
+	a) append=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 4 ] || { echo "usage: $0 [-t S] [-a CMDLINE] BZIMAGE INITRD JOBDIR OUTDIR" >&2; exit 2; }
+kernel=$1 initrd=$2 jobdir=$3 outdir=$4
+for f in "$kernel" "$initrd" "$jobdir/job.sh"; do
+	[ -e "$f" ] || { echo "run-vm: $f missing" >&2; exit 2; }
+done
+mkdir -p "$outdir"
+disk=$outdir/disk.img
+rm -f "$disk"
+truncate -s 768M "$disk"
+tar -cf - -C "$jobdir" . | dd of="$disk" conv=notrunc status=none
+
+serial=$outdir/serial.log
+t0=$(date +%s.%N)
+timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 \
+	-nographic -no-reboot -monitor none -serial "file:$serial" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-drive "file=$disk,format=raw,if=virtio" \
+	-append "console=ttyS0 panic=-1 $append" </dev/null >"$outdir/qemu.log" 2>&1
+qrc=$?
+secs=$(echo "$(date +%s.%N) - $t0" | bc)
+printf 'run-vm: QEMU exited rc=%s after %.1f s\n' "$qrc" "$secs" >&2
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	echo "run-vm: TIMEOUT: QEMU killed after ${timeout_s} s; last console lines:" >&2
+	tail -n 15 "$serial" >&2
+	exit 3
+fi
+if ! grep -q "clocksource tsc" "$serial" || grep -q "Marking TSC unstable" "$serial"; then
+	echo "run-vm: BAD BOOT: no 'clocksource tsc' (or TSC unstable) in $serial" >&2
+	exit 4
+fi
+if ! tar -xf "$disk" -C "$outdir" 2>/dev/null || [ ! -f "$outdir/job.rc" ]; then
+	echo "run-vm: BAD RUN: no results on the disk; last console lines:" >&2
+	tail -n 15 "$serial" >&2
+	exit 4
+fi
+rm -f "$disk"
+if grep -qE "WARNING: CPU|BUG:|Kernel panic|KVM_BUG_ON" "$serial"; then
+	echo "run-vm: kernel WARN/BUG in $serial:" >&2
+	grep -m3 -A3 -E "WARNING: CPU|BUG:|Kernel panic" "$serial" >&2
+	exit 5
+fi
+jrc=$(cat "$outdir/job.rc")
+[ "$jrc" = 0 ] || { echo "run-vm: guest job failed (rc=$jrc), see $outdir/job.log" >&2; exit 1; }
+exit 0

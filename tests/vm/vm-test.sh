@@ -1,0 +1,245 @@
+#!/bin/bash
+# End-to-end test on a real kernel under QEMU (issue 5).
+#
+# For each kernel version: build the patched kernel (+ test-only inject
+# patches, off unless kvm.rootcheck_inject=N), the static selftests and
+# workloads, the initramfs; boot once for the clean workloads (each
+# recorded with `trace-cmd record -C global -e kvmmmu` to its own
+# trace.dat, plus the captured event format files and, when the analyzer
+# is available, `kvm-rootcheck live -- rootstress`), then once per injected
+# bug; copy everything out and check the analyzer's verdicts against
+# tests/vm/expect.tsv.
+#
+# Usage: tests/vm/vm-test.sh [--kver 6.12|6.1|all] [--stock] [--record]
+#                            [--only clean|inject] [--out DIR]
+#   --stock   stock Debian kernel, no series (pipeline bring-up)
+#   --record  copy traces and formats into tests/data (what regen-data.sh does)
+# Prints "vm: N passed, N failed". Exit 0 all passed, 1 a check failed,
+# 2 usage or build error.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+kvers="6.12"
+stock=0 record=0 only=all
+outbase=$top/build/vm/runs
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kver) shift; case ${1:-} in all) kvers="6.12 6.1" ;; 6.12|6.1) kvers=$1 ;; *) echo "vm-test: bad --kver" >&2; exit 2 ;; esac ;;
+	--stock) stock=1 ;;
+	--record) record=1 ;;
+	--only) shift; only=${1:-} ;;
+	--out) shift; outbase=$1 ;;
+	*) echo "usage: $0 [--kver 6.12|6.1|all] [--stock] [--record] [--only clean|inject] [--out DIR]" >&2; exit 2 ;;
+	esac
+	shift
+done
+ANALYZER=${ANALYZER:-$top/build/kvm-rootcheck}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "vm: PASS $*"; }
+bad() { fail=$((fail + 1)); echo "vm: FAIL $*"; }
+
+# Workloads of the clean boot: name and command line (small parameters:
+# software CPU emulation is slow).
+CLEAN_WORKLOADS="
+rootstress|rootstress -s 1 -r 60 -m 3 -c 2
+set_memory_region_test|/opt/selftests/set_memory_region_test
+memslot_modification_stress_test|/opt/selftests/memslot_modification_stress_test -v 2 -b 16M -i 20
+kvm_page_table_test|/opt/selftests/kvm_page_table_test -v 2 -b 16M
+dirty_log_test|/opt/selftests/dirty_log_test -i 3 -I 10
+smm_test|/opt/selftests/smm_test
+"
+# Injected bugs: name|kvm.rootcheck_inject value|workload
+INJECTS="
+double-put|1|rootstress -s 2 -r 40 -m 2 -c 2
+gift-leak|2|rootstress -s 3 -r 40 -m 2 -c 2
+fastzap-skip|3|rootstress -s 4 -r 40 -m 2 -c 2
+gift-early-put|4|rootstress -s 5 -r 40 -m 2 -c 2
+v3-invalidate|5|rootstress -s 6 -r 40 -m 2 -c 2
+"
+LIVE_CMD="rootstress -s 7 -r 40 -m 2 -c 2"
+
+# guest-side helper: record one workload into /out/$name.dat
+guest_lib() {
+	cat <<'EOF'
+rec() {
+	name=$1; shift
+	echo "== record $name: $*"
+	t0=$(date +%s)
+	trace-cmd record -q -C global -e kvmmmu -o /out/$name.dat \
+		sh -c "$* > /out/$name.out 2>&1; echo \$? > /out/$name.rc"
+	echo "== $name: workload rc=$(cat /out/$name.rc 2>/dev/null) guest_secs=$(( $(date +%s) - t0 )) events_file=$(wc -c < /out/$name.dat)"
+	tail -n 3 /out/$name.out
+}
+formats() {
+	mkdir -p /out/formats
+	cp /sys/kernel/tracing/events/header_page /sys/kernel/tracing/events/header_event /out/formats/
+	for d in /sys/kernel/tracing/events/kvmmmu/*/; do
+		e=$(basename $d)
+		mkdir -p /out/formats/kvmmmu/$e
+		cp $d/format /out/formats/kvmmmu/$e/format
+	done
+	ls /sys/kernel/tracing/events/kvmmmu/ > /out/events.txt
+	uname -r > /out/uname.txt
+}
+EOF
+}
+
+# analyze FILE -> sets a_rc and a_rules (sorted unique rule IDs)
+analyze() {
+	local f=$1 out
+	out=$("$ANALYZER" --json "$f" 2>"$f.analyzer.err")
+	a_rc=$?
+	printf '%s\n' "$out" > "$f.analyzer.json"
+	a_rules=$(printf '%s\n' "$out" | python3 -c '
+import json,sys
+try:
+    d=json.load(sys.stdin)
+except Exception:
+    print("?"); sys.exit()
+print(",".join(sorted({v.get("rule","?") for v in d.get("violations",[])})) or "-")')
+}
+
+# expected verdict for a trace basename from expect.tsv: sets e_rc e_rules
+expect_for() {
+	local line
+	line=$(awk -F'\t' -v f="$1" '$1==f {print $2"\t"$3}' tests/vm/expect.tsv)
+	e_rc=${line%%$'\t'*}
+	e_rules=${line#*$'\t'}
+	[ -n "$line" ]
+}
+
+check_verdict() {	# FILE TRACE_BASENAME
+	local f=$1 b=$2 r
+	if [ ! -x "$ANALYZER" ]; then
+		echo "vm: SKIP verdict of $b: no analyzer at $ANALYZER (make analyzer)"
+		return
+	fi
+	if ! expect_for "$b"; then
+		bad "$b: not listed in tests/vm/expect.tsv"
+		return
+	fi
+	analyze "$f"
+	if [ "$a_rc" != "$e_rc" ]; then
+		bad "$b: analyzer exit $a_rc, expected $e_rc (rules: $a_rules; $f.analyzer.json)"
+		return
+	fi
+	if [ "$e_rules" != "-" ]; then
+		# any one of the |-separated alternatives must be reported
+		local hit=0
+		for r in ${e_rules//|/ }; do
+			case ",$a_rules," in *",$r,"*) hit=1 ;; esac
+		done
+		[ $hit -eq 1 ] || { bad "$b: rules $a_rules, expected one of $e_rules"; return; }
+	fi
+	ok "$b: analyzer exit $a_rc rules $a_rules"
+}
+
+build_all() {	# KVER -> sets kdir initrd
+	local kv=$1 args=()
+	[ $stock -eq 1 ] && args+=(--stock)
+	kdir=$(tests/vm/build-kernel.sh "$kv" "${args[@]}" | tail -n 1) || return 1
+	tests/vm/build-selftests.sh "$kv" >/dev/null || return 1
+	make -s -C tests/workloads >/dev/null || return 1
+	initrd=$top/build/vm/initramfs-$kv.cpio.gz
+	ANALYZER=$ANALYZER tests/vm/build-initramfs.sh "$kv" "$initrd" || return 1
+}
+
+t_start=$(date +%s)
+for kv in $kvers; do
+	echo "vm: ===== kernel $kv"
+	t0=$(date +%s)
+	if ! build_all "$kv"; then
+		bad "$kv: build (kernel/selftests/workloads/initramfs)"
+		continue
+	fi
+	echo "vm: $kv builds ready in $(( $(date +%s) - t0 )) s ($kdir)"
+	run=$outbase/$kv
+	rm -rf "$run"
+	mkdir -p "$run"
+
+	if [ "$only" != inject ]; then
+		job=$run/clean.job
+		mkdir -p "$job"
+		{
+			guest_lib
+			echo "formats"
+			printf '%s\n' "$CLEAN_WORKLOADS" | while IFS='|' read -r name cmd; do
+				[ -n "$name" ] && echo "rec $name '$cmd'"
+			done
+			if [ -x "$ANALYZER" ]; then
+				echo "echo '== live: kvm-rootcheck live -- $LIVE_CMD'"
+				echo "kvm-rootcheck live -- $LIVE_CMD > /out/live.txt 2>&1; echo \$? > /out/live.rc"
+				echo "cat /out/live.txt; echo live rc=\$(cat /out/live.rc)"
+				echo "rec live-offline '$LIVE_CMD'"
+			fi
+		} > "$job/job.sh"
+		t0=$(date +%s)
+		tests/vm/run-vm.sh -t "$QEMU_TIMEOUT" "$kdir/bzImage" "$initrd" "$job" "$run/clean"
+		vrc=$?
+		echo "vm: $kv clean boot: run-vm exit $vrc, $(( $(date +%s) - t0 )) s wall"
+		if [ $vrc -eq 0 ]; then ok "$kv clean boot"; else bad "$kv clean boot (run-vm exit $vrc, $run/clean)"; fi
+		if [ -f "$run/clean/events.txt" ]; then
+			n=$(grep -c -E '^(kvm_tdp_mmu_root_(alloc|get|put|invalidate|zap_start|zap_end|free)|kvm_mmu_zap_all_fast_done|kvm_tdp_mmu_teardown)$' "$run/clean/events.txt")
+			if [ $stock -eq 1 ]; then
+				echo "vm: stock kernel: $n of the 9 new events present (expected 0)"
+			elif [ "$n" -eq 9 ]; then ok "$kv: all 9 events under events/kvmmmu"
+			else bad "$kv: only $n of 9 events under events/kvmmmu"; fi
+		fi
+		printf '%s\n' "$CLEAN_WORKLOADS" | while IFS='|' read -r name cmd; do
+			[ -n "$name" ] || continue
+			echo "$name|$(cat "$run/clean/$name.rc" 2>/dev/null || echo none)"
+		done > "$run/clean-rcs.txt"
+		while IFS='|' read -r name wrc; do
+			if [ "$wrc" = 0 ]; then ok "$kv $name ran"; else bad "$kv $name workload rc=$wrc ($run/clean/$name.out)"; fi
+			if [ -s "$run/clean/$name.dat" ] && [ $stock -eq 0 ]; then
+				check_verdict "$run/clean/$name.dat" "$kv-$name.dat"
+			fi
+		done < "$run/clean-rcs.txt"
+		if [ -f "$run/clean/live.rc" ] && [ $stock -eq 0 ]; then
+			lrc=$(cat "$run/clean/live.rc")
+			analyze "$run/clean/live-offline.dat"
+			if [ "$lrc" = "$a_rc" ]; then ok "$kv live verdict $lrc matches offline $a_rc"
+			else bad "$kv live verdict $lrc differs from offline $a_rc ($run/clean/live.txt)"; fi
+		fi
+	fi
+
+	if [ "$only" != clean ] && [ $stock -eq 0 ]; then
+		printf '%s\n' "$INJECTS" | while IFS='|' read -r name n cmd; do
+			[ -n "$name" ] && echo "$name|$n|$cmd"
+		done > "$run/injects.txt"
+		while IFS='|' read -r name n cmd; do
+			job=$run/inject-$name.job
+			mkdir -p "$job"
+			{
+				guest_lib
+				echo "echo inject=\$(cat /sys/module/kvm/parameters/rootcheck_inject)"
+				echo "rec inject-$name '$cmd'"
+				echo "cat /sys/module/kvm/parameters/rootcheck_inject_hits > /out/inject-hits.txt 2>/dev/null"
+			} > "$job/job.sh"
+			t0=$(date +%s)
+			tests/vm/run-vm.sh -t "$QEMU_TIMEOUT" -a "kvm.rootcheck_inject=$n" \
+				"$kdir/bzImage" "$initrd" "$job" "$run/inject-$name"
+			vrc=$?
+			echo "vm: $kv inject $name: run-vm exit $vrc, $(( $(date +%s) - t0 )) s wall"
+			# the workload may fail and the kernel may WARN: that is the bug
+			if [ $vrc -ne 0 ] && [ $vrc -ne 1 ] && [ $vrc -ne 5 ]; then
+				bad "$kv inject $name boot (run-vm exit $vrc)"
+				continue
+			fi
+			if [ -s "$run/inject-$name/inject-$name.dat" ]; then
+				check_verdict "$run/inject-$name/inject-$name.dat" "$kv-inject-$name.dat"
+			else
+				bad "$kv inject $name: no trace"
+			fi
+		done < "$run/injects.txt"
+	fi
+
+	if [ $record -eq 1 ]; then
+		tests/vm/collect-data.sh "$kv" "$run" || bad "$kv: collect-data"
+	fi
+done
+echo "vm: wall time $(( $(date +%s) - t_start )) s"
+echo "vm: $pass passed, $fail failed"
+[ $fail -eq 0 ]
