@@ -87,3 +87,7 @@ check: deps
 
 clean:
 	rm -rf $(BUILD)
+
+.PHONY: bench
+bench: $(ANALYZER)
+	@tests/bench/bench.sh $(BUILD)

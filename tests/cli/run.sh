@@ -135,6 +135,18 @@ assert f["cause"]["caller_sym"].startswith("mmu_free_root_page+")
 assert d["design"]["detected"] == "async-worker"
 PY
 
+# trace.dat version 7 (zstd) gives the same report as version 6.
+if trace-cmd convert -i "$fx/cli_v3_defunct.dat" -o "$tmp/v7.dat" --file-version 7 \
+	--compression zstd >/dev/null 2>&1; then
+	"$bin" --json "$tmp/v7.dat" | sed 's/"input":"[^"]*"//' >"$tmp/v7.json"
+	sed 's/"input":"[^"]*"//' "$tmp/v3.json" >"$tmp/v6.json"
+	cmp -s "$tmp/v6.json" "$tmp/v7.json" && ok || bad "v7 (zstd) report differs from v6"
+	grep -q 'zstd' <(trace-cmd dump --summary "$tmp/v7.dat" 2>&1) && ok ||
+		bad "converted file is not zstd-compressed v7"
+else
+	bad "trace-cmd convert to v7 failed"
+fi
+
 # Golden reports.
 golden clean.txt "$fx/cli_clean.dat"
 golden clean.json --json "$fx/cli_clean.dat"
