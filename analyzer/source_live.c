@@ -12,12 +12,17 @@
  * tracefs_iterate_raw_events()); the model must tolerate it, as it must for
  * the "local" clock.
  *
+ * tracefs is never mounted by the analyzer (libtracefs would do it silently):
+ * it must be mounted already, or $KVM_ROOTCHECK_TRACEFS names its directory.
+ *
  * Signals: SIGINT and SIGTERM are caught from the moment the instance
  * exists until rc_source_close(), which always removes the instance; with a
  * command, a SIGTERM is forwarded to it and its exit is awaited.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <mntent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +36,9 @@
 #include <tracefs.h>
 
 #include "decode.h"
+
+/* Environment variable naming the tracefs directory (default: the mounted one). */
+#define RC_TRACEFS_ENV "KVM_ROOTCHECK_TRACEFS"
 
 #define LIVE_BUFFER_KB 4096	/* per-CPU ring buffer of the instance */
 #define LIVE_POLL_NS 50000000L	/* sleep between empty polls: 50 ms */
@@ -331,6 +339,25 @@ static int open_cpus(struct rc_source *src, struct live_priv *lp,
 	return 0;
 }
 
+/*
+ * Whether a tracefs is mounted. Not tracefs_tracing_dir_is_mounted(): in
+ * libtracefs 1.6.4 it leaks the path it finds (LeakSanitizer fails the
+ * sanitized build).
+ */
+static int tracefs_mounted(void)
+{
+	struct mntent *m;
+	FILE *f = setmntent("/proc/mounts", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && (m = getmntent(f)))
+		found = !strcmp(m->mnt_type, "tracefs");
+	endmntent(f);
+	return found;
+}
+
 struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errlen)
 {
 	struct rc_source *src;
@@ -341,10 +368,27 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 	char *clock;
 	int i;
 
+	/*
+	 * tracefs_tracing_dir() mounts tracefs when it finds none: do not let
+	 * the analyzer change the system behind the user's back, only use a
+	 * tracefs that is mounted (or the directory the environment names).
+	 */
+	dir = getenv(RC_TRACEFS_ENV);
+	if (dir && *dir) {
+		char tdir[PATH_MAX];
+
+		snprintf(tdir, sizeof(tdir), "%s", dir);
+		if (tracefs_set_tracing_dir(tdir) < 0)
+			return rc_seterr(err, errlen, "%s=%s: cannot use it as tracefs",
+					 RC_TRACEFS_ENV, dir);
+	} else if (!tracefs_mounted()) {
+		return rc_seterr(err, errlen,
+				 "tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing, as root)");
+	}
 	dir = tracefs_tracing_dir();
 	if (!dir || access(dir, R_OK | X_OK) < 0)
-		return rc_seterr(err, errlen,
-				 "tracefs is not mounted or not accessible (mount -t tracefs nodev /sys/kernel/tracing; run as root)");
+		return rc_seterr(err, errlen, "tracefs%s%s is not accessible (run as root)",
+				 dir ? " at " : "", dir ? dir : "");
 
 	src = calloc(1, sizeof(*src));
 	lp = calloc(1, sizeof(*lp));

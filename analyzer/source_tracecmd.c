@@ -65,8 +65,12 @@ static int precheck(const char *path, char *version, size_t vlen,
 		rc_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if ((size_t)n < sizeof(dat_magic) + 2 || memcmp(buf, dat_magic, sizeof(dat_magic))) {
+	if ((size_t)n < sizeof(dat_magic) || memcmp(buf, dat_magic, sizeof(dat_magic))) {
 		rc_seterr(err, errlen, "%s: not a trace-cmd trace.dat file", path);
+		return -1;
+	}
+	if ((size_t)n < sizeof(buf)) {
+		rc_seterr(err, errlen, "%s: truncated trace.dat file (%zd bytes)", path, n);
 		return -1;
 	}
 	for (i = 0; i + sizeof(dat_magic) < (size_t)n && i + 1 < vlen; i++) {

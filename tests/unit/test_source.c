@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the trace.dat source (analyzer/source_tracecmd.c) on genuine
+ * trace.dat files written by tests/sim/gentrace.py, and of the error paths
+ * of the live source (analyzer/source_live.c) on a host without tracefs.
+ *
+ * Fixtures: $RC_FIXTURES/src_*.dat (made by tests/run-analyzer-tests.sh from
+ * tests/fixtures/src_*.txt). If RC_FIXTURES is not set, they are generated
+ * here from tests/fixtures/ (run from the top of the repository). Traces
+ * that need a special formats directory (no root events, foreign events)
+ * and the v7 copy (trace-cmd convert) are always made here, in a temporary
+ * directory. Tools: python3, tests/sim/gentrace.py ($RC_GENTRACE),
+ * trace-cmd.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "source.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/rc-test-source.XXXXXX";
+static const char *fixtures;
+static const char *gentrace;
+static const char *simformats;
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static int tracefs_mounted(void)
+{
+	return sh("grep -q ' tracefs ' /proc/mounts") == 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK_MSG(f != NULL, "cannot write %s", path);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Path of a trace: fixture .dat, or one made in tmpdir. */
+static const char *fixture(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.dat", fixtures, name);
+	return buf;
+}
+
+struct got {
+	struct rc_event ev[64];
+	int n;
+	int stop_after;
+};
+
+static int sink(const struct rc_event *ev, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n < 64)
+		g->ev[g->n] = *ev;
+	g->n++;
+	return g->stop_after && g->n >= g->stop_after;
+}
+
+static struct rc_source *open_ok(const char *path, const char *inst)
+{
+	char err[512] = "";
+	struct rc_source *src = rc_source_open_file(path, inst, err, sizeof(err));
+
+	CHECK_MSG(src != NULL, "open %s: %s", path, err);
+	return src;
+}
+
+static int run_all(struct rc_source *src, struct got *g)
+{
+	char err[512] = "";
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	r = rc_source_run(src, sink, g, err, sizeof(err));
+	CHECK_MSG(r == 0, "run: %s", err);
+	return r;
+}
+
+#define KVM 0xffff8880041c0000ull
+#define SYM(i) (0xffffffff81100000ull + 0x400ull * (i))	/* gentrace kallsyms */
+
+/* src_fields: expected events, in timestamp order. */
+static void check_fields(const char *path, const char *what)
+{
+	struct rc_source *src = open_ok(path, NULL);
+	const struct rc_trace_info *info;
+	const struct rc_event *e;
+	char buf[128];
+	struct got g;
+
+	if (!src)
+		return;
+	info = rc_source_info(src);
+	CHECK_MSG(strcmp(info->kernel, "6.1.192") == 0, "%s: kernel '%s'", what, info->kernel);
+	CHECK_MSG(info->ncpus == 3, "%s: ncpus %d", what, info->ncpus);
+	CHECK_MSG(strcmp(info->clock, "global") == 0, "%s: clock '%s'", what, info->clock);
+	CHECK(info->clock_reliable == 1);
+	CHECK(info->missing_events == 0);
+	run_all(src, &g);
+	CHECK_MSG(g.n == 12, "%s: %d events", what, g.n);
+	if (g.n != 12)
+		goto out;
+	for (int i = 0; i < 12; i++) {
+		CHECK_MSG(g.ev[i].seq == (uint64_t)i, "%s: seq", what);
+		CHECK_MSG(g.ev[i].ts == 1000ull * (uint64_t)(i + 1), "%s: event %d ts %llu",
+			  what, i, (unsigned long long)g.ev[i].ts);
+		CHECK(g.ev[i].type != RC_EV_LOST);
+	}
+	CHECK(info->events_read == 12);
+	CHECK(info->records_read == 12);
+	CHECK(info->lost_events == 0 && info->lost_unknown == 0);
+
+	e = &g.ev[0];	/* 1000: alloc on CPU 0 */
+	CHECK(e->type == RC_EV_ROOT_ALLOC && e->cpu == 0 && e->pid == 1234);
+	CHECK(e->kvm == KVM && e->root == 0x1234000 && e->role == 0x10c04);
+	CHECK(e->count == 2 && e->as_id == 1 && e->level == 5);
+	e = &g.ev[1];	/* 2000: put on CPU 1 */
+	CHECK(e->type == RC_EV_ROOT_PUT && e->cpu == 1 && e->pid == 2001);
+	CHECK(e->kvm == KVM && e->root == 0x1234000);
+	CHECK(e->caller == SYM(5) + 0x20);
+	CHECK(e->old == 4294967295u && e->owner == RC_OWN_ZAP);
+	CHECK_MSG(strcmp(rc_source_sym(src, e->caller, buf, sizeof(buf)),
+			 "mmu_free_root_page+0x20") == 0, "sym '%s'", buf);
+	e = &g.ev[2];	/* 3000: get on CPU 0 */
+	CHECK(e->type == RC_EV_ROOT_GET && e->cpu == 0 && e->pid == 1234);
+	CHECK(e->caller == SYM(3) + 0x3c && e->old == 2 && e->owner == RC_OWN_VCPU);
+	CHECK_MSG(strcmp(rc_source_sym(src, e->caller, buf, sizeof(buf)),
+			 "kvm_tdp_mmu_alloc_root+0x3c") == 0, "sym '%s'", buf);
+	e = &g.ev[3];	/* 4000: failed get on CPU 1, another root */
+	CHECK(e->type == RC_EV_ROOT_GET && e->cpu == 1 && e->root == 0x5678000);
+	CHECK(e->old == 0 && e->owner == RC_OWN_ITER && e->caller == SYM(2));
+	CHECK_MSG(strcmp(rc_source_sym(src, e->caller, buf, sizeof(buf)),
+			 "tdp_mmu_next_root+0x0") == 0, "sym '%s'", buf);
+	e = &g.ev[4];	/* 5000: the existing fast-zap tracepoint */
+	CHECK(e->type == RC_EV_FAST_ZAP_START && e->cpu == 0 && e->pid == 1234);
+	CHECK(e->kvm == 0 && e->root == 0);
+	e = &g.ev[5];	/* 6000 */
+	CHECK(e->type == RC_EV_ROOT_INVALIDATE && e->kvm == KVM && e->root == 0x1234000);
+	CHECK(e->count == 3 && e->reason == RC_RSN_TEARDOWN);
+	e = &g.ev[6];	/* 7000: put with an address outside kallsyms */
+	CHECK(e->type == RC_EV_ROOT_PUT && e->cpu == 1 && e->pid == 2002);
+	CHECK(e->caller == 0xffffffff9000abcdull && e->old == 1 && e->owner == RC_OWN_MMU);
+	CHECK_MSG(strcmp(rc_source_sym(src, e->caller, buf, sizeof(buf)),
+			 "0xffffffff9000abcd") == 0, "sym '%s'", buf);
+	e = &g.ev[7];	/* 8000 */
+	CHECK(e->type == RC_EV_ROOT_ZAP_START && e->root == 0x1234000);
+	CHECK(e->ctx == RC_CTX_ZAP_ALL && e->shared == 1);
+	e = &g.ev[8];	/* 9000 */
+	CHECK(e->type == RC_EV_ROOT_ZAP_END && e->ctx == RC_CTX_WORKER && e->shared == 0);
+	e = &g.ev[9];	/* 10000 */
+	CHECK(e->type == RC_EV_ROOT_FREE && e->kvm == KVM && e->root == 0x1234000);
+	CHECK(e->cpu == 1);
+	e = &g.ev[10];	/* 11000 */
+	CHECK(e->type == RC_EV_TEARDOWN && e->kvm == 0xffff888004aa0000ull && e->cpu == 1);
+	e = &g.ev[11];	/* 12000 */
+	CHECK(e->type == RC_EV_FAST_ZAP_DONE && e->kvm == KVM && e->cpu == 0);
+
+	/* task names from the trace's saved cmdlines */
+	CHECK(strcmp(rc_source_comm(src, 1234), "qemu-kvm") == 0);
+	CHECK(strcmp(rc_source_comm(src, 2001), "kvm-vcpu-0") == 0);
+	CHECK(strcmp(rc_source_comm(src, 2002), "kvm-vcpu-1") == 0);
+	CHECK(strcmp(rc_source_comm(src, 3333), "<...>") == 0);
+	CHECK(strcmp(rc_source_comm(src, -1), "<...>") == 0);
+	CHECK(strcmp(rc_source_sym(src, 0, buf, sizeof(buf)), "0x0") == 0);
+	CHECK(rc_source_cmd_status(src) == -1);
+	/* a source runs once */
+	{
+		char err[256] = "";
+
+		CHECK(rc_source_run(src, sink, &g, err, sizeof(err)) == -1 && err[0]);
+	}
+out:
+	rc_source_close(src);
+}
+
+static void test_fields(void)
+{
+	char p[512], p7[512];
+
+	check_fields(fixture("src_fields", p, sizeof(p)), "v6");
+
+	/* the same trace as version 7 with zstd-compressed sections */
+	snprintf(p7, sizeof(p7), "%s/src_fields.v7.dat", tmpdir);
+	/*
+	 * trace-cmd convert mounts tracefs (tracefs_tracing_dir()) when run as
+	 * root: keep that mount in a private namespace, or undo it.
+	 */
+	{
+		int was = tracefs_mounted();
+
+		CHECK(sh("cmd='trace-cmd convert --file-version 7 --compression zstd -i %s -o %s'; "
+			 "if [ \"$(id -u)\" = 0 ] && unshare -m --propagation private true 2>/dev/null; "
+			 "then unshare -m --propagation private $cmd; else $cmd; fi >/dev/null 2>&1",
+			 p, p7) == 0);
+		if (!was && tracefs_mounted())
+			sh("umount /sys/kernel/tracing");
+	}
+	{
+		FILE *f = fopen(p7, "rb");
+		char hdr[12] = "";
+
+		CHECK(f && fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr) && hdr[10] == '7');
+		if (f)
+			fclose(f);
+	}
+	check_fields(p7, "v7");
+}
+
+static void test_lost(void)
+{
+	struct rc_source *src;
+	const struct rc_trace_info *info;
+	char p[512];
+	struct got g;
+
+	src = open_ok(fixture("src_lost", p, sizeof(p)), NULL);
+	if (!src)
+		return;
+	info = rc_source_info(src);
+	CHECK(strcmp(info->clock, "local") == 0 && info->clock_reliable == 0);
+	CHECK(strcmp(info->kernel, "6.12.117") == 0 && info->ncpus == 2);
+	run_all(src, &g);
+	CHECK_MSG(g.n == 8, "%d events", g.n);
+	if (g.n == 8) {
+		static const enum rc_ev_type want[8] = {
+			RC_EV_ROOT_ALLOC, RC_EV_ROOT_GET, RC_EV_LOST, RC_EV_ROOT_PUT,
+			RC_EV_LOST, RC_EV_ROOT_FREE, RC_EV_LOST, RC_EV_TEARDOWN,
+		};
+
+		for (int i = 0; i < 8; i++) {
+			CHECK_MSG(g.ev[i].type == want[i], "event %d: %s", i,
+				  rc_ev_name(g.ev[i].type));
+			CHECK(g.ev[i].seq == (uint64_t)i);
+		}
+		/* each LOST precedes the record it was found on, same CPU, same ts */
+		CHECK(g.ev[2].cpu == 1 && g.ev[2].lost == 17 && g.ev[2].ts == 400);
+		CHECK(g.ev[2].pid == -1);
+		CHECK(g.ev[4].cpu == 0 && g.ev[4].lost == -1 && g.ev[4].ts == 600);
+		CHECK(g.ev[6].cpu == 1 && g.ev[6].lost == 3 && g.ev[6].ts == 800);
+		CHECK(g.ev[3].cpu == 1 && g.ev[3].old == 3 && g.ev[3].pid == 11);
+	}
+	CHECK(info->lost_events == 20);
+	CHECK(info->lost_unknown == 1);
+	CHECK(info->events_read == 5);
+	CHECK(info->records_read == 5);
+	CHECK(strcmp(rc_source_comm(src, 10), "vcpu-a") == 0);
+	rc_source_close(src);
+}
+
+/* The sink can stop the stream. */
+static void test_stop(void)
+{
+	char p[512], err[256] = "";
+	struct rc_source *src = open_ok(fixture("src_fields", p, sizeof(p)), NULL);
+	struct got g;
+
+	if (!src)
+		return;
+	memset(&g, 0, sizeof(g));
+	g.stop_after = 3;
+	CHECK(rc_source_run(src, sink, &g, err, sizeof(err)) == 0);
+	CHECK_MSG(g.n == 3, "%d events after stop", g.n);
+	CHECK(rc_source_info(src)->events_read == 3);
+	rc_source_close(src);
+}
+
+/* Formats directory: the sim formats (all, or only the fast-zap event), plus
+ * an unrelated sched event. Returns 0 on success. */
+static int make_formats(const char *dir, int root_events, const char *drop)
+{
+	char path[1024];
+	int r;
+
+	if (root_events)
+		r = sh("cp -r %s %s", simformats, dir);
+	else
+		r = sh("mkdir -p %s/kvmmmu && cp -r %s/kvmmmu/kvm_mmu_zap_all_fast %s/kvmmmu/",
+		       dir, simformats, dir);
+	if (r)
+		return r;
+	if (drop && sh("rm -r %s/kvmmmu/%s", dir, drop))
+		return -1;
+	snprintf(path, sizeof(path), "%s/sched/sched_switch", dir);
+	if (sh("mkdir -p %s", path))
+		return -1;
+	strcat(path, "/format");
+	write_file(path,
+		   "name: sched_switch\nID: 316\nformat:\n"
+		   "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		   "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		   "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		   "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		   "\tfield:int prev_pid;\toffset:8;\tsize:4;\tsigned:1;\n\n"
+		   "print fmt: \"prev_pid=%d\", REC->prev_pid\n");
+	return 0;
+}
+
+static int gen(const char *formats, const char *name, const char *text, char *out, size_t len)
+{
+	char txt[1024];
+
+	snprintf(txt, sizeof(txt), "%s/%s.txt", tmpdir, name);
+	snprintf(out, len, "%s/%s.dat", tmpdir, name);
+	write_file(txt, text);
+	return sh("python3 %s --formats %s -o %s %s", gentrace, formats, out, txt);
+}
+
+static void test_foreign_and_missing(void)
+{
+	char fdir[512], dat[512], err[512];
+	struct rc_source *src;
+	struct got g;
+
+	/* other events are counted and skipped */
+	snprintf(fdir, sizeof(fdir), "%s/formats-all", tmpdir);
+	CHECK(make_formats(fdir, 1, NULL) == 0);
+	CHECK(gen(fdir, "mixed",
+		  "#! kernel=6.12.117 clock=mono ncpus=2\n"
+		  "10 0 1 init sched_switch prev_pid=5\n"
+		  "20 0 1 init kvm_tdp_mmu_teardown kvm=0x5\n"
+		  "30 1 1 init sched_switch prev_pid=6\n"
+		  "40 1 - - LOST 2\n"
+		  "50 1 7 other sched_switch prev_pid=7\n",
+		  dat, sizeof(dat)) == 0);
+	src = open_ok(dat, NULL);
+	if (src) {
+		const struct rc_trace_info *info = rc_source_info(src);
+
+		CHECK(strcmp(info->clock, "mono") == 0 && info->clock_reliable == 1);
+		run_all(src, &g);
+		CHECK_MSG(g.n == 2, "%d events", g.n);
+		CHECK(g.ev[0].type == RC_EV_TEARDOWN && g.ev[0].kvm == 5);
+		/* a loss found on a foreign record is still reported */
+		CHECK(g.ev[1].type == RC_EV_LOST && g.ev[1].lost == 2 && g.ev[1].cpu == 1);
+		CHECK(info->records_read == 4 && info->events_read == 1);
+		CHECK(info->lost_events == 2);
+		rc_source_close(src);
+	}
+
+	/* a kernel with some of the events: they are counted as missing */
+	snprintf(fdir, sizeof(fdir), "%s/formats-noteardown", tmpdir);
+	CHECK(make_formats(fdir, 1, "kvm_tdp_mmu_teardown") == 0);
+	CHECK(gen(fdir, "partial",
+		  "10 0 1 init kvm_tdp_mmu_root_free kvm=0x5 root=0x6000\n",
+		  dat, sizeof(dat)) == 0);
+	src = open_ok(dat, NULL);
+	if (src) {
+		CHECK(rc_source_info(src)->missing_events == 1);
+		rc_source_close(src);
+	}
+
+	/* an unpatched kernel: no root events at all */
+	snprintf(fdir, sizeof(fdir), "%s/formats-unpatched", tmpdir);
+	CHECK(make_formats(fdir, 0, NULL) == 0);
+	CHECK(gen(fdir, "unpatched",
+		  "10 0 1 init kvm_mmu_zap_all_fast mmu_valid_gen=1\n"
+		  "20 0 1 init sched_switch prev_pid=5\n",
+		  dat, sizeof(dat)) == 0);
+	err[0] = '\0';
+	src = rc_source_open_file(dat, NULL, err, sizeof(err));
+	CHECK(src == NULL);
+	CHECK_MSG(strstr(err, "trace has no kvmmmu root events (kernel lacks the kvm-rootcheck patches?)"),
+		  "err '%s'", err);
+	rc_source_close(src);
+}
+
+static void expect_err(const char *path, const char *inst, const char *want)
+{
+	char err[512] = "";
+	struct rc_source *src = rc_source_open_file(path, inst, err, sizeof(err));
+
+	CHECK_MSG(src == NULL, "%s opened", path ? path : "(null)");
+	CHECK_MSG(strstr(err, want) != NULL, "%s: err '%s', want '%s'",
+		  path ? path : "(null)", err, want);
+	CHECK_MSG(err[0] && !strchr(err, '\n'), "not one line: '%s'", err);
+	rc_source_close(src);
+}
+
+static void test_errors(void)
+{
+	char p[512], bad[512], fx[512];
+	unsigned char junk[4096];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/does-not-exist.dat", tmpdir);
+	expect_err(p, NULL, "No such file or directory");
+	expect_err(tmpdir, NULL, "is a directory");
+	expect_err(NULL, NULL, "no trace file");
+
+	/* garbage */
+	snprintf(bad, sizeof(bad), "%s/garbage.dat", tmpdir);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (unsigned char)(i * 131 + 7);
+	f = fopen(bad, "wb");
+	if (f) {
+		fwrite(junk, 1, sizeof(junk), f);
+		fclose(f);
+	}
+	expect_err(bad, NULL, "not a trace-cmd trace.dat file");
+	/* empty */
+	write_file(bad, "");
+	expect_err(bad, NULL, "not a trace-cmd trace.dat file");
+	/* a text trace given by mistake */
+	write_file(bad, "#! kernel=6.12.117\n1 0 1 a kvm_tdp_mmu_teardown kvm=1\n");
+	expect_err(bad, NULL, "not a trace-cmd trace.dat file");
+	/* the magic and nothing else */
+	write_file(bad, "\027\010Dtracing6");
+	expect_err(bad, NULL, "truncated trace.dat file (11 bytes)");
+	/* a version libtracecmd does not know */
+	{
+		static const char v99[] = "\027\010Dtracing99\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+		f = fopen(bad, "wb");
+		if (f) {
+			fwrite(v99, 1, sizeof(v99), f);
+			fclose(f);
+		}
+	}
+	expect_err(bad, NULL, "cannot read trace.dat version 99");
+
+	/* a real trace cut short (an unfinished copy): libtracecmd 3.1.6
+	 * crashes on these, the source must not */
+	fixture("src_fields", fx, sizeof(fx));
+	CHECK(sh("head -c -100 %s > %s", fx, bad) == 0);
+	expect_err(bad, NULL, "cannot read trace.dat version 6");
+	CHECK(sh("head -c 9000 %s > %s", fx, bad) == 0);
+	expect_err(bad, NULL, "cannot read trace.dat version 6");
+
+	/* instances: the generator writes none, so only the errors */
+	expect_err(fx, "vm1", "no buffer instance 'vm1' (the trace has no instances)");
+	expect_err(fx, "", "empty buffer instance name");
+}
+
+static void test_live_errors(void)
+{
+	char err[512] = "";
+	char dir[512];
+	struct rc_source *src;
+
+	/* never tracefs_tracing_dir() here: it mounts tracefs if it can */
+	unsetenv("KVM_ROOTCHECK_TRACEFS");
+	if (!tracefs_mounted()) {
+		/* this host: no tracefs at all */
+		src = rc_source_open_live(NULL, err, sizeof(err));
+		CHECK(src == NULL);
+		CHECK_MSG(strstr(err, "tracefs is not mounted"), "err '%s'", err);
+		CHECK(!strchr(err, '\n'));
+		rc_source_close(src);
+	} else {
+		printf("# tracefs is mounted: the no-tracefs case is not run\n");
+	}
+
+	/* a tracefs-like directory with kvmmmu but no root events */
+	snprintf(dir, sizeof(dir), "%s/fake-tracefs", tmpdir);
+	CHECK(sh("mkdir -p %s/events/kvmmmu && cp -r %s/kvmmmu/kvm_mmu_zap_all_fast %s/events/kvmmmu/ && "
+		 "cp %s/header_page %s/header_event %s/events/ && "
+		 "touch %s/events/kvmmmu/enable %s/events/kvmmmu/kvm_mmu_zap_all_fast/enable",
+		 dir, simformats, dir, simformats, simformats, dir, dir, dir) == 0);
+	setenv("KVM_ROOTCHECK_TRACEFS", dir, 1);
+	err[0] = '\0';
+	src = rc_source_open_live(NULL, err, sizeof(err));
+	CHECK(src == NULL);
+	CHECK_MSG(strstr(err, "kernel lacks the kvm-rootcheck patches"), "err '%s'", err);
+	rc_source_close(src);
+
+	/* a tracefs-like directory without kvmmmu (kvm not loaded) */
+	CHECK(sh("rm -r %s/events/kvmmmu && mkdir -p %s/events/sched/sched_switch && "
+		 "touch %s/events/sched/enable", dir, dir, dir) == 0);
+	err[0] = '\0';
+	src = rc_source_open_live(NULL, err, sizeof(err));
+	CHECK(src == NULL);
+	CHECK_MSG(strstr(err, "no kvmmmu events"), "err '%s'", err);
+	rc_source_close(src);
+	unsetenv("KVM_ROOTCHECK_TRACEFS");
+	tracefs_set_tracing_dir(NULL);
+}
+
+static int make_fixtures(void)
+{
+	static const char *const names[] = { "src_fields", "src_lost" };
+	static char dir[600];
+
+	snprintf(dir, sizeof(dir), "%s/fixtures", tmpdir);
+	if (sh("mkdir -p %s", dir))
+		return -1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (sh("python3 %s -o %s/%s.dat tests/fixtures/%s.txt", gentrace, dir,
+		       names[i], names[i]))
+			return -1;
+	fixtures = dir;
+	return 0;
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	gentrace = getenv("RC_GENTRACE") ? getenv("RC_GENTRACE") : "tests/sim/gentrace.py";
+	simformats = getenv("RC_SIM_FORMATS") ? getenv("RC_SIM_FORMATS") : "tests/sim/formats";
+	fixtures = getenv("RC_FIXTURES");
+	if (!fixtures && make_fixtures()) {
+		fprintf(stderr, "cannot generate the fixtures (run from the top of the repository)\n");
+		CHECK(0);
+	} else {
+		test_fields();
+		test_lost();
+		test_stop();
+		test_foreign_and_missing();
+		test_errors();
+		test_live_errors();
+	}
+	sh("rm -rf %s", tmpdir);
+	return tap_done("source");
+}
