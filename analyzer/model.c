@@ -6,9 +6,10 @@
  * Ordering: a get/put is traced after its atomic operation, so two CPUs
  * racing on one root can write their records in the opposite order of
  * the operations (more so with the `local` clock). A get/put whose `old`
- * does not match the shadow count is held back (at most RC_PENDING per
- * root) until the event it must follow arrives; only when that does not
- * happen (a free, the end of the trace, a full buffer) is it judged as is.
+ * does not match the shadow count, or a free before the count reached 0,
+ * is held back (at most RC_PENDING per root) until the event it must
+ * follow arrives; only when that does not happen (the VM's teardown, the
+ * end of the trace, a full buffer) is it judged as it came.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -469,10 +470,17 @@ static void process(struct rc_model *m, struct rc_root *r,
 	}
 }
 
+/*
+ * Does ev fit the shadow count? A get/put must see its `old`; a free must
+ * come after the count reached 0 (a put traced late on another CPU may
+ * still be on its way).
+ */
 static bool in_order(const struct rc_root *r, const struct rc_event *ev)
 {
 	if (!r->count_known || r->freed)
 		return true;
+	if (ev->type == RC_EV_ROOT_FREE)
+		return r->count <= 0;
 	return (int64_t)ev->old == r->count;
 }
 
@@ -700,13 +708,13 @@ void rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 		break;
 	case RC_EV_ROOT_GET:
 	case RC_EV_ROOT_PUT:
+	case RC_EV_ROOT_FREE:
 		r = root_find(m, ev->kvm, ev->root);
 		if (!r)
 			r = root_adopt(m, ev);
 		if (r)
 			refcount_event(m, r, ev);
 		break;
-	case RC_EV_ROOT_FREE:
 	case RC_EV_ROOT_INVALIDATE:
 	case RC_EV_ROOT_ZAP_START:
 	case RC_EV_ROOT_ZAP_END:
@@ -714,12 +722,12 @@ void rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 		if (!r) {
 			r = root_adopt(m, ev);
 			if (r && ev->type != RC_EV_ROOT_INVALIDATE &&
-			    ev->type != RC_EV_ROOT_FREE && ev->ctx != RC_CTX_ZAP_ALL)
+			    ev->ctx != RC_CTX_ZAP_ALL)
 				r->valid = false;	/* zapped as invalid */
 		}
 		if (!r)
 			break;
-		drain(m, r, ev->type == RC_EV_ROOT_FREE);
+		drain(m, r, false);
 		process(m, r, ev);
 		break;
 	default:

@@ -172,6 +172,7 @@ if [ -f tests/vm/expect.tsv ]; then
 	while IFS=$'\t' read -r file code rules _; do
 		case "$file" in ''|'#'*) continue ;; esac
 		case "$code" in ''|*[!0-9]*) continue ;; esac	# header line
+		[ -f "$file" ] || file="tests/data/$file"
 		if [ ! -f "$file" ]; then
 			bad "$file listed in tests/vm/expect.tsv is missing"
 			continue

@@ -228,6 +228,31 @@ static void test_mismatch_and_reorder(void)
 	put(R1, ITER, RC_OWN_ITER, 3);		/* A: 3 -> 2 */
 	EXPECT("");
 	CHECK(rc_model_stats(m)->mismatches_resolved == 1);
+
+	/* An iterator's put traced after the last put and the free. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	get(R1, ITER, RC_OWN_ITER, 1);		/* 1 -> 2 */
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 1);		/* really 1 -> 0 after ITER's */
+	rfree(R1, FZ);
+	put(R1, ITER, RC_OWN_ITER, 2);		/* 2 -> 1, traced late */
+	teardown();
+	EXPECT("");
+
+	/* The same with no late put: a real mismatch, then the free. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	get(R1, ITER, RC_OWN_ITER, 1);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 1);
+	rfree(R1, FZ);
+	teardown();
+	EXPECT("REF-COUNT-MISMATCH");
 }
 
 static void test_uaf_double_free(void)
