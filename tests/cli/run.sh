@@ -169,7 +169,7 @@ grep -q 'GIFT-UNGIFTED-PUT' "$tmp/v3_summary.txt" && ! grep -q 'history' "$tmp/v
 
 # Real kernel traces (tests/data/, from tests/vm): expected verdicts.
 if [ -f tests/vm/expect.tsv ]; then
-	while IFS=$'\t' read -r file code rules _; do
+	while IFS=$'\t' read -r file code rules site _; do
 		case "$file" in ''|'#'*) continue ;; esac
 		case "$code" in ''|*[!0-9]*) continue ;; esac	# header line
 		[ -f "$file" ] || file="tests/data/$file"
@@ -189,6 +189,24 @@ if [ -f tests/vm/expect.tsv ]; then
 			ok
 		else
 			bad "$file: rules '$got', want '$want'"
+		fi
+		# The call site the injected bug is in: the offending event's
+		# caller, or its cause's.
+		case "${site:--}" in -) continue ;; esac
+		if python3 - "$tmp/real.json" "$site" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+site = sys.argv[2]
+syms = []
+for v in d["violations"]:
+    for e in (v["event"], v["cause"] or {}):
+        syms.append(e.get("caller_sym", ""))
+sys.exit(0 if any(s.split("+")[0] == site for s in syms) else 1)
+PY
+		then
+			ok
+		else
+			bad "$file: no violation names call site $site"
 		fi
 	done <tests/vm/expect.tsv
 fi
