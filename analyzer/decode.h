@@ -100,6 +100,17 @@ struct rc_source {
 	void *priv;			/* per-kind state */
 };
 
+/*
+ * Test seam of the live source (source_live.c): stream, exactly as
+ * rc_source_open_live() does, from n descriptors that deliver per-CPU raw
+ * ring-buffer sub-buffers of subbuf_size bytes (the trace_pipe_raw format;
+ * cpus[i] is the CPU of fds[i]) instead of a tracefs instance. Takes the
+ * fds (closed by rc_source_close()), not tep (the caller frees it after).
+ */
+struct rc_source *rc_live_open_fds(struct tep_handle *tep, const int *fds,
+				   const int *cpus, int n, int subbuf_size,
+				   char *const *argv, char *err, size_t errlen);
+
 /* printf into err (if any), truncating. Returns NULL for convenience. */
 void *rc_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

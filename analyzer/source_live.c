@@ -61,6 +61,8 @@ struct live_priv {
 	char *const *argv;
 	struct sigaction old_int, old_term;
 	int handlers;
+	int from_fds;		/* test seam: cpus read plain fds, no instance */
+	int own_tep;
 };
 
 static volatile sig_atomic_t live_signal;
@@ -100,7 +102,9 @@ static void live_close(struct rc_source *src)
 		if (lp->inst)
 			tracefs_trace_off(lp->inst);
 		for (int i = 0; lp->cpus && i < lp->ncpus; i++) {
-			if (lp->cpus[i].tcpu)
+			if (lp->cpus[i].tcpu && lp->from_fds)
+				tracefs_cpu_free_fd(lp->cpus[i].tcpu);
+			else if (lp->cpus[i].tcpu)
 				tracefs_cpu_close(lp->cpus[i].tcpu);
 			if (lp->cpus[i].kbuf)
 				kbuffer_free(lp->cpus[i].kbuf);
@@ -112,11 +116,11 @@ static void live_close(struct rc_source *src)
 			tracefs_instance_free(lp->inst);
 		}
 		restore_handlers(lp);
-		free(lp);
 	}
 	rc_decoder_free(src->dec);
-	if (src->tep)
+	if (src->tep && (!lp || lp->own_tep))
 		tep_free(src->tep);
+	free(lp);
 	free(src);
 }
 
@@ -283,11 +287,13 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 			sleep_poll();
 	}
 	/* Drain: stop writing, then read what is left on every CPU. */
-	tracefs_trace_off(lp->inst);
+	if (lp->inst)
+		tracefs_trace_off(lp->inst);
 	while (poll_cpus(lp, &em))
 		;
 	/* Task names of the processes seen while streaming. */
-	tracefs_load_cmdlines(NULL, src->tep);
+	if (lp->inst)
+		tracefs_load_cmdlines(NULL, src->tep);
 	return 0;
 }
 
@@ -401,6 +407,7 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 	src->priv = lp;
 	src->cmd_status = -1;
 	lp->argv = argv;
+	lp->own_tep = 1;
 
 	tep_set_loglevel(TEP_LOG_NONE);
 	src->tep = tracefs_local_events_system(NULL, live_systems);
@@ -479,6 +486,54 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 	}
 	return src;
 
+fail:
+	live_close(src);
+	return NULL;
+}
+
+struct rc_source *rc_live_open_fds(struct tep_handle *tep, const int *fds,
+				   const int *cpus, int n, int subbuf_size,
+				   char *const *argv, char *err, size_t errlen)
+{
+	struct rc_source *src = calloc(1, sizeof(*src));
+	struct live_priv *lp = calloc(1, sizeof(*lp));
+
+	if (!src || !lp) {
+		free(src);
+		free(lp);
+		return rc_seterr(err, errlen, "out of memory");
+	}
+	src->ops = &live_ops;
+	src->priv = lp;
+	src->cmd_status = -1;
+	src->tep = tep;
+	lp->argv = argv;
+	lp->from_fds = 1;
+	lp->cpus = calloc((size_t)(n > 0 ? n : 1), sizeof(*lp->cpus));
+	src->dec = rc_decoder_new(tep, err, errlen);
+	if (!lp->cpus || !src->dec)
+		goto fail;
+	src->info.missing_events = rc_decoder_missing(src->dec);
+	for (int i = 0; i < n; i++) {
+		struct live_cpu *c = &lp->cpus[lp->ncpus];
+
+		c->tcpu = tracefs_cpu_alloc_fd(fds[i], subbuf_size, true);
+		if (!c->tcpu) {
+			rc_seterr(err, errlen, "cannot read fd %d", fds[i]);
+			goto fail;
+		}
+		lp->ncpus++;
+		c->cpu = cpus[i];
+		c->kbuf = tep_kbuffer(tep);
+		c->page = malloc((size_t)subbuf_size);
+		if (!c->kbuf || !c->page) {
+			rc_seterr(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	src->info.ncpus = n;
+	install_handlers(lp);
+	return src;
 fail:
 	live_close(src);
 	return NULL;

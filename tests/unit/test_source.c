@@ -21,8 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <trace-cmd.h>
 #include <tracefs.h>
 
+#include "decode.h"
 #include "source.h"
 #include "tap.h"
 
@@ -501,6 +505,174 @@ static void test_live_errors(void)
 	tracefs_set_tracing_dir(NULL);
 }
 
+static int same_event(const struct rc_event *a, const struct rc_event *b)
+{
+	return a->type == b->type && a->seq == b->seq && a->ts == b->ts &&
+	       a->cpu == b->cpu && a->pid == b->pid && a->kvm == b->kvm &&
+	       a->root == b->root && a->caller == b->caller && a->old == b->old &&
+	       a->count == b->count && a->role == b->role && a->as_id == b->as_id &&
+	       a->level == b->level && a->owner == b->owner &&
+	       a->reason == b->reason && a->ctx == b->ctx &&
+	       a->shared == b->shared && a->lost == b->lost;
+}
+
+/*
+ * Split the per-CPU ring-buffer pages out of a v6 trace.dat into one file
+ * per CPU (what trace_pipe_raw delivers). Returns the number of CPUs.
+ */
+static int split_cpus(const char *dat, const char *prefix, int *cpus, int max)
+{
+	char cmd[1024], line[256], out[700];
+	unsigned long long off, size;
+	int n = 0, cpu, in, fd;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "trace-cmd dump --flyrecord %s 2>/dev/null", dat);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	in = open(dat, O_RDONLY);
+	while (in >= 0 && n < max && fgets(line, sizeof(line), p)) {
+		static char buf[1 << 16];
+
+		if (sscanf(line, " %llu %llu [offset, size of cpu %d]", &off, &size, &cpu) != 3)
+			continue;
+		snprintf(out, sizeof(out), "%s%d.raw", prefix, cpu);
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || size > sizeof(buf) ||
+		    pread(in, buf, size, (off_t)off) != (ssize_t)size ||
+		    write(fd, buf, size) != (ssize_t)size)
+			n = -100;
+		if (fd >= 0)
+			close(fd);
+		cpus[n < 0 ? 0 : n] = cpu;
+		n++;
+	}
+	if (in >= 0)
+		close(in);
+	pclose(p);
+	return n;
+}
+
+static struct rc_source *open_stream(const char *dat, struct tracecmd_input **h,
+				     char *const *argv, char *err, size_t errlen)
+{
+	char prefix[600], path[700];
+	int cpus[8], fds[8], n;
+
+	snprintf(prefix, sizeof(prefix), "%s/stream-cpu", tmpdir);
+	n = split_cpus(dat, prefix, cpus, 8);
+	CHECK_MSG(n > 0, "split %s: %d", dat, n);
+	*h = tracecmd_open(dat, TRACECMD_FL_LOAD_NO_PLUGINS);
+	CHECK(*h != NULL);
+	if (n <= 0 || !*h)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s%d.raw", prefix, cpus[i]);
+		fds[i] = open(path, O_RDONLY);
+		CHECK(fds[i] >= 0);
+	}
+	return rc_live_open_fds(tracecmd_get_tep(*h), fds, cpus, n, 4096, argv, err, errlen);
+}
+
+static int sink_raise(const struct rc_event *ev, void *arg)
+{
+	struct got *g = arg;
+
+	sink(ev, arg);
+	if (g->n == 2)
+		raise(SIGINT);	/* Ctrl-C while streaming without a command */
+	return 0;
+}
+
+/*
+ * The live source's streaming (page reads, kbuffer, CPU merge, lost events,
+ * drain, command status, signals) on the raw pages of generated traces:
+ * it must hand over exactly what the trace.dat source hands over.
+ */
+static void test_live_stream(void)
+{
+	static const char *const names[] = { "src_fields", "src_lost" };
+	char *const cmd_exit3[] = { "sh", "-c", "exit 3", NULL };
+	char *const cmd_kill[] = { "sh", "-c", "kill -TERM $$", NULL };
+	char *const cmd_none[] = { "/nonexistent/kvm-selftest", NULL };
+	struct tracecmd_input *h;
+	struct rc_source *src;
+	char dat[512], err[512];
+	struct got want, g;
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		fixture(names[k], dat, sizeof(dat));
+		src = open_ok(dat, NULL);
+		if (!src)
+			continue;
+		run_all(src, &want);
+		rc_source_close(src);
+
+		err[0] = '\0';
+		src = open_stream(dat, &h, cmd_exit3, err, sizeof(err));
+		CHECK_MSG(src != NULL, "%s: %s", names[k], err);
+		if (src) {
+			const struct rc_trace_info *info = rc_source_info(src);
+
+			run_all(src, &g);
+			CHECK_MSG(g.n == want.n, "%s: live %d events, file %d", names[k], g.n, want.n);
+			for (int i = 0; i < g.n && i < want.n && i < 64; i++)
+				CHECK_MSG(same_event(&g.ev[i], &want.ev[i]), "%s: event %d (%s vs %s)",
+					  names[k], i, rc_ev_name(g.ev[i].type),
+					  rc_ev_name(want.ev[i].type));
+			CHECK(rc_source_cmd_status(src) == 3);
+			if (k == 1) {
+				CHECK(info->lost_events == 20 && info->lost_unknown == 1);
+				CHECK(info->events_read == 5 && info->records_read == 5);
+			}
+			rc_source_close(src);
+		}
+		if (h)
+			tracecmd_close(h);
+	}
+
+	/* a command killed by a signal: 128 + signal */
+	fixture("src_lost", dat, sizeof(dat));
+	src = open_stream(dat, &h, cmd_kill, err, sizeof(err));
+	if (src) {
+		run_all(src, &g);
+		CHECK_MSG(rc_source_cmd_status(src) == 128 + SIGTERM, "status %d",
+			  rc_source_cmd_status(src));
+		rc_source_close(src);
+	}
+	if (h)
+		tracecmd_close(h);
+
+	/* a command that cannot be run: one-line error from run */
+	src = open_stream(dat, &h, cmd_none, err, sizeof(err));
+	if (src) {
+		err[0] = '\0';
+		memset(&g, 0, sizeof(g));
+		CHECK(rc_source_run(src, sink, &g, err, sizeof(err)) == -1);
+		CHECK_MSG(strstr(err, "cannot run '/nonexistent/kvm-selftest'"), "err '%s'", err);
+		rc_source_close(src);
+	}
+	if (h)
+		tracecmd_close(h);
+
+	/* no command: stream until SIGINT, then drain; the signal does not
+	 * kill the process and the handler is gone after close */
+	src = open_stream(dat, &h, NULL, err, sizeof(err));
+	if (src) {
+		struct sigaction sa;
+
+		memset(&g, 0, sizeof(g));
+		CHECK(rc_source_run(src, sink_raise, &g, err, sizeof(err)) == 0);
+		CHECK_MSG(g.n == 8, "%d events", g.n);
+		CHECK(rc_source_cmd_status(src) == -1);
+		rc_source_close(src);
+		CHECK(sigaction(SIGINT, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL);
+	}
+	if (h)
+		tracecmd_close(h);
+}
+
 static int make_fixtures(void)
 {
 	static const char *const names[] = { "src_fields", "src_lost" };
@@ -536,6 +708,7 @@ int main(void)
 		test_foreign_and_missing();
 		test_errors();
 		test_live_errors();
+		test_live_stream();
 	}
 	sh("rm -rf %s", tmpdir);
 	return tap_done("source");
