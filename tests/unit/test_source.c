@@ -52,6 +52,23 @@ static int tracefs_mounted(void)
 	return sh("grep -q ' tracefs ' /proc/mounts") == 0;
 }
 
+/*
+ * trace-cmd convert to v7 with zstd. It mounts tracefs (tracefs_tracing_dir())
+ * when run as root: keep that mount in a private namespace, or undo it.
+ */
+static int convert_v7(const char *in, const char *out)
+{
+	int was = tracefs_mounted();
+	int r = sh("cmd='trace-cmd convert --file-version 7 --compression zstd -i %s -o %s'; "
+		   "if [ \"$(id -u)\" = 0 ] && unshare -m --propagation private true 2>/dev/null; "
+		   "then unshare -m --propagation private $cmd; else $cmd; fi >/dev/null 2>&1",
+		   in, out);
+
+	if (!was && tracefs_mounted())
+		sh("umount /sys/kernel/tracing");
+	return r;
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -211,20 +228,7 @@ static void test_fields(void)
 
 	/* the same trace as version 7 with zstd-compressed sections */
 	snprintf(p7, sizeof(p7), "%s/src_fields.v7.dat", tmpdir);
-	/*
-	 * trace-cmd convert mounts tracefs (tracefs_tracing_dir()) when run as
-	 * root: keep that mount in a private namespace, or undo it.
-	 */
-	{
-		int was = tracefs_mounted();
-
-		CHECK(sh("cmd='trace-cmd convert --file-version 7 --compression zstd -i %s -o %s'; "
-			 "if [ \"$(id -u)\" = 0 ] && unshare -m --propagation private true 2>/dev/null; "
-			 "then unshare -m --propagation private $cmd; else $cmd; fi >/dev/null 2>&1",
-			 p, p7) == 0);
-		if (!was && tracefs_mounted())
-			sh("umount /sys/kernel/tracing");
-	}
+	CHECK(convert_v7(p, p7) == 0);
 	{
 		FILE *f = fopen(p7, "rb");
 		char hdr[12] = "";
@@ -517,41 +521,167 @@ static int same_event(const struct rc_event *a, const struct rc_event *b)
 }
 
 /*
- * Split the per-CPU ring-buffer pages out of a v6 trace.dat into one file
- * per CPU (what trace_pipe_raw delivers). Returns the number of CPUs.
+ * Per-CPU data sections of a v6 trace.dat, from trace-cmd dump (a CPU
+ * without data has offset and size 0). Returns the number of CPUs.
  */
-static int split_cpus(const char *dat, const char *prefix, int *cpus, int max)
+static int flyrecord(const char *dat, unsigned long long *off,
+		     unsigned long long *size, int max)
 {
-	char cmd[1024], line[256], out[700];
-	unsigned long long off, size;
-	int n = 0, cpu, in, fd;
+	char cmd[1024], line[256];
+	int n = 0, cpu;
 	FILE *p;
 
 	snprintf(cmd, sizeof(cmd), "trace-cmd dump --flyrecord %s 2>/dev/null", dat);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
-	in = open(dat, O_RDONLY);
-	while (in >= 0 && n < max && fgets(line, sizeof(line), p)) {
-		static char buf[1 << 16];
+	while (fgets(line, sizeof(line), p)) {
+		char *m = strstr(line, "[offset, size of cpu ");
 
-		if (sscanf(line, " %llu %llu [offset, size of cpu %d]", &off, &size, &cpu) != 3)
+		if (!m || sscanf(m, "[offset, size of cpu %d]", &cpu) != 1 ||
+		    cpu != n || n >= max)
 			continue;
-		snprintf(out, sizeof(out), "%s%d.raw", prefix, cpu);
+		off[n] = size[n] = 0;
+		sscanf(line, " %llu %llu", &off[n], &size[n]);
+		n++;
+	}
+	pclose(p);
+	return n;
+}
+
+static int copy_range(int in, unsigned long long off, unsigned long long size, int out)
+{
+	static char buf[1 << 16];
+
+	while (size) {
+		size_t k = size < sizeof(buf) ? (size_t)size : sizeof(buf);
+
+		if (pread(in, buf, k, (off_t)off) != (ssize_t)k ||
+		    write(out, buf, k) != (ssize_t)k)
+			return -1;
+		off += k;
+		size -= k;
+	}
+	return 0;
+}
+
+/*
+ * Split the per-CPU ring-buffer pages out of a v6 trace.dat into one file
+ * per CPU (what trace_pipe_raw delivers). Returns the number of CPUs with
+ * data.
+ */
+static int split_cpus(const char *dat, const char *prefix, int *cpus, int max)
+{
+	unsigned long long off[16], size[16];
+	int n = flyrecord(dat, off, size, 16), k = 0, in, fd;
+	char out[700];
+
+	in = open(dat, O_RDONLY);
+	for (int i = 0; in >= 0 && i < n && k < max; i++) {
+		if (!size[i])
+			continue;
+		snprintf(out, sizeof(out), "%s%d.raw", prefix, i);
 		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd < 0 || size > sizeof(buf) ||
-		    pread(in, buf, size, (off_t)off) != (ssize_t)size ||
-		    write(fd, buf, size) != (ssize_t)size)
-			n = -100;
+		if (fd < 0 || copy_range(in, off[i], size[i], fd))
+			k = -100;
 		if (fd >= 0)
 			close(fd);
-		cpus[n < 0 ? 0 : n] = cpu;
-		n++;
+		cpus[k < 0 ? 0 : k] = i;
+		k++;
 	}
 	if (in >= 0)
 		close(in);
-	pclose(p);
-	return n;
+	return k;
+}
+
+/*
+ * gentrace writes no buffer instances: add one to a v6 trace.dat, the way
+ * trace-cmd record -B NAME stores it (a BUFFER option naming the offset of
+ * a flyrecord section of its own). The instance's pages are those of
+ * another trace made with the same formats and CPU count. The option is
+ * inserted into the header at the expense of padding before the first
+ * page, so that no offset moves.
+ */
+static int add_instance(const char *top, const char *inst, const char *name, const char *out)
+{
+	static const char marker[10] = "options  ";
+	unsigned long long toff[16], tsize[16], ioff[16], isize[16], first = ~0ull;
+	unsigned char *t = NULL, opt[128], hdr[4096];
+	int nt, ni, in = -1, fd = -1, ret = -1;
+	size_t tlen, q, olen, nlen = strlen(name) + 1, h = 0;
+	unsigned long long base, pages;
+	unsigned char *pos;
+	struct stat st;
+
+	nt = flyrecord(top, toff, tsize, 16);
+	ni = flyrecord(inst, ioff, isize, 16);
+	if (nt <= 0 || nt != ni || nlen > 100)
+		return -1;
+	for (int i = 0; i < nt; i++)
+		if (tsize[i] && toff[i] < first)
+			first = toff[i];
+	in = open(top, O_RDONLY);
+	if (in < 0 || fstat(in, &st) < 0)
+		goto out;
+	tlen = (size_t)st.st_size;
+	t = malloc(tlen);
+	if (!t || pread(in, t, tlen, 0) != (ssize_t)tlen || first >= tlen)
+		goto out;
+	close(in);
+	pos = memmem(t, tlen, marker, sizeof(marker));
+	if (!pos || memmem(pos + 1, tlen - (size_t)(pos + 1 - t), marker, sizeof(marker)))
+		goto out;
+	q = (size_t)(pos - t) + sizeof(marker);
+	while (q + 6 <= tlen && (t[q] | t[q + 1]))	/* v6: u16 id, u32 size, data; id 0 ends */
+		q += 6 + (t[q + 2] | t[q + 3] << 8 | t[q + 4] << 16 | (size_t)t[q + 5] << 24);
+	base = (tlen + 4095) / 4096 * 4096;
+	olen = 0;
+	opt[olen++] = 3;	/* TRACECMD_OPTION_BUFFER */
+	opt[olen++] = 0;
+	for (int i = 0; i < 4; i++)
+		opt[olen++] = (unsigned char)((8 + nlen) >> (8 * i));
+	for (int i = 0; i < 8; i++)
+		opt[olen++] = (unsigned char)(base >> (8 * i));
+	memcpy(opt + olen, name, nlen);
+	olen += nlen;
+	for (size_t i = first - olen; i < first; i++)
+		if (t[i])
+			goto out;	/* not enough padding */
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, t, q) != (ssize_t)q || write(fd, opt, olen) != (ssize_t)olen ||
+	    write(fd, t + q, first - olen - q) != (ssize_t)(first - olen - q) ||
+	    write(fd, t + first, tlen - first) != (ssize_t)(tlen - first))
+		goto out;
+	/* the instance: padding to base, "flyrecord", offsets and sizes, pages */
+	memset(hdr, 0, sizeof(hdr));
+	if (base > tlen && write(fd, hdr, base - tlen) != (ssize_t)(base - tlen))
+		goto out;
+	memcpy(hdr, "flyrecord", 10);
+	h = 10;
+	pages = base + 4096;
+	for (int i = 0; i < ni; i++) {
+		unsigned long long o = isize[i] ? pages : 0;
+
+		for (int b = 0; b < 8; b++)
+			hdr[h++] = (unsigned char)(o >> (8 * b));
+		for (int b = 0; b < 8; b++)
+			hdr[h++] = (unsigned char)(isize[i] >> (8 * b));
+		pages += isize[i];
+	}
+	if (write(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr))
+		goto out;
+	in = open(inst, O_RDONLY);
+	for (int i = 0; in >= 0 && i < ni; i++)
+		if (isize[i] && copy_range(in, ioff[i], isize[i], fd))
+			goto out;
+	ret = in >= 0 ? 0 : -1;
+out:
+	if (in >= 0)
+		close(in);
+	if (fd >= 0)
+		close(fd);
+	free(t);
+	return ret;
 }
 
 static struct rc_source *open_stream(const char *dat, struct tracecmd_input **h,
@@ -673,6 +803,63 @@ static void test_live_stream(void)
 		tracecmd_close(h);
 }
 
+/* -B NAME: a buffer instance, in v6 and (converted) v7 */
+static void test_instance(void)
+{
+	char fdir[512], top[512], in[512], both[512], both7[512], err[512];
+	struct rc_source *src;
+	struct got g;
+
+	snprintf(fdir, sizeof(fdir), "%s/formats-inst", tmpdir);
+	CHECK(make_formats(fdir, 1, NULL) == 0);
+	CHECK(gen(fdir, "inst-top",
+		  "#! kernel=6.12.117 clock=global ncpus=2\n"
+		  "100 0 5 top-a kvm_tdp_mmu_teardown kvm=0x1\n"
+		  "150 1 5 top-a kvm_tdp_mmu_teardown kvm=0x1\n", top, sizeof(top)) == 0);
+	CHECK(gen(fdir, "inst-vm1",
+		  "#! kernel=6.12.117 clock=global ncpus=2\n"
+		  "200 1 6 vm1-b kvm_tdp_mmu_root_free kvm=0x2 root=0x3000\n"
+		  "250 0 - - LOST 4\n"
+		  "300 0 6 vm1-b kvm_tdp_mmu_teardown kvm=0x2\n", in, sizeof(in)) == 0);
+	snprintf(both, sizeof(both), "%s/inst-both.dat", tmpdir);
+	CHECK(add_instance(top, in, "vm1", both) == 0);
+	snprintf(both7, sizeof(both7), "%s/inst-both7.dat", tmpdir);
+	CHECK(convert_v7(both, both7) == 0);
+
+	for (int v = 0; v < 2; v++) {
+		const char *path = v ? both7 : both;
+
+		src = open_ok(path, "vm1");
+		if (src) {
+			const struct rc_trace_info *info = rc_source_info(src);
+
+			run_all(src, &g);
+			CHECK_MSG(g.n == 3, "v%d: %d events in vm1", 6 + v, g.n);
+			CHECK(g.ev[0].type == RC_EV_ROOT_FREE && g.ev[0].kvm == 2 &&
+			      g.ev[0].root == 0x3000 && g.ev[0].cpu == 1 && g.ev[0].ts == 200);
+			CHECK(g.ev[1].type == RC_EV_LOST && g.ev[1].lost == 4 && g.ev[1].cpu == 0);
+			CHECK(g.ev[2].type == RC_EV_TEARDOWN && g.ev[2].kvm == 2 && g.ev[2].ts == 300);
+			CHECK(strcmp(info->kernel, "6.12.117") == 0 && info->ncpus == 2);
+			CHECK(strcmp(info->clock, "global") == 0);
+			CHECK(info->lost_events == 4);
+			rc_source_close(src);
+		}
+		/* the top buffer of the same file */
+		src = open_ok(path, NULL);
+		if (src) {
+			run_all(src, &g);
+			CHECK_MSG(g.n == 2, "v%d: %d events in top", 6 + v, g.n);
+			CHECK(g.ev[0].kvm == 1 && g.ev[1].kvm == 1 && g.ev[1].cpu == 1);
+			rc_source_close(src);
+		}
+		err[0] = '\0';
+		src = rc_source_open_file(path, "vm2", err, sizeof(err));
+		CHECK(src == NULL);
+		CHECK_MSG(strstr(err, "no buffer instance 'vm2' (instances: vm1)"), "err '%s'", err);
+		rc_source_close(src);
+	}
+}
+
 static int make_fixtures(void)
 {
 	static const char *const names[] = { "src_fields", "src_lost" };
@@ -706,6 +893,7 @@ int main(void)
 		test_lost();
 		test_stop();
 		test_foreign_and_missing();
+		test_instance();
 		test_errors();
 		test_live_errors();
 		test_live_stream();
