@@ -19,6 +19,7 @@
  * exists until rc_source_close(), which always removes the instance; with a
  * command, a SIGTERM is forwarded to it and its exit is awaited.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -304,6 +305,38 @@ static const struct rc_source_ops live_ops = {
 
 static const char *const live_systems[] = { "kvmmmu", NULL };
 
+/*
+ * The command must not inherit our trace_pipe_raw descriptors: a process it
+ * leaves behind would keep the instance busy and its removal would fail.
+ * libtracefs 1.6.4 neither opens them close-on-exec nor exposes them, so
+ * find them in /proc/self/fd.
+ */
+static void cloexec_pipes(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char link[64], target[PATH_MAX];
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		fd = atoi(de->d_name);
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strstr(target, "/per_cpu/cpu") && strstr(target, "/trace_pipe_raw"))
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
 static int open_cpus(struct rc_source *src, struct live_priv *lp,
 		     char *err, size_t errlen)
 {
@@ -342,6 +375,7 @@ static int open_cpus(struct rc_source *src, struct live_priv *lp,
 		return -1;
 	}
 	src->info.ncpus = opened;
+	cloexec_pipes();
 	return 0;
 }
 

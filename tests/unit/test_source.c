@@ -209,6 +209,12 @@ static void check_fields(const char *path, const char *what)
 	CHECK(strcmp(rc_source_comm(src, 3333), "<...>") == 0);
 	CHECK(strcmp(rc_source_comm(src, -1), "<...>") == 0);
 	CHECK(strcmp(rc_source_sym(src, 0, buf, sizeof(buf)), "0x0") == 0);
+	/* below the first symbol; inside one; a buffer too small truncates */
+	CHECK(strcmp(rc_source_sym(src, 0xffffffff81000000ull, buf, sizeof(buf)),
+		     "0xffffffff81000000") == 0);
+	CHECK(strcmp(rc_source_sym(src, SYM(7) + 0x3ff, buf, sizeof(buf)),
+		     "kvm_tdp_mmu_zap_leafs+0x3ff") == 0);
+	CHECK(strcmp(rc_source_sym(src, SYM(7), buf, 8), "kvm_tdp") == 0);
 	CHECK(rc_source_cmd_status(src) == -1);
 	/* a source runs once */
 	{
