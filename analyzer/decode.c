@@ -257,14 +257,16 @@ static int deliver(struct rc_emitter *em, struct rc_event *ev)
 	return em->stopped;
 }
 
-static int emit_lost(struct rc_emitter *em, struct tep_record *rec, long long n)
+int rc_emit_lost(struct rc_emitter *em, int cpu, uint64_t ts, long long n)
 {
 	struct rc_event ev;
 
+	if (em->stopped)
+		return 1;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RC_EV_LOST;
-	ev.ts = rec->ts;
-	ev.cpu = rec->cpu;
+	ev.ts = ts;
+	ev.cpu = cpu;
 	ev.pid = -1;
 	if (n > 0) {
 		ev.lost = n;
@@ -276,6 +278,13 @@ static int emit_lost(struct rc_emitter *em, struct tep_record *rec, long long n)
 	return deliver(em, &ev);
 }
 
+int rc_emitter_missed_seen(const struct rc_emitter *em, int cpu)
+{
+	if (cpu < 0 || cpu >= RC_MAX_CPUS)
+		return 0;
+	return !!(em->missed_seen[cpu / 64] & (1ull << (cpu % 64)));
+}
+
 int rc_emit_record(struct rc_emitter *em, struct tep_record *rec)
 {
 	struct rc_event ev;
@@ -284,15 +293,67 @@ int rc_emit_record(struct rc_emitter *em, struct tep_record *rec)
 	if (em->stopped)
 		return 1;
 	em->info->records_read++;
-	if (rec->missed_events && emit_lost(em, rec, rec->missed_events))
-		return 1;
+	em->last_ts = rec->ts;
+	if (rec->missed_events) {
+		if (rec->cpu >= 0 && rec->cpu < RC_MAX_CPUS)
+			em->missed_seen[rec->cpu / 64] |= 1ull << (rec->cpu % 64);
+		if (rc_emit_lost(em, rec->cpu, rec->ts, rec->missed_events))
+			return 1;
+	}
 	r = rc_decode(em->dec, rec, &ev);
 	if (r == 0)
 		return 0;
 	if (r < 0)
-		return emit_lost(em, rec, -1);
+		return rc_emit_lost(em, rec->cpu, rec->ts, -1);
 	em->info->events_read++;
 	return deliver(em, &ev);
+}
+
+static int stat_line(const char *line, const char *key, unsigned long long *v)
+{
+	size_t k = strlen(key);
+
+	if (strncmp(line, key, k))
+		return 0;
+	*v += strtoull(line + k, NULL, 10);
+	return 1;
+}
+
+int rc_parse_cpustats(const char *text, struct rc_cpu_drops *drops, int n, int cpu)
+{
+	const char *p = text;
+	int found = 0;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		struct rc_cpu_drops *d;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		d = cpu >= 0 && cpu < n ? &drops[cpu] : NULL;
+		if (!strncmp(p, "CPU:", 4)) {
+			cpu = atoi(p + 4);
+		} else if (d) {
+			found += stat_line(p, "overrun:", &d->overrun);
+			found += stat_line(p, "commit overrun:", &d->commit_overrun);
+			found += stat_line(p, "dropped events:", &d->dropped);
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return found;
+}
+
+int rc_emit_unmarked_drops(struct rc_emitter *em, const struct rc_cpu_drops *drops, int n)
+{
+	for (int cpu = 0; cpu < n; cpu++) {
+		const struct rc_cpu_drops *d = &drops[cpu];
+
+		if (d->commit_overrun || d->dropped ||
+		    (d->overrun && !rc_emitter_missed_seen(em, cpu)))
+			if (rc_emit_lost(em, cpu, em->last_ts, -1))
+				return 1;
+	}
+	return 0;
 }
 
 void rc_set_clock(struct rc_trace_info *info, const char *clock)

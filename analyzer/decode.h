@@ -67,6 +67,8 @@ int rc_decode(const struct rc_decoder *d, struct tep_record *rec, struct rc_even
  * handed to the sink, LOST included, from 0. LOST events carry pid -1.
  * Returns non-zero once the sink asked to stop (then em->stopped is set).
  */
+#define RC_MAX_CPUS 4096
+
 struct rc_emitter {
 	const struct rc_decoder *dec;
 	struct rc_trace_info *info;
@@ -74,9 +76,50 @@ struct rc_emitter {
 	void *arg;
 	uint64_t seq;
 	int stopped;
+	uint64_t last_ts;			/* of the last record */
+	uint64_t missed_seen[RC_MAX_CPUS / 64];	/* CPUs with a missed-events mark */
 };
 
 int rc_emit_record(struct rc_emitter *em, struct tep_record *rec);
+
+/*
+ * Hand an RC_EV_LOST for cpu at ts to the sink (lost: count, or -1 if
+ * unknown) and count it in info. Returns non-zero once the sink asked to
+ * stop.
+ */
+int rc_emit_lost(struct rc_emitter *em, int cpu, uint64_t ts, long long lost);
+
+/* Whether a missed-events mark was seen on cpu. */
+int rc_emitter_missed_seen(const struct rc_emitter *em, int cpu);
+
+/*
+ * Ring-buffer statistics (the kernel's per_cpu/cpuN/stats; trace-cmd
+ * stores them in the CPUSTAT option, each CPU's preceded by "CPU: N").
+ * Events counted as overrun are reported by the kernel as missed-events
+ * marks on the pages that follow; "commit overrun" and "dropped events"
+ * (non-overwrite mode) are lost without any mark.
+ */
+struct rc_cpu_drops {
+	unsigned long long overrun;
+	unsigned long long commit_overrun;
+	unsigned long long dropped;
+};
+
+/*
+ * Add the counters of text to drops[0..n-1]. Lines before any "CPU: N"
+ * line belong to CPU cpu (-1: ignore them). Returns the number of
+ * counters found.
+ */
+int rc_parse_cpustats(const char *text, struct rc_cpu_drops *drops, int n, int cpu);
+
+/*
+ * At the end of a stream: report, as RC_EV_LOST with an unknown count at
+ * the last timestamp, every CPU whose statistics show events lost without
+ * a mark in the stream: commit overruns or drops, or overruns while no
+ * missed-events mark was seen on that CPU. The position of such losses is
+ * unknown: they make the trace inconclusive at best.
+ */
+int rc_emit_unmarked_drops(struct rc_emitter *em, const struct rc_cpu_drops *drops, int n);
 
 /* Fill info->clock and info->clock_reliable from a trace clock name. */
 void rc_set_clock(struct rc_trace_info *info, const char *clock);

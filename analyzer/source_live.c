@@ -247,6 +247,30 @@ static void sleep_poll(void)
 	nanosleep(&ts, NULL);	/* EINTR by a signal is fine */
 }
 
+static void report_unmarked_drops(struct live_priv *lp, struct rc_emitter *em)
+{
+	struct rc_cpu_drops *drops;
+	int n = 0;
+
+	for (int i = 0; i < lp->ncpus; i++)
+		if (lp->cpus[i].cpu + 1 > n)
+			n = lp->cpus[i].cpu + 1;
+	drops = calloc((size_t)(n > 0 ? n : 1), sizeof(*drops));
+	if (!drops)
+		return;
+	for (int i = 0; i < lp->ncpus; i++) {
+		char file[64], *text;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", lp->cpus[i].cpu);
+		text = tracefs_instance_file_read(lp->inst, file, NULL);
+		if (text)
+			rc_parse_cpustats(text, drops, n, lp->cpus[i].cpu);
+		free(text);
+	}
+	rc_emit_unmarked_drops(em, drops, n);
+	free(drops);
+}
+
 static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		    char *err, size_t errlen)
 {
@@ -292,6 +316,9 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		tracefs_trace_off(lp->inst);
 	while (poll_cpus(lp, &em))
 		;
+	/* Losses the kernel counted but could not mark in the pages. */
+	if (lp->inst && !em.stopped)
+		report_unmarked_drops(lp, &em);
 	/* Task names of the processes seen while streaming. */
 	if (lp->inst)
 		tracefs_load_cmdlines(NULL, src->tep);

@@ -25,6 +25,7 @@
 extern const char *tracecmd_get_uname(struct tracecmd_input *handle) __attribute__((weak));
 extern const char *tracecmd_get_trace_clock(struct tracecmd_input *handle) __attribute__((weak));
 extern int tracecmd_cpus(struct tracecmd_input *handle) __attribute__((weak));
+extern const char *tracecmd_get_cpustats(struct tracecmd_input *handle) __attribute__((weak));
 
 static const unsigned char dat_magic[10] = {
 	0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'
@@ -33,6 +34,8 @@ static const unsigned char dat_magic[10] = {
 struct file_priv {
 	struct tracecmd_input *top;	/* what tracecmd_open() returned */
 	struct tracecmd_input *handle;	/* top, or the instance's handle */
+	struct rc_cpu_drops *drops;	/* ring-buffer stats per CPU, or NULL */
+	int ndrops;
 };
 
 /*
@@ -219,6 +222,8 @@ static int file_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		rc_seterr(err, errlen, "error reading the trace data (truncated or corrupt file?)");
 		return -1;
 	}
+	if (fp->drops && !ctx.em.stopped)
+		rc_emit_unmarked_drops(&ctx.em, fp->drops, fp->ndrops);
 	return 0;
 }
 
@@ -232,6 +237,7 @@ static void file_close(struct rc_source *src)
 			tracecmd_close(fp->handle);
 		if (fp->top)
 			tracecmd_close(fp->top);
+		free(fp->drops);
 		free(fp);
 	}
 	free(src);
@@ -311,6 +317,21 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	src->info.ncpus = ncpus > 0 ? ncpus : 0;
 	rc_set_clock(&src->info,
 		     tracecmd_get_trace_clock ? tracecmd_get_trace_clock(fp->handle) : NULL);
+
+	/* trace-cmd record stores the ring buffer's statistics per CPU */
+	if (tracecmd_get_cpustats && src->info.ncpus > 0) {
+		const char *stats = tracecmd_get_cpustats(fp->handle);
+
+		if (stats) {
+			fp->ndrops = src->info.ncpus;
+			fp->drops = calloc((size_t)fp->ndrops, sizeof(*fp->drops));
+			if (!fp->drops) {
+				rc_seterr(err, errlen, "out of memory");
+				goto fail;
+			}
+			rc_parse_cpustats(stats, fp->drops, fp->ndrops, -1);
+		}
+	}
 	return src;
 
 fail:

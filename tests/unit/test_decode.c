@@ -369,6 +369,53 @@ static void test_emitter(void)
 	tep_free(tep);
 }
 
+static void test_cpustats(void)
+{
+	struct rc_cpu_drops d[2];
+	struct rc_trace_info info;
+	struct rc_emitter em;
+	struct got g;
+
+	memset(d, 0, sizeof(d));
+	/* the kernel's per_cpu/cpuN/stats text, as trace-cmd stores it */
+	CHECK(rc_parse_cpustats("CPU: 1\nentries: 5\noverrun: 7\ncommit overrun: 3\n"
+				"bytes: 4080\noldest event ts:  1.0\nnow ts:  2.0\n"
+				"dropped events: 2\nread events: 9\n"
+				"CPU: 9\noverrun: 100\n", d, 2, -1) == 3);
+	CHECK(d[0].overrun == 0 && d[0].commit_overrun == 0 && d[0].dropped == 0);
+	CHECK(d[1].overrun == 7 && d[1].commit_overrun == 3 && d[1].dropped == 2);
+	/* one CPU's file read directly: no "CPU:" line */
+	memset(d, 0, sizeof(d));
+	CHECK(rc_parse_cpustats("overrun: 4\n  dropped events: 1\n", d, 2, 0) == 2);
+	CHECK(d[0].overrun == 4 && d[0].dropped == 1 && d[1].overrun == 0);
+	CHECK(rc_parse_cpustats("overrun: 4\n", d, 2, -1) == 0);
+	CHECK(rc_parse_cpustats("", d, 2, 0) == 0);
+
+	/* overruns marked on the CPU: nothing; unmarked ones: LOST(-1) at the end */
+	memset(&info, 0, sizeof(info));
+	memset(&em, 0, sizeof(em));
+	memset(&g, 0, sizeof(g));
+	em.info = &info;
+	em.sink = sink;
+	em.arg = &g;
+	em.last_ts = 777;
+	em.missed_seen[0] = 1;	/* CPU 0 had a mark */
+	memset(d, 0, sizeof(d));
+	d[0].overrun = 3;
+	CHECK(rc_emit_unmarked_drops(&em, d, 2) == 0);
+	CHECK(g.n == 0);
+	d[1].overrun = 3;
+	CHECK(rc_emit_unmarked_drops(&em, d, 2) == 0);
+	CHECK(g.n == 1 && g.ev[0].type == RC_EV_LOST && g.ev[0].cpu == 1);
+	CHECK(g.ev[0].lost == -1 && g.ev[0].ts == 777 && info.lost_unknown == 1);
+	d[1].overrun = 0;
+	d[0].commit_overrun = 1;	/* never marked, even with a mark on the CPU */
+	CHECK(rc_emit_unmarked_drops(&em, d, 2) == 0);
+	CHECK(g.n == 2 && g.ev[1].cpu == 0 && g.ev[1].seq == 1);
+	CHECK(rc_emitter_missed_seen(&em, 0) && !rc_emitter_missed_seen(&em, 1));
+	CHECK(!rc_emitter_missed_seen(&em, -1) && !rc_emitter_missed_seen(&em, RC_MAX_CPUS));
+}
+
 static void test_missing(void)
 {
 	char err[256] = "";
@@ -463,5 +510,6 @@ int main(void)
 	test_missing();
 	test_mismatch();
 	test_clock();
+	test_cpustats();
 	return tap_done("decode");
 }

@@ -601,66 +601,94 @@ static int split_cpus(const char *dat, const char *prefix, int *cpus, int max)
 }
 
 /*
- * gentrace writes no buffer instances: add one to a v6 trace.dat, the way
- * trace-cmd record -B NAME stores it (a BUFFER option naming the offset of
- * a flyrecord section of its own). The instance's pages are those of
- * another trace made with the same formats and CPU count. The option is
- * inserted into the header at the expense of padding before the first
- * page, so that no offset moves.
+ * Insert raw v6 options (u16 id, u32 size, data each) into the options
+ * section of a v6 trace.dat, at the expense of the padding before the
+ * first ring-buffer page, so that no offset in the file moves. Returns the
+ * length of the file written (that of the input), or 0 on failure.
  */
-static int add_instance(const char *top, const char *inst, const char *name, const char *out)
+static size_t insert_options(const char *in_path, const char *out_path,
+			     const unsigned char *opt, size_t olen)
 {
 	static const char marker[10] = "options  ";
-	unsigned long long toff[16], tsize[16], ioff[16], isize[16], first = ~0ull;
-	unsigned char *t = NULL, opt[128], hdr[4096];
-	int nt, ni, in = -1, fd = -1, ret = -1;
-	size_t tlen, q, olen, nlen = strlen(name) + 1, h = 0;
-	unsigned long long base, pages;
-	unsigned char *pos;
+	unsigned long long off[16], size[16], first = ~0ull;
+	unsigned char *t = NULL, *pos;
+	size_t tlen = 0, q, ret = 0;
+	int n, in, fd = -1;
 	struct stat st;
 
-	nt = flyrecord(top, toff, tsize, 16);
-	ni = flyrecord(inst, ioff, isize, 16);
-	if (nt <= 0 || nt != ni || nlen > 100)
-		return -1;
-	for (int i = 0; i < nt; i++)
-		if (tsize[i] && toff[i] < first)
-			first = toff[i];
-	in = open(top, O_RDONLY);
-	if (in < 0 || fstat(in, &st) < 0)
+	n = flyrecord(in_path, off, size, 16);
+	for (int i = 0; i < n; i++)
+		if (size[i] && off[i] < first)
+			first = off[i];
+	in = open(in_path, O_RDONLY);
+	if (n <= 0 || in < 0 || fstat(in, &st) < 0)
 		goto out;
 	tlen = (size_t)st.st_size;
 	t = malloc(tlen);
-	if (!t || pread(in, t, tlen, 0) != (ssize_t)tlen || first >= tlen)
+	if (!t || pread(in, t, tlen, 0) != (ssize_t)tlen || first >= tlen || first < olen)
 		goto out;
-	close(in);
 	pos = memmem(t, tlen, marker, sizeof(marker));
 	if (!pos || memmem(pos + 1, tlen - (size_t)(pos + 1 - t), marker, sizeof(marker)))
 		goto out;
 	q = (size_t)(pos - t) + sizeof(marker);
-	while (q + 6 <= tlen && (t[q] | t[q + 1]))	/* v6: u16 id, u32 size, data; id 0 ends */
+	while (q + 6 <= tlen && (t[q] | t[q + 1]))	/* id 0 ends the list */
 		q += 6 + (t[q + 2] | t[q + 3] << 8 | t[q + 4] << 16 | (size_t)t[q + 5] << 24);
-	base = (tlen + 4095) / 4096 * 4096;
-	olen = 0;
-	opt[olen++] = 3;	/* TRACECMD_OPTION_BUFFER */
-	opt[olen++] = 0;
-	for (int i = 0; i < 4; i++)
-		opt[olen++] = (unsigned char)((8 + nlen) >> (8 * i));
-	for (int i = 0; i < 8; i++)
-		opt[olen++] = (unsigned char)(base >> (8 * i));
-	memcpy(opt + olen, name, nlen);
-	olen += nlen;
 	for (size_t i = first - olen; i < first; i++)
-		if (t[i])
+		if (t[i] || i < q)
 			goto out;	/* not enough padding */
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || write(fd, t, q) != (ssize_t)q || write(fd, opt, olen) != (ssize_t)olen ||
 	    write(fd, t + q, first - olen - q) != (ssize_t)(first - olen - q) ||
 	    write(fd, t + first, tlen - first) != (ssize_t)(tlen - first))
 		goto out;
-	/* the instance: padding to base, "flyrecord", offsets and sizes, pages */
+	ret = tlen;
+out:
+	if (in >= 0)
+		close(in);
+	if (fd >= 0)
+		close(fd);
+	free(t);
+	return ret;
+}
+
+static size_t put_option(unsigned char *p, int id, const void *data, size_t len)
+{
+	p[0] = (unsigned char)id;
+	p[1] = (unsigned char)(id >> 8);
+	for (int i = 0; i < 4; i++)
+		p[2 + i] = (unsigned char)(len >> (8 * i));
+	memcpy(p + 6, data, len);
+	return 6 + len;
+}
+
+/*
+ * gentrace writes no buffer instances: add one to a v6 trace.dat, the way
+ * trace-cmd record -B NAME stores it (a BUFFER option naming the offset of
+ * a flyrecord section of its own). The instance's pages are those of
+ * another trace made with the same formats and CPU count.
+ */
+static int add_instance(const char *top, const char *inst, const char *name, const char *out)
+{
+	unsigned long long ioff[16], isize[16], base, pages;
+	unsigned char opt[128], data[128], hdr[4096];
+	size_t tlen, nlen = strlen(name) + 1, h;
+	int ni, in = -1, fd = -1, ret = -1;
+	struct stat st;
+
+	ni = flyrecord(inst, ioff, isize, 16);
+	if (ni <= 0 || nlen > 100 || stat(top, &st) < 0)
+		return -1;
+	base = ((unsigned long long)st.st_size + 4095) / 4096 * 4096;
+	for (int i = 0; i < 8; i++)
+		data[i] = (unsigned char)(base >> (8 * i));
+	memcpy(data + 8, name, nlen);
+	tlen = insert_options(top, out, opt, put_option(opt, 3 /* BUFFER */, data, 8 + nlen));
+	if (!tlen)
+		return -1;
+	fd = open(out, O_WRONLY | O_APPEND);
+	/* padding to base, then "flyrecord", offsets and sizes, then the pages */
 	memset(hdr, 0, sizeof(hdr));
-	if (base > tlen && write(fd, hdr, base - tlen) != (ssize_t)(base - tlen))
+	if (fd < 0 || (base > tlen && write(fd, hdr, base - tlen) != (ssize_t)(base - tlen)))
 		goto out;
 	memcpy(hdr, "flyrecord", 10);
 	h = 10;
@@ -686,7 +714,6 @@ out:
 		close(in);
 	if (fd >= 0)
 		close(fd);
-	free(t);
 	return ret;
 }
 
@@ -866,6 +893,56 @@ static void test_instance(void)
 	}
 }
 
+/*
+ * Ring-buffer statistics stored by trace-cmd record (CPUSTAT options):
+ * losses without a missed-events mark become RC_EV_LOST at the end.
+ */
+static void test_cpustats(void)
+{
+	/* the lines of per_cpu/cpuN/stats that matter (the header has ~500
+	 * bytes of room for options) */
+	static const char *const stats[3] = {
+		/* CPU 0: overruns, but marked in the pages: nothing more */
+		"CPU: 0\nentries: 3\noverrun: 17\ncommit overrun: 0\ndropped events: 0\n",
+		/* CPU 1: overruns never marked: lost somewhere */
+		"CPU: 1\nentries: 2\noverrun: 5\ncommit overrun: 0\ndropped events: 0\n",
+		/* CPU 2: commit overruns are never marked */
+		"CPU: 2\nentries: 1\noverrun: 0\ncommit overrun: 2\ndropped events: 0\n",
+	};
+	unsigned char opts[2048];
+	char dat[512], out[512];
+	struct rc_source *src;
+	struct got g;
+	size_t olen = 0;
+
+	CHECK(gen(simformats, "stats",
+		  "#! kernel=6.12.117 clock=global ncpus=3\n"
+		  "100 0 5 a kvm_tdp_mmu_teardown kvm=0x1\n"
+		  "150 0 - - LOST 17\n"
+		  "200 0 5 a kvm_tdp_mmu_teardown kvm=0x1\n"
+		  "300 1 5 a kvm_tdp_mmu_teardown kvm=0x2\n"
+		  "400 2 5 a kvm_tdp_mmu_teardown kvm=0x3\n", dat, sizeof(dat)) == 0);
+	for (int i = 0; i < 3; i++)
+		olen += put_option(opts + olen, 2 /* CPUSTAT */, stats[i], strlen(stats[i]) + 1);
+	snprintf(out, sizeof(out), "%s/stats-opt.dat", tmpdir);
+	CHECK(insert_options(dat, out, opts, olen) > 0);
+	src = open_ok(out, NULL);
+	if (!src)
+		return;
+	run_all(src, &g);
+	CHECK_MSG(g.n == 7, "%d events", g.n);
+	if (g.n == 7) {
+		CHECK(g.ev[1].type == RC_EV_LOST && g.ev[1].cpu == 0 && g.ev[1].lost == 17);
+		CHECK(g.ev[4].type == RC_EV_TEARDOWN && g.ev[4].ts == 400);
+		CHECK(g.ev[5].type == RC_EV_LOST && g.ev[5].cpu == 1 && g.ev[5].lost == -1);
+		CHECK(g.ev[5].ts == 400 && g.ev[5].seq == 5);
+		CHECK(g.ev[6].type == RC_EV_LOST && g.ev[6].cpu == 2 && g.ev[6].lost == -1);
+	}
+	CHECK(rc_source_info(src)->lost_events == 17);
+	CHECK(rc_source_info(src)->lost_unknown == 1);
+	rc_source_close(src);
+}
+
 static int make_fixtures(void)
 {
 	static const char *const names[] = { "src_fields", "src_lost" };
@@ -900,6 +977,7 @@ int main(void)
 		test_stop();
 		test_foreign_and_missing();
 		test_instance();
+		test_cpustats();
 		test_errors();
 		test_live_errors();
 		test_live_stream();
