@@ -91,7 +91,14 @@ struct got {
 	struct rc_event ev[64];
 	int n;
 	int stop_after;
+	uint64_t hash;		/* of every event, for streams longer than ev[] */
 };
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h;
+}
 
 static int sink(const struct rc_event *ev, void *arg)
 {
@@ -100,6 +107,17 @@ static int sink(const struct rc_event *ev, void *arg)
 	if (g->n < 64)
 		g->ev[g->n] = *ev;
 	g->n++;
+	g->hash = mix(g->hash, ev->type);
+	g->hash = mix(g->hash, ev->seq);
+	g->hash = mix(g->hash, ev->ts);
+	g->hash = mix(g->hash, (uint64_t)ev->cpu);
+	g->hash = mix(g->hash, (uint64_t)ev->pid);
+	g->hash = mix(g->hash, ev->kvm);
+	g->hash = mix(g->hash, ev->root);
+	g->hash = mix(g->hash, ev->caller);
+	g->hash = mix(g->hash, ev->old);
+	g->hash = mix(g->hash, ev->owner);
+	g->hash = mix(g->hash, (uint64_t)ev->lost);
 	return g->stop_after && g->n >= g->stop_after;
 }
 
@@ -360,7 +378,7 @@ static void test_foreign_and_missing(void)
 		  "20 0 1 init kvm_tdp_mmu_teardown kvm=0x5\n"
 		  "30 1 1 init sched_switch prev_pid=6\n"
 		  "40 1 - - LOST 2\n"
-		  "50 1 7 other sched_switch prev_pid=7\n",
+		  "5000000050 1 7 other sched_switch prev_pid=7\n",
 		  dat, sizeof(dat)) == 0);
 	src = open_ok(dat, NULL);
 	if (src) {
@@ -372,6 +390,7 @@ static void test_foreign_and_missing(void)
 		CHECK(g.ev[0].type == RC_EV_TEARDOWN && g.ev[0].kvm == 5);
 		/* a loss found on a foreign record is still reported */
 		CHECK(g.ev[1].type == RC_EV_LOST && g.ev[1].lost == 2 && g.ev[1].cpu == 1);
+		CHECK(g.ev[1].ts == 5000000050ull);	/* after a time extend */
 		CHECK(info->records_read == 4 && info->events_read == 1);
 		CHECK(info->lost_events == 2);
 		rc_source_close(src);
@@ -756,33 +775,66 @@ static int sink_raise(const struct rc_event *ev, void *arg)
 static void test_live_stream(void)
 {
 	static const char *const names[] = { "src_fields", "src_lost" };
+	const char *what;
 	char *const cmd_exit3[] = { "sh", "-c", "exit 3", NULL };
 	char *const cmd_kill[] = { "sh", "-c", "kill -TERM $$", NULL };
 	char *const cmd_none[] = { "/nonexistent/kvm-selftest", NULL };
 	struct tracecmd_input *h;
 	struct rc_source *src;
-	char dat[512], err[512];
+	char dat[700], err[512];
 	struct got want, g;
 
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-		fixture(names[k], dat, sizeof(dat));
+	char many[600];
+
+	/* many pages per CPU, time extends, losses in the middle */
+	{
+		static char text[400000];
+		size_t n = 0;
+		unsigned long long ts = 1000;
+
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "#! kernel=6.12.117 clock=global ncpus=3\n");
+		for (int i = 0; i < 3000; i++) {
+			int cpu = (i * 7) % 3;
+
+			ts += (i % 500 == 499) ? 300000000ull : 37ull + (unsigned int)(i % 11);
+			if (i % 997 == 500)
+				n += (size_t)snprintf(text + n, sizeof(text) - n, "%llu %d - - LOST %d\n",
+						      ts, cpu, i % 2 ? 9 : -1);
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "%llu %d %d t%d kvm_tdp_mmu_root_%s kvm=0x%x root=0x%x000 old=%d owner=%d caller=tdp_mmu_next_root+0x%x\n",
+					      ts, cpu, 100 + cpu, cpu, i % 2 ? "put" : "get", 1 + i % 3,
+					      1 + i % 40, i % 5, i % 4, i % 0x3ff);
+		}
+		CHECK(gen(simformats, "many", text, many, sizeof(many)) == 0);
+	}
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) + 1; k++) {
+		if (k < sizeof(names) / sizeof(names[0]))
+			fixture(names[k], dat, sizeof(dat));
+		else
+			snprintf(dat, sizeof(dat), "%s", many);
+		what = k < sizeof(names) / sizeof(names[0]) ? names[k] : "many";
 		src = open_ok(dat, NULL);
 		if (!src)
 			continue;
 		run_all(src, &want);
+		if (k == 2)
+			CHECK_MSG(want.n == 3003, "many: %d events", want.n);
 		rc_source_close(src);
 
 		err[0] = '\0';
 		src = open_stream(dat, &h, cmd_exit3, err, sizeof(err));
-		CHECK_MSG(src != NULL, "%s: %s", names[k], err);
+		CHECK_MSG(src != NULL, "%s: %s", what, err);
 		if (src) {
 			const struct rc_trace_info *info = rc_source_info(src);
 
 			run_all(src, &g);
-			CHECK_MSG(g.n == want.n, "%s: live %d events, file %d", names[k], g.n, want.n);
+			CHECK_MSG(g.n == want.n, "%s: live %d events, file %d", what, g.n, want.n);
+			CHECK(g.hash == want.hash);
 			for (int i = 0; i < g.n && i < want.n && i < 64; i++)
 				CHECK_MSG(same_event(&g.ev[i], &want.ev[i]), "%s: event %d (%s vs %s)",
-					  names[k], i, rc_ev_name(g.ev[i].type),
+					  what, i, rc_ev_name(g.ev[i].type),
 					  rc_ev_name(want.ev[i].type));
 			CHECK(rc_source_cmd_status(src) == 3);
 			if (k == 1) {
