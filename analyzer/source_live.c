@@ -15,7 +15,7 @@
  * tracefs is never mounted by the analyzer (libtracefs would do it silently):
  * it must be mounted already, or $KVM_ROOTCHECK_TRACEFS names its directory.
  *
- * Signals: SIGINT and SIGTERM are caught from the moment the instance
+ * Signals: SIGINT, SIGTERM and SIGHUP are caught from the moment the instance
  * exists until rc_source_close(), which always removes the instance; with a
  * command, a SIGTERM is forwarded to it and its exit is awaited.
  */
@@ -51,6 +51,7 @@ struct live_cpu {
 	void *page;
 	int have_page;
 	int have_rec;
+	int err;		/* errno of a failed read (not EAGAIN): CPU given up */
 	struct tep_record rec;
 };
 
@@ -60,7 +61,7 @@ struct live_priv {
 	int ncpus;
 	int page_size;
 	char *const *argv;
-	struct sigaction old_int, old_term;
+	struct sigaction old_int, old_term, old_hup;
 	int handlers;
 	int from_fds;		/* test seam: cpus read plain fds, no instance */
 	int own_tep;
@@ -83,6 +84,7 @@ static void install_handlers(struct live_priv *lp)
 	live_signal = 0;
 	sigaction(SIGINT, &sa, &lp->old_int);
 	sigaction(SIGTERM, &sa, &lp->old_term);
+	sigaction(SIGHUP, &sa, &lp->old_hup);
 	lp->handlers = 1;
 }
 
@@ -92,6 +94,7 @@ static void restore_handlers(struct live_priv *lp)
 		return;
 	sigaction(SIGINT, &lp->old_int, NULL);
 	sigaction(SIGTERM, &lp->old_term, NULL);
+	sigaction(SIGHUP, &lp->old_hup, NULL);
 	lp->handlers = 0;
 }
 
@@ -150,8 +153,14 @@ static int cpu_next(struct live_cpu *c)
 			}
 			c->have_page = 0;
 		}
-		if (tracefs_cpu_read(c->tcpu, c->page, true) <= 0)
+		if (c->err)
+			return 0;
+		errno = 0;
+		if (tracefs_cpu_read(c->tcpu, c->page, true) <= 0) {
+			if (errno && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				c->err = errno;
 			return 0;	/* nothing readable now (EAGAIN) */
+		}
 		if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0)
 			return 0;
 		c->have_page = 1;
@@ -220,6 +229,7 @@ static pid_t start_command(char *const *argv, char *err, size_t errlen)
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		close(pfd[0]);
 		execvp(argv[0], argv);
 		e = errno;
@@ -276,8 +286,9 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 {
 	struct live_priv *lp = src->priv;
 	struct rc_emitter em;
+	struct live_cpu *failed = NULL;
 	pid_t child = 0;
-	int forwarded = 0, st;
+	int forwarded = 0, st = 0;
 
 	memset(&em, 0, sizeof(em));
 	em.dec = src->dec;
@@ -293,6 +304,11 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 	for (;;) {
 		unsigned long n = poll_cpus(lp, &em);
 
+		for (int i = 0; i < lp->ncpus && !failed; i++)
+			if (lp->cpus[i].err)
+				failed = &lp->cpus[i];
+		if (failed)
+			break;
 		if (child > 0) {
 			pid_t r = waitpid(child, &st, WNOHANG);
 
@@ -310,6 +326,22 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		}
 		if (!n)
 			sleep_poll();
+	}
+	if (failed) {
+		/* Events would be missing from here on: stop, with an error. */
+		rc_seterr(err, errlen, "reading trace_pipe_raw of CPU %d: %s",
+			  failed->cpu, strerror(failed->err));
+		if (lp->inst)
+			tracefs_trace_off(lp->inst);
+		if (child > 0) {
+			pid_t r;
+
+			while ((r = waitpid(child, &st, 0)) < 0 && errno == EINTR)
+				;
+			if (r == child)
+				set_status(src, st);
+		}
+		return -1;
 	}
 	/* Drain: stop writing, then read what is left on every CPU. */
 	if (lp->inst)

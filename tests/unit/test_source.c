@@ -871,6 +871,30 @@ static void test_live_stream(void)
 	if (h)
 		tracecmd_close(h);
 
+	/* a descriptor that fails (not EAGAIN): an error, not a silent gap */
+	{
+		struct tracecmd_input *h2 = tracecmd_open(dat, TRACECMD_FL_LOAD_NO_PLUGINS);
+		int fds[1] = { open("/dev/null", O_WRONLY) }, cpus[1] = { 0 };
+
+		CHECK(h2 != NULL && fds[0] >= 0);
+		if (h2 && fds[0] >= 0) {
+			src = rc_live_open_fds(tracecmd_get_tep(h2), fds, cpus, 1, 4096,
+					       cmd_exit3, err, sizeof(err));
+			CHECK_MSG(src != NULL, "%s", err);
+			if (src) {
+				err[0] = '\0';
+				memset(&g, 0, sizeof(g));
+				CHECK(rc_source_run(src, sink, &g, err, sizeof(err)) == -1);
+				CHECK_MSG(strstr(err, "reading trace_pipe_raw of CPU 0: Bad file descriptor"),
+					  "err '%s'", err);
+				CHECK(rc_source_cmd_status(src) == 3);
+				rc_source_close(src);
+			}
+		}
+		if (h2)
+			tracecmd_close(h2);
+	}
+
 	/* no command: stream until SIGINT, then drain; the signal does not
 	 * kill the process and the handler is gone after close */
 	src = open_stream(dat, &h, NULL, err, sizeof(err));
