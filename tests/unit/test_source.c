@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -506,7 +509,34 @@ static void test_live_errors(void)
 		CHECK(!strchr(err, '\n'));
 		rc_source_close(src);
 	} else {
-		printf("# tracefs is mounted: the no-tracefs case is not run\n");
+		/* tracefs is mounted here: check the case in a child that has
+		 * its own mount namespace without it (needs root) */
+		pid_t pid = fork();
+		int st = 0;
+
+		if (pid == 0) {
+			int ok;
+
+			if (unshare(CLONE_NEWNS) < 0 ||
+			    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+				_exit(77);
+			while (umount2("/sys/kernel/tracing", MNT_DETACH) == 0)
+				;
+			while (umount2("/sys/kernel/debug/tracing", MNT_DETACH) == 0)
+				;
+			if (tracefs_mounted())
+				_exit(77);
+			src = rc_source_open_live(NULL, err, sizeof(err));
+			ok = !src && strstr(err, "tracefs is not mounted") && !strchr(err, '\n');
+			if (!ok)
+				fprintf(stderr, "live without tracefs: '%s'\n", err);
+			_exit(ok ? 0 : 1);
+		}
+		CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st));
+		if (WEXITSTATUS(st) == 77)
+			printf("# no private mount namespace: the no-tracefs case is not run\n");
+		else
+			CHECK_MSG(WEXITSTATUS(st) == 0, "no-tracefs case failed");
 	}
 
 	/* a tracefs-like directory with kvmmmu but no root events */
