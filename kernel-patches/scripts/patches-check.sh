@@ -7,6 +7,7 @@
 #   am        git am of the whole series applies cleanly
 #   abi       the patched tree matches docs/events.md (check-abi.py)
 #   abi-selftest  check-abi.py rejects mutated copies of the patched headers
+#   gate self-test  a synthetic patch with a style error fails the gate
 # A version whose kernel-patches/vVER has no patches yet is skipped.
 #
 # Usage: kernel-patches/scripts/patches-check.sh [VER...]   (default: 6.12 6.1)
@@ -24,6 +25,38 @@ done
 pass=0 fail=0 rc=0
 ok() { pass=$((pass + 1)); echo "PASS $*"; }
 ko() { fail=$((fail + 1)); echo "FAIL $*"; rc=1; }
+
+# checkpatch SRC PATCH: run the tree's checkpatch.pl --strict; sets $out
+# (full output) and $total (its "total: N errors, N warnings..." line).
+checkpatch() {
+	out=$(cd "$1" && ./scripts/checkpatch.pl --strict "$2" 2>&1)
+	total=$(grep -E '^total: [0-9]+ errors, [0-9]+ warnings' <<<"$out" | tail -n 1)
+}
+clean() { [[ "$1" =~ ^total:\ 0\ errors,\ 0\ warnings ]]; }
+
+# Negative control: a patch with a style error must not pass the gate.
+gate_selftest() {
+	local bad=$kp_build/gate-selftest.patch
+	cat >"$bad" <<'PATCH'
+From: kvm-rootcheck developers <kvm-rootcheck@example.org>
+Subject: [PATCH] KVM: x86/mmu: checkpatch gate self-test
+
+Signed-off-by: kvm-rootcheck developers <kvm-rootcheck@example.org>
+---
+diff --git a/arch/x86/kvm/mmu/tdp_mmu.c b/arch/x86/kvm/mmu/tdp_mmu.c
+--- a/arch/x86/kvm/mmu/tdp_mmu.c
++++ b/arch/x86/kvm/mmu/tdp_mmu.c
+@@ -1,1 +1,2 @@
+ // SPDX-License-Identifier: GPL-2.0
++int kp_gate_selftest = 1;  
+PATCH
+	checkpatch "$1" "$bad"
+	if [ -n "$total" ] && ! clean "$total"; then
+		ok "v$2 checkpatch gate self-test: a bad patch is rejected (${total#total: })"
+	else
+		ko "v$2 checkpatch gate self-test: bad patch not rejected (${total:-no summary})"
+	fi
+}
 
 for v in "${vers[@]}"; do
 	mapfile -t series < <(kp_series "$v")
@@ -51,14 +84,14 @@ for v in "${vers[@]}"; do
 		continue
 	fi
 
+	gate_selftest "$src" "$v"
 	for p in "${series[@]}"; do
 		name=$(basename "$p")
-		out=$(cd "$src" && ./scripts/checkpatch.pl --strict "$p" 2>&1)
-		total=$(grep -E '^total: [0-9]+ errors, [0-9]+ warnings' <<<"$out" | tail -n 1)
+		checkpatch "$src" "$p"
 		if [ -z "$total" ]; then
 			ko "v$v checkpatch $name: no summary from checkpatch"
 			sed 's/^/    /' <<<"$out"
-		elif [[ "$total" =~ ^total:\ 0\ errors,\ 0\ warnings ]]; then
+		elif clean "$total"; then
 			ok "v$v checkpatch $name: ${total#total: }"
 		else
 			ko "v$v checkpatch $name: ${total#total: }"
