@@ -37,6 +37,7 @@ static char tmpdir[] = "/tmp/rc-test-source.XXXXXX";
 static const char *fixtures;
 static const char *gentrace;
 static const char *simformats;
+static const char *realdata;
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -56,20 +57,26 @@ static int tracefs_mounted(void)
 }
 
 /*
- * trace-cmd convert to v7 with zstd. It mounts tracefs (tracefs_tracing_dir())
- * when run as root: keep that mount in a private namespace, or undo it.
+ * trace-cmd convert to another version (v7: zstd-compressed). It mounts
+ * tracefs (tracefs_tracing_dir()) when run as root: keep that mount in a
+ * private namespace, or undo it.
  */
-static int convert_v7(const char *in, const char *out)
+static int convert(const char *in, const char *out, int version)
 {
 	int was = tracefs_mounted();
-	int r = sh("cmd='trace-cmd convert --file-version 7 --compression zstd -i %s -o %s'; "
+	int r = sh("cmd='trace-cmd convert --file-version %d --compression %s -i %s -o %s'; "
 		   "if [ \"$(id -u)\" = 0 ] && unshare -m --propagation private true 2>/dev/null; "
 		   "then unshare -m --propagation private $cmd; else $cmd; fi >/dev/null 2>&1",
-		   in, out);
+		   version, version >= 7 ? "zstd" : "none", in, out);
 
 	if (!was && tracefs_mounted())
 		sh("umount /sys/kernel/tracing");
 	return r;
+}
+
+static int convert_v7(const char *in, const char *out)
+{
+	return convert(in, out, 7);
 }
 
 static void write_file(const char *path, const char *text)
@@ -1049,6 +1056,60 @@ static void test_cpustats(void)
 	rc_source_close(src);
 }
 
+/*
+ * Real traces (the .dat files in tests/data, recorded by trace-cmd in a QEMU guest, as
+ * soon as they are committed): the live source's page parsing, run on
+ * their ring-buffer pages (converted to v6 to split them), must hand over
+ * exactly what the trace.dat source hands over.
+ */
+static void test_real_traces(void)
+{
+	char list[600], line[512], v6[700];
+	int n = 0;
+	FILE *p;
+
+	snprintf(list, sizeof(list), "ls %s/*.dat 2>/dev/null", realdata);
+	p = popen(list, "r");
+	while (p && fgets(line, sizeof(line), p) && n < 4) {
+		struct tracecmd_input *h = NULL;
+		struct rc_source *src;
+		struct got want, g;
+		char err[512] = "";
+		struct stat st;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (stat(line, &st) < 0 || st.st_size > (4 << 20))
+			continue;
+		src = open_ok(line, NULL);
+		if (!src)
+			continue;
+		run_all(src, &want);
+		rc_source_close(src);
+		snprintf(v6, sizeof(v6), "%s/real-v6.dat", tmpdir);
+		CHECK_MSG(convert(line, v6, 6) == 0, "convert %s", line);
+		src = open_stream(v6, &h, NULL, err, sizeof(err));
+		CHECK_MSG(src != NULL, "%s: %s", line, err);
+		if (src) {
+			struct sigaction sa;
+
+			memset(&sa, 0, sizeof(sa));
+			memset(&g, 0, sizeof(g));
+			raise(SIGINT);	/* without a command: end after the first drain */
+			CHECK(rc_source_run(src, sink, &g, err, sizeof(err)) == 0);
+			CHECK_MSG(g.n == want.n && g.hash == want.hash,
+				  "%s: live %d events, file %d", line, g.n, want.n);
+			rc_source_close(src);
+		}
+		if (h)
+			tracecmd_close(h);
+		n++;
+	}
+	if (p)
+		pclose(p);
+	if (!n)
+		printf("# no real traces under %s (<= 4 MB): not run\n", realdata);
+}
+
 static int make_fixtures(void)
 {
 	static const char *const names[] = { "src_fields", "src_lost" };
@@ -1074,6 +1135,7 @@ int main(void)
 	gentrace = getenv("RC_GENTRACE") ? getenv("RC_GENTRACE") : "tests/sim/gentrace.py";
 	simformats = getenv("RC_SIM_FORMATS") ? getenv("RC_SIM_FORMATS") : "tests/sim/formats";
 	fixtures = getenv("RC_FIXTURES");
+	realdata = getenv("RC_REAL_TRACES") ? getenv("RC_REAL_TRACES") : "tests/data";
 	if (!fixtures && make_fixtures()) {
 		fprintf(stderr, "cannot generate the fixtures (run from the top of the repository)\n");
 		CHECK(0);
@@ -1087,6 +1149,7 @@ int main(void)
 		test_errors();
 		test_live_errors();
 		test_live_stream();
+		test_real_traces();
 	}
 	sh("rm -rf %s", tmpdir);
 	return tap_done("source");
