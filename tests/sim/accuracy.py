@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""accuracy: generate a corpus with rootsim, run kvm-rootcheck on every
+trace, compare with the simulator's ground truth.
+
+  accuracy.py --analyzer build/kvm-rootcheck --work DIR [--full] [--jobs N]
+  accuracy.py --replay ID [-o OUT.txt]       regenerate one trace's text
+
+Trace IDs: DESIGN/BUG/CONFIG/xC.C.C... (exhaustive: the scheduler choices)
+or DESIGN/BUG/CONFIG/sSEED (seeded random). Every trace is reproducible
+from its ID alone.
+
+Matching is per root life (the analyzer reports the first violation of
+each root life, docs/invariants.md). For every root life the simulator
+says is violated: exact (analyzer reports the expected rule on that
+root), alt (a rule that is equally true at that event or a direct
+consequence, listed by the simulator), wrong (another rule), FN (no
+violation on that root). Every other reported violation is a FP. The
+verdict/exit status must be 1 when anything is expected, else 0.
+A trace passes when it has no FP, FN or wrong rule and the exit status
+is right. Last line: "accuracy: N passed, M failed" (traces).
+"""
+
+import argparse
+import collections
+import concurrent.futures
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gentrace  # noqa: E402
+import rootsim  # noqa: E402
+
+FAMILY = {
+    "REF-UNDERFLOW": "refcount", "REF-PUT-UNOWNED": "refcount", "REF-GET-ZERO": "refcount",
+    "REF-COUNT-MISMATCH": "refcount", "ROOT-UAF": "lifetime", "ROOT-DOUBLE-FREE": "lifetime",
+    "ROOT-FREE-VALID": "lifetime", "ROOT-REVALIDATE": "lifetime", "GIFT-UNGIFTED-PUT": "gift",
+    "GIFT-DOUBLE-PUT": "gift", "GIFT-LEAK": "gift", "GIFT-PUT-BEFORE-ZAP": "gift",
+    "FASTZAP-INCOMPLETE": "fast-zap", "TEARDOWN-LEAK": "teardown", "ITER-LEAK": "teardown",
+}
+
+# Bounded configurations. Exhaustive ones are enumerated completely.
+CONFIGS = {
+    "v1": dict(vcpus=[1], fastzaps=1),
+    "v2": dict(vcpus=[2], fastzaps=1),
+    "c0": dict(vcpus=[1, 1], fastzaps=1),
+    "c1": dict(vcpus=[1], iters=[("zap_leafs", False)], fastzaps=1),
+    "c2": dict(vcpus=[2], iters=[("split", True)], fastzaps=1),
+    "c3": dict(vcpus=[1, 1], fastzaps=2),
+    "r1": dict(vcpus=[2, 1, 1], iters=[("zap_leafs", False), ("split", True)], fastzaps=2, ncpus=4),
+    "r2": dict(vcpus=[2, 2], iters=[("wrprot", False), ("zap_leafs", False)], fastzaps=1),
+    "r3": dict(vcpus=[1, 1, 1], iters=[("split", True)], fastzaps=3, ncpus=4),
+}
+REUSE = {"r1": True, "r2": True, "r3": False}
+
+
+def combos():
+    for d in rootsim.DESIGNS:
+        for b, (bd, _) in rootsim.BUGS.items():
+            if bd is None or bd == d:
+                yield d, b
+
+
+# (design, bug) -> exhaustive configs; full adds the bigger ones
+EXH_CI = {"gifted": ["c1", "v2"], "async-worker": ["c1", "v2"], "v3-defunct": ["v1", "c1"]}
+EXH_FULL = {"gifted": ["v1", "v2", "c0", "c1", "c2", "c3"],
+            "async-worker": ["v1", "v2", "c0", "c1", "c2", "c3"],
+            "v3-defunct": ["v1", "v2", "c1"]}
+# CI: seeded random schedules of configs whose exhaustive space is too big for CI
+# (get-at-zero needs a one-step window that uniform random schedules
+# almost never hit: its CI traces are a seeded sample of exhaustive c3)
+RND_BUG_EXTRA_CI = {"iter-double-put": "c2"}
+EXH_BUG_EXTRA_CI = {"get-at-zero": ["c3"]}
+CI_SAMPLE = 150        # CI: at most this many distinct traces per (design, bug, config), seeded sample
+RANDOM_CI = 8          # seeded random traces per (design, bug, random config)
+RANDOM_FULL = 250
+
+
+def parse_id(tid):
+    d, b, c, s = tid.split("/")
+    return d, b, c, s
+
+
+def sim_for_id(tid):
+    d, b, c, s = parse_id(tid)
+    cfg = CONFIGS[c]
+    if s.startswith("s"):
+        return rootsim.run_seed(d, b, cfg, int(s[1:]), REUSE.get(c, False))
+    sched = [int(x) for x in s[1:].split(".")] if len(s) > 1 else []
+    return rootsim.run_schedule(d, b, cfg, sched)
+
+
+def trace_key(sim):
+    h = hashlib.sha1()
+    for t, name, f in sim.events:
+        h.update(repr((t.pid, t.cpu, name, sorted(f.items()))).encode())
+    return h.hexdigest()
+
+
+def corpus(full, log):
+    """Yields (id, sim) for distinct traces."""
+    import random as _r
+    seen = set()
+    stats = collections.OrderedDict()
+    for d, b in combos():
+        cfgs = list((EXH_FULL if full else EXH_CI)[d])
+        if not full:
+            cfgs += EXH_BUG_EXTRA_CI.get(b, [])
+        for c in cfgs:
+            t0 = time.time()
+            nsched = 0
+            items = []
+            for sched, sim in rootsim.explore(d, b, CONFIGS[c]):
+                nsched += 1
+                k = trace_key(sim)
+                if k in seen:
+                    continue
+                seen.add(k)
+                items.append(("%s/%s/%s/x%s" % (d, b, c, ".".join(map(str, sched))), sim))
+            stats[(d, b, c)] = (nsched, len(items), time.time() - t0)
+            if not full and len(items) > CI_SAMPLE:
+                rng = _r.Random("%s/%s/%s" % (d, b, c))
+                items = rng.sample(items, CI_SAMPLE)
+            for it in items:
+                yield it
+        rcfgs = ["r1", "r2", "r3"]
+        if not full and b in RND_BUG_EXTRA_CI:
+            rcfgs.append(RND_BUG_EXTRA_CI[b])
+        for c in rcfgs:
+            n = RANDOM_FULL if full else (RANDOM_CI if c.startswith("r") else CI_SAMPLE)
+            got = 0
+            for seed in range(n):
+                tid = "%s/%s/%s/s%d" % (d, b, c, seed)
+                sim = sim_for_id(tid)
+                k = trace_key(sim)
+                if k in seen:
+                    continue
+                seen.add(k)
+                got += 1
+                yield tid, sim
+            stats[(d, b, c)] = ("random", got, 0)
+    log["explore"] = stats
+
+
+def expected(sim):
+    return [dict(kvm=r.kvm, root=r.addr, rule=r.truth[0], also=set(r.truth[1]), at=r.truth[2],
+                 extra=r.truth[3]) for r in sim.lives if r.truth]
+
+
+def run_one(analyzer, work, tid, text, keep, check_report):
+    base = os.path.join(work, tid.replace("/", "_")[:150] + "_" + hashlib.sha1(tid.encode()).hexdigest()[:8])
+    dat = base + ".dat"
+    meta, events = gentrace.parse_text(text, tid)
+    data = gentrace.build(meta, events, gentrace.load_formats(gentrace.pick_formats_dir(meta["kernel"])), tid)
+    with open(dat, "wb") as fh:
+        fh.write(data)
+    rep_ok = None
+    if check_report:
+        rep = subprocess.run(["trace-cmd", "report", dat], capture_output=True, text=True)
+        nlines = sum(1 for l in rep.stdout.splitlines() if ": kvm" in l)
+        rep_ok = rep.returncode == 0 and not rep.stderr.strip() and nlines == len(events)
+    r = subprocess.run([analyzer, "--json", dat], capture_output=True, text=True)
+    out = None
+    try:
+        out = json.loads(r.stdout)
+    except ValueError:
+        pass
+    if not keep:
+        os.unlink(dat)
+    return r.returncode, out, r.stderr.strip(), rep_ok
+
+
+def judge(sim, rc, out):
+    """Returns dict of per-root outcomes."""
+    exp = expected(sim)
+    got = []
+    if out:
+        for v in out.get("violations", []):
+            try:
+                got.append(dict(kvm=int(v["kvm"], 16), root=int(v["root"], 16), rule=v["rule"], v=v))
+            except (KeyError, ValueError, TypeError):
+                got.append(dict(kvm=None, root=None, rule=v.get("rule"), v=v))
+    res = dict(exact=[], alt=[], wrong=[], fn=[], fp=[], at_ok=0, at_bad=[], cause=[])
+    pool = list(got)
+    for e in exp:
+        m = next((g for g in pool if g["kvm"] == e["kvm"] and g["root"] == e["root"]), None)
+        if m is None:
+            res["fn"].append(e)
+            continue
+        pool.remove(m)
+        if m["rule"] == e["rule"]:
+            res["exact"].append(e)
+        elif m["rule"] in e["also"]:
+            res["alt"].append((e, m["rule"]))
+        else:
+            res["wrong"].append((e, m["rule"]))
+        seq = (m["v"].get("event") or {}).get("seq")
+        if seq == e["at"]:
+            res["at_ok"] += 1
+        else:
+            res["at_bad"].append((e, seq))
+        if e["extra"] and "defunct_put" in e["extra"]:
+            pid, comm, sym = e["extra"]["defunct_put"]
+            c = m["v"].get("cause") or {}
+            res["cause"].append(c.get("pid") == pid and str(c.get("caller_sym", "")).startswith(sym))
+    res["fp"] = pool
+    want_rc = 1 if exp else 0
+    res["rc_ok"] = rc == want_rc and out is not None and out.get("verdict") == ("violations" if exp else "clean")
+    res["ok"] = res["rc_ok"] and not res["fn"] and not res["fp"] and not res["wrong"]
+    return res
+
+
+def main(argv):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--analyzer")
+    ap.add_argument("--work", default="build/sim/accuracy")
+    ap.add_argument("--full", action="store_true")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--keep", action="store_true", help="keep every .dat (default: failures only)")
+    ap.add_argument("--report-every", type=int, default=1,
+                    help="check every Nth trace with trace-cmd report (default 1: all)")
+    ap.add_argument("--replay")
+    ap.add_argument("-o", "--output")
+    a = ap.parse_args(argv)
+
+    if a.replay:
+        try:
+            sim = sim_for_id(a.replay)
+        except (ValueError, KeyError, rootsim.ModelError) as e:
+            print("accuracy: bad trace id %s: %s" % (a.replay, e), file=sys.stderr)
+            return 2
+        text = rootsim.to_text(sim, a.replay, CONFIGS[parse_id(a.replay)[2]].get("ncpus", 2))
+        if a.output:
+            with open(a.output, "w") as fh:
+                fh.write(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+
+    if not a.analyzer or not os.access(a.analyzer, os.X_OK):
+        print("accuracy: analyzer %s not found or not executable (make analyzer)" % a.analyzer, file=sys.stderr)
+        return 2
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(os.path.join(a.work, "failures"))
+    t0 = time.time()
+    log = {}
+    rows = collections.defaultdict(collections.Counter)     # (design, bug) -> counters
+    fam = collections.defaultdict(collections.Counter)      # (design, family) -> counters
+    altrules = collections.Counter()
+    wrongs = collections.Counter()
+    failures = []
+    ntr = 0
+    report_bad = []
+
+    def account(tid, sim, text, rc, out, err, rep_ok):
+        d, b, c, s = parse_id(tid)
+        res = judge(sim, rc, out)
+        row = rows[(d, b)]
+        row["traces"] += 1
+        exp = expected(sim)
+        row["expect_viol"] += bool(exp)
+        row["tp"] += len(res["exact"]) + len(res["alt"]) + len(res["wrong"])
+        row["exact"] += len(res["exact"])
+        row["alt"] += len(res["alt"])
+        row["wrong"] += len(res["wrong"])
+        row["fn"] += len(res["fn"])
+        row["fp"] += len(res["fp"])
+        row["rc_bad"] += not res["rc_ok"]
+        row["at_bad"] += len(res["at_bad"])
+        for ok_ in res["cause"]:
+            row["cause_ok" if ok_ else "cause_bad"] += 1
+        for e in res["exact"]:
+            fam[(d, FAMILY[e["rule"]])]["exact"] += 1
+        for e, g in res["alt"]:
+            fam[(d, FAMILY[e["rule"]])]["alt"] += 1
+            altrules["%s expected %s, got %s" % (d, e["rule"], g)] += 1
+        for e, g in res["wrong"]:
+            fam[(d, FAMILY[e["rule"]])]["wrong"] += 1
+            wrongs["%s/%s expected %s, got %s" % (d, b, e["rule"], g)] += 1
+        for e in res["fn"]:
+            fam[(d, FAMILY[e["rule"]])]["fn"] += 1
+        for g in res["fp"]:
+            fam[(d, FAMILY.get(g["rule"], "?"))]["fp"] += 1
+        if rep_ok is False:
+            report_bad.append(tid)
+        if not res["ok"] or rep_ok is False:
+            failures.append((tid, res, rc, err))
+            if len(failures) <= 200:
+                p = os.path.join(a.work, "failures", "%03d.txt" % len(failures))
+                with open(p, "w") as fh:
+                    fh.write(text)
+                gentrace.text_to_dat(text, p[:-4] + ".dat")
+        return res["ok"] and rep_ok is not False
+
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        pending = collections.deque()
+        for tid, sim in corpus(a.full, log):
+            ncpus = CONFIGS[parse_id(tid)[2]].get("ncpus", 2)
+            text = rootsim.to_text(sim, tid, ncpus)
+            chk = (ntr % a.report_every) == 0
+            ntr += 1
+            fut = ex.submit(run_one, a.analyzer, a.work, tid, text, a.keep, chk)
+            pending.append((tid, sim, text, fut))
+            while len(pending) > 4 * a.jobs:
+                tid_, sim_, text_, f_ = pending.popleft()
+                if account(tid_, sim_, text_, *f_.result()):
+                    passed += 1
+                else:
+                    failed += 1
+        while pending:
+            tid_, sim_, text_, f_ = pending.popleft()
+            if account(tid_, sim_, text_, *f_.result()):
+                passed += 1
+            else:
+                failed += 1
+    el = time.time() - t0
+
+    print("== exploration (schedules explored -> distinct new traces)")
+    for (d, b, c), (n, k, secs) in log["explore"].items():
+        if n == "random":
+            print("  %-13s %-21s %s  seeded random: %d distinct" % (d, b, c, k))
+        else:
+            print("  %-13s %-21s %s  exhaustive: %d schedules, %d distinct traces (%.1fs)" % (d, b, c, n, k, secs))
+    print("== per design and bug (root lives; tp = exact + alt + wrong)")
+    hdr = "  %-13s %-21s %7s %7s %6s %6s %5s %5s %4s %4s %6s %6s" % (
+        "design", "bug", "traces", "w/viol", "tp", "exact", "alt", "wrong", "fp", "fn", "rc_bad", "at_bad")
+    print(hdr)
+    tot = collections.Counter()
+    for (d, b), r in rows.items():
+        print("  %-13s %-21s %7d %7d %6d %6d %5d %5d %4d %4d %6d %6d" % (
+            d, b, r["traces"], r["expect_viol"], r["tp"], r["exact"], r["alt"], r["wrong"], r["fp"], r["fn"],
+            r["rc_bad"], r["at_bad"]))
+        tot.update(r)
+    print("  %-35s %7d %7d %6d %6d %5d %5d %4d %4d %6d %6d" % (
+        "total", tot["traces"], tot["expect_viol"], tot["tp"], tot["exact"], tot["alt"], tot["wrong"],
+        tot["fp"], tot["fn"], tot["rc_bad"], tot["at_bad"]))
+    if tot["cause_ok"] or tot["cause_bad"]:
+        print("  v3 defunct cause (task + call site of the put that made the root defunct): %d named, %d not"
+              % (tot["cause_ok"], tot["cause_bad"]))
+    print("== per design and rule family (expected rule's family; fp by reported rule)")
+    for (d, f), r in sorted(fam.items()):
+        print("  %-13s %-9s exact %5d  alt %4d  wrong %4d  fn %4d  fp %4d" % (
+            d, f, r["exact"], r["alt"], r["wrong"], r["fn"], r["fp"]))
+    if altrules:
+        print("== accepted alternates (rule equally true at that event / direct consequence)")
+        for k, n in altrules.most_common():
+            print("  %5d  %s" % (n, k))
+    if wrongs:
+        print("== wrong rules")
+        for k, n in wrongs.most_common():
+            print("  %5d  %s" % (n, k))
+    if report_bad:
+        print("== traces trace-cmd report did not open cleanly: %d (first: %s)" % (len(report_bad), report_bad[0]))
+    if failures:
+        print("== failures (first 15; texts in %s/failures/, replay: tests/sim/accuracy.py --replay ID)"
+              % a.work)
+        for tid, res, rc, err in failures[:15]:
+            why = []
+            if res["fn"]:
+                why.append("fn " + ",".join("0x%x:%s" % (e["root"], e["rule"]) for e in res["fn"]))
+            if res["fp"]:
+                why.append("fp " + ",".join("%s:%s" % (g["v"].get("root"), g["rule"]) for g in res["fp"]))
+            if res["wrong"]:
+                why.append("wrong " + ",".join("0x%x:%s->%s" % (e["root"], e["rule"], g) for e, g in res["wrong"]))
+            if not res["rc_ok"]:
+                why.append("exit %d%s" % (rc, (" (" + err[:80] + ")") if err else ""))
+            print("  %s: %s" % (tid, "; ".join(why) or "trace-cmd report"))
+    print("== %d traces in %.0fs (%s, %d jobs)" % (ntr, el, "full" if a.full else "ci", a.jobs))
+    print("accuracy: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,775 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""rootsim: a model of the KVM TDP MMU root lifecycle, with ground truth.
+
+Tasks (vCPUs, iterators, the fast zap, the async worker, VM teardown) are
+Python generators; every `yield` is a point where the scheduler may switch
+task. Between two yields a task executes one atomic step at the kernel's
+granularity: one refcount atomic (get/put), the unlink+free after a last
+put, an invalidate-all under mmu_lock held for write, one zap begin/end
+(tdp_mmu_zap_root may yield in between), one work item dequeue. mmu_lock is
+an rwlock: a step that needs it waits until it is compatible; a task keeps
+it across yields only where the kernel does.
+
+Designs (../shared/reference/root-lifecycle.md, docs/events.md):
+  gifted        6.1.y / 6.12: alloc count 2, invalidate-all gifts the MMU's
+                reference, kvm_tdp_mmu_zap_invalidated_roots() zaps + puts.
+  async-worker  v5.18..v6.1.0: alloc count 1, invalidate-all gets a gift and
+                queues the worker, last put of a valid root = defunct (count
+                reset to 1, worker queued), zap_invalidated_roots = flush.
+  v3-defunct    the v3 proposal: like async-worker for put_root, but
+                invalidate-all's gifts are consumed by the fast zap's own loop
+                over *all* invalid roots (no iterator references), so it puts
+                references of defunct roots it was never given.
+Injected bugs (BUGS): see the table below.
+
+Ground truth is the model's physical state, never the analyzer's logic:
+the real refcount, which code path really holds each reference, whether a
+root was really freed, zapped, gifted. For each root life, the first event
+at which something is really wrong decides its expected rule (`rule`);
+`also` lists other rule IDs that are equally true at that same event or are
+direct consequences (accepted, but counted separately from exact matches).
+"""
+
+import random
+
+DESIGNS = ["gifted", "async-worker", "v3-defunct"]
+
+# bug -> (design it applies to, one line)
+BUGS = {
+    "none": (None, "no injected bug"),
+    "iter-double-put": ("gifted", "iterator early exit puts its root twice"),
+    "missing-gifted-put": ("gifted", "zap_invalidated_roots zaps but never puts the gift"),
+    "fastzap-early-return": ("gifted", "fast zap returns before zapping the last invalidated root"),
+    "put-before-zap": ("gifted", "gifted put before tdp_mmu_zap_root() ends"),
+    "get-at-zero": ("gifted", "kvm_tdp_mmu_get_root() succeeds at refcount 0 (refcount_inc)"),
+    "queue-twice": ("async-worker", "invalidate-all re-invalidates a root whose work is still queued"),
+}
+
+KERNEL = {"gifted": "6.12.117", "async-worker": "6.1.0", "v3-defunct": "5.17.0"}
+
+OWNER = {"vcpu": 0, "iter": 1, "mmu": 2, "zap": 3}
+OWNER_NAME = {v: k for k, v in OWNER.items()}
+REASON = {"fast_zap": 0, "teardown": 1, "last_put": 2}
+CTX = {"fast_zap": 0, "zap_all": 1, "worker": 2}
+ENUM_FIELDS = {"owner": OWNER_NAME, "reason": {v: k for k, v in REASON.items()},
+               "ctx": {v: k for k, v in CTX.items()}}
+
+# Call sites (symbols of gentrace's kallsyms table).
+C_ALLOC_GET = {"gifted": "kvm_tdp_mmu_alloc_root+0x8e",
+               "async-worker": "kvm_tdp_mmu_get_vcpu_root_hpa+0x6b",
+               "v3-defunct": "kvm_tdp_mmu_get_vcpu_root_hpa+0x6b"}
+C_VCPU_PUT = "mmu_free_root_page+0x3d"
+C_ZAP_PUT = "kvm_tdp_mmu_zap_invalidated_roots+0x10b"
+C_ZAP_ITER = "kvm_tdp_mmu_zap_invalidated_roots+0x3c"
+C_WORKER_PUT = "tdp_mmu_zap_root_work+0x61"
+C_INVAL_GET = "kvm_tdp_mmu_invalidate_all_roots+0x55"
+ITER_FNS = {
+    # name: (function, only_valid, mmu_lock mode)
+    "zap_leafs": ("kvm_tdp_mmu_zap_leafs", False, "w"),
+    "split": ("kvm_tdp_mmu_try_split_huge_pages", True, "r"),
+    "wrprot": ("kvm_tdp_mmu_wrprot_slot", True, "r"),
+}
+
+KVM_BASE = 0xffff888004100000
+ROOT_BASE = 0x1234000
+
+
+class ModelError(Exception):
+    pass
+
+
+class Root:
+    def __init__(self, life, kvm, addr, count):
+        self.life = life
+        self.kvm = kvm
+        self.addr = addr
+        self.count = count
+        self.invalid = False
+        self.linked = True
+        self.freed = False
+        self.scheduled = False        # gifted: tdp_mmu_scheduled_root_to_zap
+        self.work_pending = False     # async: work item queued, not yet run
+        self.holders = {}             # (owner, task pid or None) -> n
+        self.gifts = {}               # zapper kind -> pending gifts
+        self.consumed = {}            # zapper kind -> gifts consumed
+        self.consumers = set()        # pids that consumed a gift of this root
+        self.zapping = set()          # zapper kinds between zap_start and zap_end
+        self.zapped = set()           # zapper kinds that finished a zap since invalidation
+        self.inval_event = None       # event index of valid->invalid
+        self.inval_by_fastzap = None  # pid of the fast zap whose invalidate-all did it
+        self.defunct_put = None       # (pid, comm, caller) of the put that made it defunct
+        self.got_zero = set()         # pids whose get "succeeded" at 0 (bug)
+        self.truth = None             # (rule, frozenset(also), event index, extra)
+        self.broken = False           # physical state no longer meaningful
+
+    def hold(self, key, d):
+        n = self.holders.get(key, 0) + d
+        if n:
+            self.holders[key] = n
+        else:
+            self.holders.pop(key, None)
+
+    def holds(self, owner, pid=None):
+        if owner == "iter":
+            return self.holders.get((owner, pid), 0) > 0
+        return any(k[0] == owner and n > 0 for k, n in self.holders.items())
+
+
+class Task:
+    def __init__(self, sim, kind, pid, comm, cpu):
+        self.sim, self.kind, self.pid, self.comm, self.cpu = sim, kind, pid, comm, cpu
+        self.gen = None
+        self.req = None       # pending request: None, ("lock", mode), ("wait", fn)
+        self.done = False
+        self.lock = None      # "r" / "w" held
+        self.fresh = True     # no visible step since the last scheduling point
+
+
+class Sim:
+    def __init__(self, design, bug, config, chooser, reuse_addr=False):
+        if design not in DESIGNS:
+            raise ModelError("unknown design %s" % design)
+        bd = BUGS[bug][0]
+        if bd is not None and bd != design:
+            raise ModelError("bug %s applies to design %s" % (bug, bd))
+        self.design, self.bug, self.config = design, bug, config
+        self.chooser = chooser
+        self.reuse_addr = reuse_addr
+        self.events = []      # (task, name, fields)
+        self.lives = []
+        self.roots = {}       # kvm -> ordered list of linked roots (head first)
+        self.free_addrs = []
+        self.next_addr = ROOT_BASE
+        self.readers = 0
+        self.writer = None
+        self.slots_busy = False
+        self.queue = []       # async work items (roots)
+        self.worker_busy = False
+        self.tasks = []
+        self.kvm = KVM_BASE
+        self.roots[self.kvm] = []
+        self.gen_no = 0
+
+    # ------------------------------------------------------------ events
+    def emit(self, t, name, **f):
+        t.fresh = False
+        self.events.append((t, name, f))
+        return len(self.events) - 1
+
+    def violate(self, r, rule, also=(), extra=None):
+        if r.truth is None:
+            r.truth = (rule, frozenset(a for a in also if a != rule), len(self.events) - 1, extra)
+
+    def ev_root(self, r):
+        return dict(kvm=r.kvm, root=r.addr)
+
+    # ------------------------------------------------------------ refcount ops
+    def alloc(self, t):
+        addr = None
+        if self.reuse_addr and self.free_addrs and self.chooser.coin():
+            addr = self.free_addrs.pop(0)
+        if addr is None:
+            addr = self.next_addr
+            self.next_addr += 0x1000
+        count = 2 if self.design == "gifted" else 1
+        r = Root(len(self.lives), self.kvm, addr, count)
+        self.lives.append(r)
+        r.hold(("vcpu", t.pid), 1)
+        if count == 2:
+            r.hold(("mmu", None), 1)
+        self.roots[r.kvm].insert(0, r)
+        self.emit(t, "kvm_tdp_mmu_root_alloc", role=0x10c04, count=count, as_id=0, level=4, **self.ev_root(r))
+        return r
+
+    def get(self, t, r, owner, caller):
+        """One refcount_inc_not_zero(). Returns True if t now holds a reference."""
+        old = r.count
+        bug_zero = self.bug == "get-at-zero" and old == 0 and owner == "iter"
+        self.emit(t, "kvm_tdp_mmu_root_get", caller=caller, old=old, owner=OWNER[owner], **self.ev_root(r))
+        if old == 0 and not bug_zero:
+            return False
+        r.count = old + 1
+        if bug_zero:
+            r.got_zero.add(t.pid)      # the caller goes on as if it held a reference
+        else:
+            self._use_check(t, r)
+            if owner == "vcpu" and r.invalid:
+                self.violate(r, "ROOT-REVALIDATE")
+        r.hold((owner, t.pid if owner in ("iter", "vcpu") else None), 1)
+        return True
+
+    def _use_check(self, t, r):
+        """t does something with r: real use-after-free / use of a failed get."""
+        if t.pid in r.got_zero:
+            also = {"REF-COUNT-MISMATCH", "REF-PUT-UNOWNED", "REF-UNDERFLOW"}
+            if r.freed:
+                also.add("ROOT-UAF")
+            self.violate(r, "REF-GET-ZERO", also)
+        elif r.freed:
+            self.violate(r, "ROOT-UAF")
+
+    def put(self, t, r, owner, caller, zapper=None):
+        """refcount_dec_and_test() + what put_root does next. Generator:
+        the unlink/free (or defunct handling) is the next atomic step."""
+        old = r.count
+        self.emit(t, "kvm_tdp_mmu_root_put", caller=caller, old=old, owner=OWNER[owner], **self.ev_root(r))
+        # ---- truth at this put
+        if owner == "zap":
+            k = zapper
+            if r.gifts.get(k, 0) > 0:
+                if k not in r.zapped:
+                    self.violate(r, "GIFT-PUT-BEFORE-ZAP")
+                r.gifts[k] -= 1
+                r.consumed[k] = r.consumed.get(k, 0) + 1
+                r.consumers.add(t.pid)
+                r.hold(("zap", k), -1)
+                self._use_check(t, r)
+            else:
+                also = set()
+                if r.freed:
+                    also.add("ROOT-UAF")
+                if old == 0:
+                    also.add("REF-UNDERFLOW")
+                # the same zapper putting again consumes its gift twice; another
+                # zapper (e.g. a second fast zap) was never given one
+                if t.pid in r.consumers:
+                    rule = "GIFT-DOUBLE-PUT"
+                else:
+                    rule = "GIFT-UNGIFTED-PUT"
+                    if r.consumed.get(k, 0):
+                        also.add("GIFT-DOUBLE-PUT")
+                extra = None
+                if rule == "GIFT-UNGIFTED-PUT" and r.defunct_put:
+                    extra = {"defunct_put": r.defunct_put}
+                self.violate(r, rule, also, extra)
+        else:
+            key = (owner, t.pid if owner in ("iter", "vcpu") else None)
+            if t.pid in r.got_zero:
+                self._use_check(t, r)
+                r.got_zero.discard(t.pid)
+                r.hold(key, -1)
+            elif r.holders.get(key, 0) > 0 or (owner == "vcpu" and r.holds("vcpu")):
+                if r.holders.get(key, 0) > 0:
+                    r.hold(key, -1)
+                else:
+                    k2 = next(k for k in r.holders if k[0] == "vcpu")
+                    r.hold(k2, -1)
+                self._use_check(t, r)
+            else:
+                also = set()
+                if r.freed:
+                    also.add("ROOT-UAF")
+                if old == 0:
+                    also.add("REF-UNDERFLOW")
+                if old == 1 and not r.invalid and self.design == "gifted":
+                    also.add("ROOT-FREE-VALID")
+                rule = "ROOT-UAF" if r.freed else ("REF-UNDERFLOW" if old == 0 else "REF-PUT-UNOWNED")
+                also.add("REF-PUT-UNOWNED")
+                self.violate(r, rule, also)
+        if old == 0:
+            r.broken = True            # refcount_t saturates: nothing more to model
+            return
+        r.count = old - 1
+        if r.count:
+            return
+        if self.design == "gifted" or r.invalid:
+            if not r.invalid:
+                self.violate(r, "ROOT-FREE-VALID")      # KVM_BUG_ON(!invalid) in put_root
+            yield from sp(t)
+            self.free(t, r)
+        else:
+            # async-worker / v3: last put of a valid root -> defunct
+            yield from sp(t)
+            r.invalid = True
+            r.count = 1
+            r.inval_event = len(self.events)
+            r.zapped = set()
+            r.defunct_put = (t.pid, t.comm, caller.split("+")[0])
+            self.emit(t, "kvm_tdp_mmu_root_invalidate", count=1, reason=REASON["last_put"], **self.ev_root(r))
+            r.gifts["worker"] = r.gifts.get("worker", 0) + 1
+            r.hold(("zap", "worker"), 1)
+            self.queue_work(r)
+
+    def free(self, t, r):
+        if r.linked:
+            self.roots[r.kvm].remove(r)
+        r.linked = False
+        self.emit(t, "kvm_tdp_mmu_root_free", **self.ev_root(r))
+        if r.freed:
+            self.violate(r, "ROOT-DOUBLE-FREE", {"ROOT-UAF"})
+        r.freed = True
+        if r.addr not in self.free_addrs:
+            self.free_addrs.append(r.addr)
+
+    def queue_work(self, r):
+        if not r.work_pending:
+            r.work_pending = True
+            self.queue.append(r)
+
+    def invalidate(self, t, r, reason, zapper):
+        """One root of invalidate-all (mmu_lock held for write)."""
+        if self.design == "gifted":
+            r.invalid = True
+            r.scheduled = True
+            r.inval_event = len(self.events)
+            r.zapped = set()
+            self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason], **self.ev_root(r))
+            r.hold(("mmu", None), -1)
+            r.hold(("zap", zapper), 1)
+            r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
+        else:
+            if r.count == 0:
+                raise ModelError("invalidate-all saw a valid root at 0 under mmu_lock write")
+            reinval = r.invalid
+            got = self.get(t, r, "zap", C_INVAL_GET)
+            r.hold(("zap", None), -1)
+            r.hold(("zap", zapper), 1)
+            r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
+            if not got:
+                raise ModelError("gift get failed")
+            r.invalid = True
+            if not reinval:
+                r.inval_event = len(self.events)
+                r.zapped = set()
+            self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason], **self.ev_root(r))
+            if reinval:
+                self.violate(r, "ROOT-REVALIDATE", {"GIFT-LEAK", "TEARDOWN-LEAK"})
+            if self.design == "async-worker":
+                self.queue_work(r)
+        if t.kind == "fastzap":
+            r.inval_by_fastzap = t.pid
+
+    # ------------------------------------------------------------ zaps
+    def zap_start(self, t, r, ctx, kind):
+        self.emit(t, "kvm_tdp_mmu_root_zap_start", ctx=CTX[ctx], shared=1, **self.ev_root(r))
+        self._use_check(t, r)
+        r.zapping.add(kind)
+
+    def zap_end(self, t, r, ctx, kind):
+        self.emit(t, "kvm_tdp_mmu_root_zap_end", ctx=CTX[ctx], **self.ev_root(r))
+        self._use_check(t, r)
+        r.zapping.discard(kind)
+        r.zapped.add(kind)
+
+    # ------------------------------------------------------------ locks
+    def can(self, t, req):
+        if req is None:
+            return True
+        if req[0] == "lock":
+            if req[1] == "r":
+                return self.writer is None
+            return self.writer is None and self.readers == 0
+        if req[0] == "wait":
+            if len(req) > 2 and not self.can(t, ("lock", req[2])):
+                return False
+            return bool(req[1]())
+        raise ModelError(req)
+
+    def take(self, t, req):
+        if req and req[0] == "wait" and len(req) > 2:
+            req = ("lock", req[2])
+        if req and req[0] == "lock":
+            if req[1] == "r":
+                self.readers += 1
+            else:
+                self.writer = t
+            t.lock = req[1]
+
+    def unlock(self, t):
+        if t.lock == "r":
+            self.readers -= 1
+        elif t.lock == "w":
+            self.writer = None
+        t.lock = None
+
+    # ------------------------------------------------------------ run
+    def add(self, kind, pid, comm, cpu, gen_fn, *args):
+        t = Task(self, kind, pid, comm, cpu)
+        t.gen = gen_fn(t, *args)
+        self.tasks.append(t)
+        return t
+
+    def advance(self, t):
+        try:
+            t.req = next(t.gen)
+        except StopIteration:
+            t.done = True
+            t.req = None
+
+    def run(self, max_steps=5000):
+        for t in self.tasks:
+            self.advance(t)
+        steps = 0
+        while True:
+            live = [t for t in self.tasks if not t.done]
+            if not live:
+                break
+            ready = [t for t in live if self.can(t, t.req)]
+            if not ready:
+                raise ModelError("deadlock: %s" % [(t.comm, t.req) for t in live])
+            t = ready[self.chooser.choose(len(ready))] if len(ready) > 1 else ready[0]
+            self.take(t, t.req)
+            t.fresh = True
+            self.advance(t)
+            steps += 1
+            if steps > max_steps:
+                raise ModelError("no progress after %d steps" % max_steps)
+        return self
+
+    def others_done(self, me):
+        return all(t.done or t is me or t.kind == "worker" for t in self.tasks)
+
+
+# ---------------------------------------------------------------- tasks
+
+def sp(t):
+    """A scheduling point, unless one just happened (no empty steps)."""
+    if not t.fresh:
+        yield None
+
+def vcpu_task(t, rounds):
+    sim = t.sim
+    lockmode = "r" if sim.design == "gifted" else "w"
+    for _ in range(rounds):
+        # load: reuse a valid root (get owner vcpu) or allocate one
+        yield ("lock", lockmode)
+        root = None
+        for r in list(sim.roots[sim.kvm]):
+            if r.invalid or not r.linked:
+                continue
+            if sim.get(t, r, "vcpu", C_ALLOC_GET[sim.design]):
+                root = r
+                break
+            yield from sp(t)
+        if root is None:
+            root = sim.alloc(t)
+        sim.unlock(t)
+        # (the guest runs; a fast zap may invalidate the root meanwhile)
+        # kvm_mmu_free_roots() -> mmu_free_root_page()
+        yield ("lock", lockmode)
+        yield from sim.put(t, root, "vcpu", C_VCPU_PUT)
+        sim.unlock(t)
+
+
+def iter_task(t, which, early_exit):
+    """for_each_*tdp_mmu_root_yield_safe over the roots; early_exit: break
+    after the first root (error path), putting the root itself."""
+    sim = t.sim
+    fn, only_valid, mode = ITER_FNS[which]
+    yield ("lock", mode)
+    snapshot = list(sim.roots[sim.kvm])
+    prev = None
+    i = 0
+    while True:
+        cur = None
+        while i < len(snapshot):
+            r = snapshot[i]
+            i += 1
+            if not r.linked or (only_valid and r.invalid):
+                continue
+            if sim.get(t, r, "iter", fn + "+0x5a"):
+                cur = r
+                break
+            yield from sp(t)
+        if prev is not None:
+            yield from sp(t)
+            yield from sim.put(t, prev, "iter", fn + "+0x9c")
+        if cur is None:
+            break
+        # work on the root: may drop mmu_lock and reschedule
+        sim.unlock(t)
+        yield ("lock", mode)
+        if early_exit:
+            yield from sp(t)
+            yield from sim.put(t, cur, "iter", fn + "+0x1f0")
+            if sim.bug == "iter-double-put":
+                yield from sp(t)
+                yield from sim.put(t, cur, "iter", fn + "+0x1f0")
+            break
+        prev = cur
+        yield from sp(t)
+    sim.unlock(t)
+
+
+def zap_invalidated_gifted(t, ctx_reason):
+    """6.12 kvm_tdp_mmu_zap_invalidated_roots(): iterator refs + gift put."""
+    sim = t.sim
+    yield ("lock", "r")
+    snapshot = list(sim.roots[sim.kvm])
+    sched = [r for r in snapshot if r.scheduled]
+    skip_last = sim.bug == "fastzap-early-return" and t.kind == "fastzap" and sched
+    prev = None
+    i = 0
+    while True:
+        cur = None
+        while i < len(snapshot):
+            r = snapshot[i]
+            i += 1
+            if not r.linked:
+                continue
+            if skip_last and r is sched[-1]:
+                i = len(snapshot)      # the bug: return before this root
+                break
+            if sim.get(t, r, "iter", C_ZAP_ITER):
+                cur = r
+                break
+            yield from sp(t)
+        if prev is not None:
+            yield from sp(t)
+            yield from sim.put(t, prev, "iter", fn_put_iter())
+        if cur is None:
+            break
+        prev = cur
+        if not cur.scheduled:
+            yield from sp(t)
+            continue
+        cur.scheduled = False
+        if sim.bug == "put-before-zap":
+            yield from sp(t)
+            yield from sim.put(t, cur, "zap", C_ZAP_PUT, zapper="fastzap")
+        yield from sp(t)
+        sim.zap_start(t, cur, "fast_zap", "fastzap")
+        sim.unlock(t)                  # tdp_mmu_zap_root() yields
+        yield ("lock", "r")
+        sim.zap_end(t, cur, "fast_zap", "fastzap")
+        if sim.bug not in ("missing-gifted-put", "put-before-zap"):
+            yield from sp(t)
+            yield from sim.put(t, cur, "zap", C_ZAP_PUT, zapper="fastzap")
+        yield from sp(t)
+    sim.unlock(t)
+
+
+def fn_put_iter():
+    return "kvm_tdp_mmu_zap_invalidated_roots+0x7e"
+
+
+def zap_invalidated_v3(t):
+    """v3: walk invalid roots with a nonzero count (no reference taken),
+    zap and put 'the gift', assuming it owns one for every invalid root."""
+    sim = t.sim
+    yield ("lock", "r")
+    done = set()
+    while True:
+        cand = [r for r in sim.roots[sim.kvm] if r.invalid and r.count > 0 and r.life not in done]
+        if not cand:
+            break
+        r = cand[0]
+        done.add(r.life)
+        sim.zap_start(t, r, "fast_zap", "fastzap")
+        sim.unlock(t)
+        yield ("lock", "r")
+        sim.zap_end(t, r, "fast_zap", "fastzap")
+        yield from sp(t)
+        yield from sim.put(t, r, "zap", C_ZAP_PUT, zapper="fastzap")
+        yield from sp(t)
+    sim.unlock(t)
+
+
+def invalidate_all(t, reason):
+    sim = t.sim
+    zapper = "worker" if sim.design == "async-worker" else "fastzap"
+    for r in list(sim.roots[sim.kvm]):
+        if not r.invalid:
+            sim.invalidate(t, r, reason, zapper)
+        elif sim.bug == "queue-twice" and r.work_pending:
+            sim.invalidate(t, r, reason, zapper)
+
+
+def flush_wait(sim):
+    return not sim.queue and not sim.worker_busy
+
+
+def fastzap_task(t):
+    sim = t.sim
+    # slots_lock, then mmu_lock for write
+    yield ("wait", lambda: not sim.slots_busy, "w")
+    sim.slots_busy = True
+    fz = {"start": len(sim.events)}
+    sim.gen_no += 1
+    sim.emit(t, "kvm_mmu_zap_all_fast", mmu_valid_gen=sim.gen_no & 0xff, mmu_used_pages=0)
+    # roots already invalid when the fast zap starts are its business too
+    fz["owned"] = {r.life for r in sim.roots[sim.kvm] if r.invalid and not r.freed}
+    invalidate_all(t, "fast_zap")
+    fz["owned"] |= {r.life for r in sim.roots[sim.kvm] if r.inval_by_fastzap == t.pid}
+    sim.unlock(t)
+    if sim.design == "gifted":
+        yield from zap_invalidated_gifted(t, "fast_zap")
+    elif sim.design == "v3-defunct":
+        yield from zap_invalidated_v3(t)
+    else:
+        yield ("wait", lambda: flush_wait(sim))
+    yield from sp(t)
+    sim.emit(t, "kvm_mmu_zap_all_fast_done", kvm=sim.kvm)
+    for r in sim.lives:
+        if r.life in fz["owned"] and not r.freed and r.kvm == sim.kvm and "fastzap" not in r.zapped \
+                and not r.zapped:
+            sim.violate(r, "FASTZAP-INCOMPLETE")
+    sim.slots_busy = False
+
+
+def worker_task(t):
+    sim = t.sim
+    while True:
+        yield ("wait", lambda: sim.queue or sim.others_done(t), "r")
+        if not sim.queue:
+            sim.unlock(t)
+            return
+        r = sim.queue.pop(0)
+        r.work_pending = False
+        sim.worker_busy = True
+        sim.zap_start(t, r, "worker", "worker")
+        sim.unlock(t)
+        yield ("lock", "r")
+        sim.zap_end(t, r, "worker", "worker")
+        yield from sp(t)
+        yield from sim.put(t, r, "zap", C_WORKER_PUT, zapper="worker")
+        sim.unlock(t)
+        sim.worker_busy = False
+
+
+def teardown_task(t):
+    sim = t.sim
+    yield ("wait", lambda: sim.others_done(t) and not sim.slots_busy, "w")
+    invalidate_all(t, "teardown")
+    sim.unlock(t)
+    if sim.design == "gifted":
+        yield from zap_invalidated_gifted(t, "teardown")
+    elif sim.design == "v3-defunct":
+        # flush the worker first: teardown itself does not race with put_root
+        yield ("wait", lambda: flush_wait(sim))
+        yield from zap_invalidated_v3(t)
+        yield ("wait", lambda: flush_wait(sim))
+    else:
+        yield ("wait", lambda: flush_wait(sim))
+    yield from sp(t)
+    sim.emit(t, "kvm_tdp_mmu_teardown", kvm=sim.kvm)
+    for r in sim.lives:
+        if r.freed or r.kvm != sim.kvm:
+            continue
+        gift = any(n > 0 for n in r.gifts.values())
+        it = any(k[0] == "iter" and n > 0 for k, n in r.holders.items())
+        also = {"TEARDOWN-LEAK"}
+        if gift:
+            also.add("GIFT-LEAK")
+        if it:
+            also.add("ITER-LEAK")
+        rule = "GIFT-LEAK" if gift else ("ITER-LEAK" if it else "TEARDOWN-LEAK")
+        sim.violate(r, rule, also)
+
+
+# ---------------------------------------------------------------- configs
+
+def build(design, bug, config, chooser, reuse_addr=False):
+    """config: dict(vcpus=[rounds...], iters=[(which, early_exit)...], fastzaps=N)."""
+    sim = Sim(design, bug, config, chooser, reuse_addr)
+    ncpus = config.get("ncpus", 2)
+    cpu = 0
+    for i, rounds in enumerate(config.get("vcpus", [])):
+        sim.add("vcpu", 3001 + i, "CPU%d/KVM" % i, i % ncpus, vcpu_task, rounds)
+    for i, (which, early) in enumerate(config.get("iters", [])):
+        if bug == "iter-double-put" and which == "split":
+            early = True
+        sim.add("iter", 3101 + i, "kvm-iter%d" % i if which != "zap_leafs" else "kswapd%d" % i,
+                (1 + i) % ncpus, iter_task, which, early)
+    for i in range(config.get("fastzaps", 0)):
+        sim.add("fastzap", 3000 if i == 0 else 3200 + i, "qemu-system-x86" if i == 0 else "qemu-slot%d" % i,
+                (cpu + i) % ncpus, fastzap_task)
+    if design in ("async-worker", "v3-defunct"):
+        sim.add("worker", 91, "kworker/u4:2", 1 % ncpus, worker_task)
+    sim.add("teardown", 2999, "qemu-destroy", 0, teardown_task)
+    return sim
+
+
+class Replay:
+    """Chooser following a fixed prefix, then always 0; records choices."""
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.trail = []       # (choice, n) for every choice point with n > 1
+
+    def choose(self, n):
+        k = len(self.trail)
+        c = self.prefix[k] if k < len(self.prefix) else 0
+        if c >= n:
+            raise ModelError("schedule choice %d out of range %d at point %d" % (c, n, k))
+        self.trail.append((c, n))
+        return c
+
+    def coin(self):
+        return self.choose(2) == 1
+
+
+class Random:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.trail = []
+
+    def choose(self, n):
+        c = self.rng.randrange(n)
+        self.trail.append((c, n))
+        return c
+
+    def coin(self):
+        return self.choose(2) == 1
+
+
+def explore(design, bug, config, limit=None):
+    """All schedules, depth first. Yields (schedule tuple, sim)."""
+    prefix = []
+    count = 0
+    while True:
+        ch = Replay(prefix)
+        sim = build(design, bug, config, ch).run()
+        sched = tuple(c for c, n in ch.trail)
+        yield sched, sim
+        count += 1
+        if limit and count >= limit:
+            return
+        trail = ch.trail
+        while trail and trail[-1][0] + 1 >= trail[-1][1]:
+            trail.pop()
+        if not trail:
+            return
+        prefix = [c for c, n in trail[:-1]] + [trail[-1][0] + 1]
+
+
+def run_schedule(design, bug, config, sched):
+    return build(design, bug, config, Replay(list(sched))).run()
+
+
+def run_seed(design, bug, config, seed, reuse_addr=False):
+    return build(design, bug, config, Random(seed), reuse_addr).run()
+
+
+# ---------------------------------------------------------------- output
+
+def fmt_val(k, v):
+    if k in ENUM_FIELDS:
+        return ENUM_FIELDS[k].get(v, str(v))
+    if k in ("kvm",):
+        return "0x%x" % v
+    if k == "root":
+        return "0x%x" % v
+    if k == "role":
+        return "0x%x" % v
+    return str(v)
+
+
+def to_text(sim, trace_id, ncpus=2, ts0=1000000, step=1000):
+    out = ["#! kernel=%s clock=global ncpus=%d" % (KERNEL[sim.design], ncpus),
+           "# rootsim %s" % trace_id]
+    for r in sim.lives:
+        if r.truth:
+            out.append("# truth root=0x%x life=%d rule=%s also=%s at=%d" %
+                       (r.addr, r.life, r.truth[0], ",".join(sorted(r.truth[1])) or "-", r.truth[2]))
+    ts = ts0
+    for t, name, f in sim.events:
+        kv = " ".join("%s=%s" % (k, fmt_val(k, v)) for k, v in f.items())
+        out.append("%d %d %d %s %s %s" % (ts, t.cpu % ncpus, t.pid, t.comm, name, kv))
+        ts += step
+    return "\n".join(out) + "\n"
+
+
+def truth(sim):
+    """[(kvm, root addr, rule, also, extra)] for every root life with a violation."""
+    return [(r.kvm, r.addr, r.truth[0], r.truth[1], r.truth[3]) for r in sim.lives if r.truth]
