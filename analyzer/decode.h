@@ -121,6 +121,27 @@ int rc_parse_cpustats(const char *text, struct rc_cpu_drops *drops, int n, int c
  */
 int rc_emit_unmarked_drops(struct rc_emitter *em, const struct rc_cpu_drops *drops, int n);
 
+/*
+ * Reorder buffer for the live source. Each poll there merges what is
+ * readable on every CPU at that moment, but an event committed on one CPU
+ * just after that CPU was read comes out in the next poll, after later
+ * events of other CPUs. The buffer holds events back and releases them in
+ * (ts, arrival) order once it is safe: once every CPU has delivered an
+ * event at least as late, or once the stream has advanced `holdback` clock
+ * units past them (idle CPUs). It renumbers seq in release order. Memory:
+ * at most `cap` events (beyond that the oldest is released early).
+ */
+struct rc_reorder;
+
+struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
+				  uint64_t holdback, size_t cap);
+/* An rc_sink_fn: buffers ev (arg is the rc_reorder). Non-zero once the
+ * real sink asked to stop. */
+int rc_reorder_push(const struct rc_event *ev, void *arg);
+/* Hand over what is safe (all: everything). Non-zero once the sink stopped. */
+int rc_reorder_release(struct rc_reorder *r, int all);
+void rc_reorder_free(struct rc_reorder *r);
+
 /* Fill info->clock and info->clock_reliable from a trace clock name. */
 void rc_set_clock(struct rc_trace_info *info, const char *clock);
 

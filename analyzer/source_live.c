@@ -8,9 +8,10 @@
  *
  * Ordering: each poll merges everything that is readable at that moment on
  * all CPUs. An event committed on one CPU just after that CPU was polled
- * can still come out after a later event of another CPU (the same limit as
- * tracefs_iterate_raw_events()); the model must tolerate it, as it must for
- * the "local" clock.
+ * comes out of the next poll, after later events of other CPUs (the limit
+ * of tracefs_iterate_raw_events()); a reorder buffer (decode.h) holds
+ * events back until that cannot happen any more, so the sink sees them in
+ * timestamp order unless a poll lags by more than the holdback.
  *
  * tracefs is never mounted by the analyzer (libtracefs would do it silently):
  * it must be mounted already, or $KVM_ROOTCHECK_TRACEFS names its directory.
@@ -43,6 +44,11 @@
 
 #define LIVE_BUFFER_KB 4096	/* per-CPU ring buffer of the instance */
 #define LIVE_POLL_NS 50000000L	/* sleep between empty polls: 50 ms */
+/* Reordering (see rc_reorder in decode.h): events are held back until
+ * every CPU has caught up with them, or for 1 s of trace time (global
+ * clock: ns), at most 256k of them. */
+#define LIVE_HOLDBACK_NS 1000000000ull
+#define LIVE_REORDER_CAP (256u * 1024u)
 
 struct live_cpu {
 	int cpu;
@@ -281,20 +287,44 @@ static void report_unmarked_drops(struct live_priv *lp, struct rc_emitter *em)
 	free(drops);
 }
 
+static int live_stream(struct rc_source *src, struct live_priv *lp,
+		       struct rc_emitter *emp, struct rc_reorder *ro,
+		       char *err, size_t errlen);
+
 static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		    char *err, size_t errlen)
 {
 	struct live_priv *lp = src->priv;
 	struct rc_emitter em;
-	struct live_cpu *failed = NULL;
-	pid_t child = 0;
-	int forwarded = 0, st = 0;
+	struct rc_reorder *ro;
+	int maxcpu = 0, ret;
 
+	for (int i = 0; i < lp->ncpus; i++)
+		if (lp->cpus[i].cpu > maxcpu)
+			maxcpu = lp->cpus[i].cpu;
+	ro = rc_reorder_new(sink, arg, maxcpu + 1, LIVE_HOLDBACK_NS, LIVE_REORDER_CAP);
+	if (!ro) {
+		rc_seterr(err, errlen, "out of memory");
+		return -1;
+	}
 	memset(&em, 0, sizeof(em));
 	em.dec = src->dec;
 	em.info = &src->info;
-	em.sink = sink;
-	em.arg = arg;
+	em.sink = rc_reorder_push;
+	em.arg = ro;
+	ret = live_stream(src, lp, &em, ro, err, errlen);
+	rc_reorder_free(ro);
+	return ret;
+}
+
+static int live_stream(struct rc_source *src, struct live_priv *lp,
+		       struct rc_emitter *emp, struct rc_reorder *ro,
+		       char *err, size_t errlen)
+{
+	struct rc_emitter em = *emp;
+	struct live_cpu *failed = NULL;
+	pid_t child = 0;
+	int forwarded = 0, st = 0;
 
 	if (lp->argv && lp->argv[0]) {
 		child = start_command(lp->argv, err, errlen);
@@ -304,6 +334,8 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 	for (;;) {
 		unsigned long n = poll_cpus(lp, &em);
 
+		if (rc_reorder_release(ro, 0))
+			em.stopped = 1;
 		for (int i = 0; i < lp->ncpus && !failed; i++)
 			if (lp->cpus[i].err)
 				failed = &lp->cpus[i];
@@ -351,6 +383,7 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 	/* Losses the kernel counted but could not mark in the pages. */
 	if (lp->inst && !em.stopped)
 		report_unmarked_drops(lp, &em);
+	rc_reorder_release(ro, 1);
 	/* Task names of the processes seen while streaming. */
 	if (lp->inst)
 		tracefs_load_cmdlines(NULL, src->tep);

@@ -416,6 +416,76 @@ static void test_cpustats(void)
 	CHECK(!rc_emitter_missed_seen(&em, -1) && !rc_emitter_missed_seen(&em, RC_MAX_CPUS));
 }
 
+static struct rc_event mkev(uint64_t ts, int cpu)
+{
+	struct rc_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = RC_EV_ROOT_GET;
+	e.ts = ts;
+	e.cpu = cpu;
+	e.seq = 999;	/* renumbered on release */
+	return e;
+}
+
+static void test_reorder(void)
+{
+	struct rc_reorder *r;
+	struct rc_event e;
+	struct got g;
+
+	/* two CPUs, holdback 1000 */
+	memset(&g, 0, sizeof(g));
+	r = rc_reorder_new(sink, &g, 2, 1000, 100);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	e = mkev(10, 1); rc_reorder_push(&e, r);
+	e = mkev(20, 1); rc_reorder_push(&e, r);
+	CHECK(rc_reorder_release(r, 0) == 0);
+	CHECK_MSG(g.n == 0, "released %d before CPU 0 spoke", g.n);	/* CPU 0 silent */
+	e = mkev(15, 0); rc_reorder_push(&e, r);	/* late, earlier ts */
+	CHECK(rc_reorder_release(r, 0) == 0);
+	/* safe up to min(15, 20): 10 and 15 */
+	CHECK(g.n == 2 && g.ev[0].ts == 10 && g.ev[1].ts == 15);
+	CHECK(g.ev[0].seq == 0 && g.ev[1].seq == 1);
+	/* CPU 0 goes idle; CPU 1 runs on: released after the holdback */
+	e = mkev(500, 1); rc_reorder_push(&e, r);
+	rc_reorder_release(r, 0);
+	CHECK(g.n == 2);
+	e = mkev(1030, 1); rc_reorder_push(&e, r);
+	rc_reorder_release(r, 0);	/* safe up to 1030 - 1000 = 30: the 20 */
+	CHECK(g.n == 3 && g.ev[2].ts == 20 && g.ev[2].seq == 2);
+	/* equal timestamps keep their arrival order */
+	e = mkev(1030, 0); e.type = RC_EV_LOST; rc_reorder_push(&e, r);
+	e = mkev(1030, 0); e.type = RC_EV_ROOT_PUT; rc_reorder_push(&e, r);
+	CHECK(rc_reorder_release(r, 1) == 0);
+	CHECK(g.n == 7);
+	CHECK(g.ev[3].ts == 500 && g.ev[4].ts == 1030 && g.ev[4].cpu == 1);
+	CHECK(g.ev[5].type == RC_EV_LOST && g.ev[6].type == RC_EV_ROOT_PUT);
+	for (int i = 0; i < 7; i++)
+		CHECK(g.ev[i].seq == (uint64_t)i);
+	rc_reorder_free(r);
+
+	/* the cap releases the oldest early; a stopping sink stops it */
+	memset(&g, 0, sizeof(g));
+	g.stop_after = 3;
+	r = rc_reorder_new(sink, &g, 4, 1000000, 2);
+	if (!r)
+		return;
+	e = mkev(5, 0); CHECK(rc_reorder_push(&e, r) == 0);
+	e = mkev(3, 1); CHECK(rc_reorder_push(&e, r) == 0);
+	e = mkev(4, 2); CHECK(rc_reorder_push(&e, r) == 0);	/* full: 3 goes */
+	CHECK(g.n == 1 && g.ev[0].ts == 3);
+	e = mkev(6, 3); CHECK(rc_reorder_push(&e, r) == 0);	/* 4 goes */
+	CHECK(g.n == 2 && g.ev[1].ts == 4);
+	e = mkev(7, 3); CHECK(rc_reorder_push(&e, r) != 0);	/* 5 goes, sink stops */
+	CHECK(g.n == 3);
+	CHECK(rc_reorder_release(r, 1) != 0);
+	CHECK(g.n == 3);
+	rc_reorder_free(r);
+}
+
 static void test_missing(void)
 {
 	char err[256] = "";
@@ -511,5 +581,6 @@ int main(void)
 	test_mismatch();
 	test_clock();
 	test_cpustats();
+	test_reorder();
 	return tap_done("decode");
 }

@@ -1057,6 +1057,62 @@ static void test_cpustats(void)
 }
 
 /*
+ * A CPU whose events become readable late (its pages arrive through a pipe
+ * from the command, 0.3 s after the other CPU's): the reorder buffer must
+ * still hand everything over in timestamp order.
+ */
+static void test_live_late_cpu(void)
+{
+	char dat[600], prefix[600], path[700], cmd[1024], err[512] = "";
+	int cpus[8], p[2], fds[2], n;
+	struct tracecmd_input *h;
+	struct rc_source *src;
+	struct got want, g;
+
+	fixture("src_fields", dat, sizeof(dat));
+	src = open_ok(dat, NULL);
+	if (!src)
+		return;
+	run_all(src, &want);
+	rc_source_close(src);
+
+	snprintf(prefix, sizeof(prefix), "%s/late-cpu", tmpdir);
+	n = split_cpus(dat, prefix, cpus, 8);
+	CHECK(n == 2 && cpus[0] == 0 && cpus[1] == 1);
+	if (n != 2 || pipe(p) < 0)
+		return;
+	/* CPU 0: one 4096-byte page (atomic on a pipe), written by the command */
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	snprintf(path, sizeof(path), "%s1.raw", prefix);
+	fds[0] = p[0];
+	fds[1] = open(path, O_RDONLY);
+	snprintf(cmd, sizeof(cmd), "sleep 0.3; cat %s0.raw > /dev/fd/%d", prefix, p[1]);
+	{
+		char *const argv[] = { "sh", "-c", cmd, NULL };
+
+		h = tracecmd_open(dat, TRACECMD_FL_LOAD_NO_PLUGINS);
+		CHECK(h != NULL && fds[1] >= 0);
+		src = h ? rc_live_open_fds(tracecmd_get_tep(h), fds, (int[]){ 0, 1 }, 2, 4096,
+					   argv, err, sizeof(err)) : NULL;
+		CHECK_MSG(src != NULL, "%s", err);
+		if (src) {
+			run_all(src, &g);
+			CHECK(rc_source_cmd_status(src) == 0);
+			CHECK_MSG(g.n == want.n && g.hash == want.hash,
+				  "late CPU: %d events (file: %d), order %s", g.n, want.n,
+				  g.hash == want.hash ? "same" : "differs");
+			for (int i = 0; i < g.n && i < want.n && i < 64; i++)
+				CHECK_MSG(same_event(&g.ev[i], &want.ev[i]), "late CPU: event %d", i);
+			rc_source_close(src);
+		}
+	}
+	close(p[1]);
+	if (h)
+		tracecmd_close(h);
+}
+
+/*
  * Real traces (the .dat files in tests/data, recorded by trace-cmd in a QEMU guest, as
  * soon as they are committed): the live source's page parsing, run on
  * their ring-buffer pages (converted to v6 to split them), must hand over
@@ -1149,6 +1205,7 @@ int main(void)
 		test_errors();
 		test_live_errors();
 		test_live_stream();
+		test_live_late_cpu();
 		test_real_traces();
 	}
 	sh("rm -rf %s", tmpdir);
