@@ -48,6 +48,7 @@ struct file_priv {
 	struct tracecmd_input *handle;	/* top, or the instance's handle */
 	struct rc_cpu_drops *drops;	/* ring-buffer stats per CPU, or NULL */
 	int ndrops;
+	char instances[256];		/* top buffer read: the file's instances */
 };
 
 /*
@@ -166,34 +167,44 @@ static void set_kernel(struct rc_trace_info *info, const char *uname)
 		snprintf(info->kernel, sizeof(info->kernel), "%s", tok[n - 1]);
 }
 
+static void list_instances(struct tracecmd_input *top, char *buf, size_t len)
+{
+	size_t used = 0;
+	int n = tracecmd_buffer_instances(top);
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && used < len; i++) {
+		const char *name = tracecmd_buffer_instance_name(top, i);
+		int w;
+
+		if (!name)
+			continue;
+		w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+		if (w > 0)
+			used += (size_t)w;
+	}
+}
+
 static struct tracecmd_input *find_instance(struct tracecmd_input *top,
 					    const char *path, const char *name,
 					    char *err, size_t errlen)
 {
 	struct tracecmd_input *h;
-	char have[256] = "";
-	size_t used = 0;
+	char have[256];
 	int n = tracecmd_buffer_instances(top);
 
 	for (int i = 0; i < n; i++) {
 		const char *iname = tracecmd_buffer_instance_name(top, i);
 
-		if (!iname)
-			continue;
-		if (!strcmp(iname, name)) {
+		if (iname && !strcmp(iname, name)) {
 			h = tracecmd_buffer_instance_handle(top, i);
 			if (!h)
 				rc_seterr(err, errlen, "%s: cannot read buffer instance '%s'",
 					  path, name);
 			return h;
 		}
-		if (used < sizeof(have)) {
-			int w = snprintf(have + used, sizeof(have) - used, "%s%s",
-					 used ? ", " : "", iname);
-			if (w > 0)
-				used += (size_t)w;
-		}
 	}
+	list_instances(top, have, sizeof(have));
 	if (n <= 0)
 		rc_seterr(err, errlen, "%s: no buffer instance '%s' (the trace has no instances)",
 			  path, name);
@@ -236,6 +247,13 @@ static int file_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 	}
 	if (fp->drops && !ctx.em.stopped)
 		rc_emit_unmarked_drops(&ctx.em, fp->drops, fp->ndrops);
+	/* trace-cmd record -B NAME alone leaves the top buffer empty */
+	if (!src->info.records_read && fp->instances[0]) {
+		rc_seterr(err, errlen,
+			  "the top buffer of the trace is empty; it has buffer instances: %s (use -B NAME)",
+			  fp->instances);
+		return -1;
+	}
 	return 0;
 }
 
@@ -305,6 +323,7 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 			goto fail;
 	} else {
 		fp->handle = fp->top;
+		list_instances(fp->top, fp->instances, sizeof(fp->instances));
 	}
 
 	tep = tracecmd_get_tep(fp->handle);

@@ -659,8 +659,9 @@ static int split_cpus(const char *dat, const char *prefix, int *cpus, int max)
 /*
  * Insert raw v6 options (u16 id, u32 size, data each) into the options
  * section of a v6 trace.dat, at the expense of the padding before the
- * first ring-buffer page, so that no offset in the file moves. Returns the
- * length of the file written (that of the input), or 0 on failure.
+ * first ring-buffer page, so that no offset in the file moves (a file
+ * without pages just grows). Returns the length of the file written, or 0
+ * on failure.
  */
 static size_t insert_options(const char *in_path, const char *out_path,
 			     const unsigned char *opt, size_t olen)
@@ -681,7 +682,21 @@ static size_t insert_options(const char *in_path, const char *out_path,
 		goto out;
 	tlen = (size_t)st.st_size;
 	t = malloc(tlen);
-	if (!t || pread(in, t, tlen, 0) != (ssize_t)tlen || first >= tlen || first < olen)
+	if (!t || pread(in, t, tlen, 0) != (ssize_t)tlen)
+		goto out;
+	if (first == ~0ull) {	/* no pages: nothing to keep in place */
+		pos = memmem(t, tlen, marker, sizeof(marker));
+		q = pos ? (size_t)(pos - t) + sizeof(marker) : 0;
+		while (q && q + 6 <= tlen && (t[q] | t[q + 1]))
+			q += 6 + (t[q + 2] | t[q + 3] << 8 | t[q + 4] << 16 | (size_t)t[q + 5] << 24);
+		fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (q && q <= tlen && fd >= 0 && write(fd, t, q) == (ssize_t)q &&
+		    write(fd, opt, olen) == (ssize_t)olen &&
+		    write(fd, t + q, tlen - q) == (ssize_t)(tlen - q))
+			ret = tlen + olen;
+		goto out;
+	}
+	if (first >= tlen || first < olen)
 		goto out;
 	pos = memmem(t, tlen, marker, sizeof(marker));
 	if (!pos || memmem(pos + 1, tlen - (size_t)(pos + 1 - t), marker, sizeof(marker)))
@@ -734,7 +749,7 @@ static int add_instance(const char *top, const char *inst, const char *name, con
 	ni = flyrecord(inst, ioff, isize, 16);
 	if (ni <= 0 || nlen > 100 || stat(top, &st) < 0)
 		return -1;
-	base = ((unsigned long long)st.st_size + 4095) / 4096 * 4096;
+	base = ((unsigned long long)st.st_size + 4096 + 4095) / 4096 * 4096;
 	for (int i = 0; i < 8; i++)
 		data[i] = (unsigned char)(base >> (8 * i));
 	memcpy(data + 8, name, nlen);
@@ -971,6 +986,32 @@ static void test_instance(void)
 	CHECK(add_instance(top, in, "vm1", both) == 0);
 	snprintf(both7, sizeof(both7), "%s/inst-both7.dat", tmpdir);
 	CHECK(convert_v7(both, both7) == 0);
+
+	/* recorded with -B only: an empty top buffer is an error, not a pass */
+	{
+		char empty[512], only[512];
+		struct rc_source *s2;
+
+		CHECK(gen(fdir, "inst-empty", "#! kernel=6.12.117 clock=global ncpus=2\n",
+			  empty, sizeof(empty)) == 0);
+		snprintf(only, sizeof(only), "%s/inst-only.dat", tmpdir);
+		CHECK(add_instance(empty, in, "vm1", only) == 0);
+		s2 = open_ok(only, NULL);
+		if (s2) {
+			err[0] = '\0';
+			memset(&g, 0, sizeof(g));
+			CHECK(rc_source_run(s2, sink, &g, err, sizeof(err)) == -1);
+			CHECK_MSG(strstr(err, "top buffer of the trace is empty; it has buffer instances: vm1"),
+				  "err '%s'", err);
+			rc_source_close(s2);
+		}
+		s2 = open_ok(only, "vm1");
+		if (s2) {
+			run_all(s2, &g);
+			CHECK(g.n == 3);
+			rc_source_close(s2);
+		}
+	}
 
 	for (int v = 0; v < 2; v++) {
 		const char *path = v ? both7 : both;
