@@ -535,7 +535,9 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 	lp->argv = argv;
 	lp->own_tep = 1;
 
+	/* The libraries' own warnings would break the one-line error rule. */
 	tep_set_loglevel(TEP_LOG_NONE);
+	tracefs_set_loglevel(TEP_LOG_NONE);
 	src->tep = tracefs_local_events_system(NULL, live_systems);
 	if (!src->tep) {
 		rc_seterr(err, errlen, "cannot read the event formats in %s: %s", dir,
