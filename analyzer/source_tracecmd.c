@@ -75,6 +75,11 @@ static int precheck(const char *path, char *version, size_t vlen,
 		rc_seterr(err, errlen, "%s: is a directory, not a trace.dat file", path);
 		return -1;
 	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		rc_seterr(err, errlen, "%s: not a regular file (a trace.dat is read with seeks)", path);
+		return -1;
+	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0) {

@@ -454,6 +454,7 @@ static void test_errors(void)
 	snprintf(p, sizeof(p), "%s/does-not-exist.dat", tmpdir);
 	expect_err(p, NULL, "No such file or directory");
 	expect_err(tmpdir, NULL, "is a directory");
+	expect_err("/dev/null", NULL, "not a regular file");
 	expect_err(NULL, NULL, "no trace file");
 
 	/* garbage */
