@@ -101,6 +101,8 @@ class Root:
         self.defunct_put = None       # (pid, comm, caller) of the put that made it defunct
         self.got_zero = set()         # pids whose get "succeeded" at 0 (bug)
         self.truth = None             # (rule, frozenset(also), event index, extra)
+        self.alloc_at = None          # event index of the alloc / the free
+        self.free_at = None
         self.broken = False           # physical state no longer meaningful
 
     def hold(self, key, d):
@@ -179,7 +181,8 @@ class Sim:
         if count == 2:
             r.hold(("mmu", None), 1)
         self.roots[r.kvm].insert(0, r)
-        self.emit(t, "kvm_tdp_mmu_root_alloc", role=0x10c04, count=count, as_id=0, level=4, **self.ev_root(r))
+        r.alloc_at = self.emit(t, "kvm_tdp_mmu_root_alloc", role=0x10c04, count=count, as_id=0, level=4,
+                               **self.ev_root(r))
         return r
 
     def get(self, t, r, owner, caller):
@@ -295,7 +298,9 @@ class Sim:
         if r.linked:
             self.roots[r.kvm].remove(r)
         r.linked = False
-        self.emit(t, "kvm_tdp_mmu_root_free", **self.ev_root(r))
+        i = self.emit(t, "kvm_tdp_mmu_root_free", **self.ev_root(r))
+        if r.free_at is None:
+            r.free_at = i
         if r.freed:
             self.violate(r, "ROOT-DOUBLE-FREE", {"ROOT-UAF"})
         r.freed = True
@@ -755,15 +760,23 @@ def fmt_val(k, v):
     return str(v)
 
 
-def to_text(sim, trace_id, ncpus=2, ts0=1000000, step=1000):
+def to_text(sim, trace_id, ncpus=2, ts0=1000000, step=1000, drop=None):
+    """drop: index of an event to leave out; a LOST 1 line then marks the
+    loss on its CPU, before the next event (which must be on that CPU)."""
     out = ["#! kernel=%s clock=global ncpus=%d" % (KERNEL[sim.design], ncpus),
            "# rootsim %s" % trace_id]
+    if drop is not None:
+        out.append("# lost: event %d left out, LOST marker before event %d" % (drop, drop + 1))
     for r in sim.lives:
         if r.truth:
             out.append("# truth root=0x%x life=%d rule=%s also=%s at=%d" %
                        (r.addr, r.life, r.truth[0], ",".join(sorted(r.truth[1])) or "-", r.truth[2]))
     ts = ts0
-    for t, name, f in sim.events:
+    for i, (t, name, f) in enumerate(sim.events):
+        if i == drop:
+            out.append("%d %d - - LOST 1" % (ts, t.cpu % ncpus))
+            ts += step
+            continue
         kv = " ".join("%s=%s" % (k, fmt_val(k, v)) for k, v in f.items())
         out.append("%d %d %d %s %s %s" % (ts, t.cpu % ncpus, t.pid, t.comm, name, kv))
         ts += step
