@@ -73,13 +73,13 @@ if ! git -C "$src" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
 	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
 	tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
-	(cd "$src.tmp" && git init -q && git add -Af . &&
+	(cd "$src.tmp" && git init -q && git config gc.auto 0 && git add -Af . &&
 	 git -c user.name=vm -c user.email=vm@localhost commit -qm "Debian linux-source-$KVER" &&
 	 git tag base)
 	mv "$src.tmp" "$src"
 fi
 
-g() { git -C "$src" -c user.name=vm -c user.email=vm@localhost "$@"; }
+g() { git -C "$src" -c gc.auto=0 -c user.name=vm -c user.email=vm@localhost "$@"; }
 g am --abort >/dev/null 2>&1 || true
 g checkout -q -f -B build base
 for p in "${series[@]}" "${injects[@]}"; do
@@ -99,6 +99,12 @@ missing=0
 while IFS= read -r line; do
 	case "$line" in CONFIG_*=y) ;; *) continue ;; esac
 	if ! grep -qx "$line" "$obj/.config"; then
+		sym=${line%%=*}
+		sym=${sym#CONFIG_}
+		if ! grep -rqsx --include='Kconfig*' "config $sym" "$src/arch/x86" "$src/init" "$src/mm" "$src/kernel" "$src/drivers" "$src/fs" "$src/lib" "$src/block" "$src/virt"; then
+			echo "build-kernel: note: $line does not exist in $KVER, skipped" >&2
+			continue
+		fi
 		echo "build-kernel: option did not stick: $line" >&2
 		missing=1
 	fi

@@ -13,6 +13,10 @@ for f in "$run"/clean/*.dat; do
 	[ -e "$f" ] || continue
 	b=$(basename "$f" .dat)
 	case $b in live-offline) continue ;; esac
+	if [ "$(cat "$run/clean/$b.rc" 2>/dev/null)" != 0 ]; then
+		echo "collect-data: $b: workload failed in the guest, trace not copied" >&2
+		continue
+	fi
 	cp "$f" "$data/$kv-$b.dat"; n=$((n + 1))
 done
 for f in "$run"/inject-*/inject-*.dat; do

@@ -142,8 +142,12 @@ for kv in $kvers; do
 	fi
 	echo "vm: $kv builds ready in $(( $(date +%s) - t0 )) s ($kdir)"
 	run=$outbase/$kv
-	rm -rf "$run"
 	mkdir -p "$run"
+	[ "$only" != inject ] && rm -rf "$run/clean" "$run/clean.job"
+	if [ "$only" != clean ]; then
+		if [ -n "$only_inject" ]; then rm -rf "$run/inject-$only_inject"*
+		else rm -rf "$run"/inject-*; fi
+	fi
 
 	if [ "$only" != inject ]; then
 		job=$run/clean.job
