@@ -786,3 +786,54 @@ def to_text(sim, trace_id, ncpus=2, ts0=1000000, step=1000, drop=None):
 def truth(sim):
     """[(kvm, root addr, rule, also, extra)] for every root life with a violation."""
     return [(r.kvm, r.addr, r.truth[0], r.truth[1], r.truth[3]) for r in sim.lives if r.truth]
+
+
+# ---------------------------------------------------------------- several VMs
+
+class _VTask:
+    def __init__(self, t, pid_off):
+        self.kind, self.pid, self.comm, self.cpu = t.kind, t.pid + pid_off, t.comm, t.cpu
+
+
+class Merged:
+    """Independent VMs (each its own Sim) interleaved into one trace: VM j
+    gets kvm + j * 0x40000 and pids + 1000 * j; root addresses repeat
+    across VMs on purpose (a root is (kvm, root))."""
+    def __init__(self, sims, rng):
+        self.design, self.bug = sims[0].design, sims[0].bug
+        self.events, self.lives = [], []
+        pos = [0] * len(sims)
+        remap = [dict() for _ in sims]
+        tasks = [dict() for _ in sims]
+        while True:
+            live = [j for j, s in enumerate(sims) if pos[j] < len(s.events)]
+            if not live:
+                break
+            j = live[rng.randrange(len(live))] if len(live) > 1 else live[0]
+            t, name, f = sims[j].events[pos[j]]
+            vt = tasks[j].setdefault(id(t), _VTask(t, 1000 * j))
+            f = dict(f)
+            if "kvm" in f:
+                f["kvm"] += j * 0x40000
+            remap[j][pos[j]] = len(self.events)
+            self.events.append((vt, name, f))
+            pos[j] += 1
+        for j, s in enumerate(sims):
+            for r in s.lives:
+                c = Root(len(self.lives), r.kvm + j * 0x40000, r.addr, r.count)
+                c.alloc_at = remap[j][r.alloc_at]
+                c.free_at = None if r.free_at is None else remap[j][r.free_at]
+                c.freed = r.freed
+                if r.defunct_put:
+                    c.defunct_put = (r.defunct_put[0] + 1000 * j,) + tuple(r.defunct_put[1:])
+                if r.truth:
+                    extra = r.truth[3]
+                    if extra and "defunct_put" in extra:
+                        extra = {"defunct_put": c.defunct_put}
+                    c.truth = (r.truth[0], r.truth[1], remap[j][r.truth[2]], extra)
+                self.lives.append(c)
+
+
+def run_vms(design, bug, configs, seed, reuse_addr=False):
+    sims = [run_seed(design, bug, c, seed * 7919 + j, reuse_addr) for j, c in enumerate(configs)]
+    return Merged(sims, random.Random(seed))
