@@ -391,6 +391,21 @@ static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
 	r->gift_reason = ev->reason;
 	r->gift_ev = *ev;
 	if (ev->reason == RC_RSN_LAST_PUT) {
+		/*
+		 * The put that made the root defunct is the cause of what
+		 * follows: the same task's put just before, if it is there.
+		 */
+		for (unsigned int i = 1; i <= RC_HIST && i <= r->hist_n; i++) {
+			const struct rc_event *h = &r->hist[(r->hist_n - i) % RC_HIST];
+
+			if (h == ev || h->seq == ev->seq)
+				continue;
+			if (h->pid == ev->pid && h->type == RC_EV_ROOT_PUT) {
+				r->has_cause = true;
+				r->cause_ev = *h;
+			}
+			break;
+		}
 		/* The count is reset to 1: the worker's reference. */
 		memset(r->owners, 0, sizeof(r->owners));
 		for (unsigned int i = 0; i < r->ntasks; i++)

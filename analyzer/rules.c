@@ -106,10 +106,9 @@ static bool judge_zap_put(const struct rc_root *r, const struct rc_event *ev,
 			return true;
 		}
 		VERDICT(v, RC_R_GIFT_UNGIFTED_PUT,
-			"%s zapper put the reference gifted to the worker by a last put",
+			"%s zapper put what a last_put invalidation gave the worker",
 			z ? rc_ctx_name(z->ctx) : "non-worker");
-		if (r->has_cause)
-			v->cause = &r->cause_ev;
+		v->cause = r->has_cause ? &r->cause_ev : &r->gift_ev;
 		return true;
 	}
 	if (r->gift == RC_GIFT_CONSUMED) {

@@ -341,6 +341,19 @@ static void test_ungifted_v3(void)
 	put(R1, FZ, RC_OWN_ZAP, 0);
 	EXPECT("GIFT-UNGIFTED-PUT");
 
+	/* A v3-style invalidation in put_root of a gifted kernel (not last). */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	inval(R1, VCPU, RC_RSN_LAST_PUT);
+	get(R1, FZ, RC_OWN_ITER, 1);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	EXPECT("GIFT-UNGIFTED-PUT");
+	f = rc_model_findings(m);
+	CHECK(f->n == 1 && f->v[0].has_cause && f->v[0].cause.pid == VCPU &&
+	      f->v[0].cause.type == RC_EV_ROOT_PUT);
+
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 2);
 	put(R1, FZ, RC_OWN_ZAP, 2);		/* never invalidated */
