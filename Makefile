@@ -60,9 +60,16 @@ $(ANALYZER): $(REL_OBJS)
 $(ANALYZER_SAN): $(SAN_OBJS)
 	$(CC) $(CFLAGS_SAN) -o $@ $^ $(PKG_LIBS)
 
+DEMO_BUG_TRACE ?= tests/data/6.12-inject-v3-invalidate.dat
+
+# A clean real 6.12 run (rootstress), then a real run of a kernel with a
+# v3-style invalidation injected (kernel-patches/inject/).
 demo: $(ANALYZER)
 	@echo "== kvm-rootcheck $(DEMO_TRACE)"
-	@$(ANALYZER) $(DEMO_TRACE); rc=$$?; echo "(exit $$rc)"; [ $$rc -le 1 ]
+	@$(ANALYZER) $(DEMO_TRACE); rc=$$?; echo "(exit $$rc)"; [ $$rc -eq 0 ]
+	@echo
+	@echo "== kvm-rootcheck $(DEMO_BUG_TRACE)   (injected kernel bug)"
+	@$(ANALYZER) $(DEMO_BUG_TRACE); rc=$$?; echo "(exit $$rc)"; [ $$rc -eq 1 ]
 
 # Unit tests: one binary per tests/unit/*.c, linked with the sanitized
 # analyzer objects (everything but main.c).
