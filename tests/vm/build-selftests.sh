@@ -15,7 +15,7 @@ src=$vmb/src-$KVER
 out=$vmb/selftests-$KVER
 tests="set_memory_region_test memslot_modification_stress_test kvm_page_table_test dirty_log_test x86_64/smm_test"
 need=0
-for t in $tests; do [ -x "$out/$t" ] || need=1; done
+for t in $tests; do [ -x "$out/$t" ] || grep -qx "$t" "$out/.unbuildable" 2>/dev/null || need=1; done
 if [ $need -eq 0 ]; then echo "$out"; exit 0; fi
 
 # A private worktree at the base commit, so a kernel build switching
@@ -29,13 +29,22 @@ hdr=$vmb/hdr-$KVER
 echo "build-selftests: make headers ($KVER)" >&2
 make -s -C "$wt" O="$hdr" headers >/dev/null
 mkdir -p "$out"
+rm -f "$out/.unbuildable"
 echo "build-selftests: building $tests (-j$JOBS, static)" >&2
-targets=""
-for t in $tests; do targets="$targets $out/$t"; done
-if ! make -s -C "$wt/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$out" \
-	KHDR_INCLUDES="-isystem $hdr/usr/include" LDLIBS=-static $targets >"$vmb/selftests-$KVER.log" 2>&1; then
-	tail -n 30 "$vmb/selftests-$KVER.log" >&2
-	echo "build-selftests: FAILED (log $vmb/selftests-$KVER.log)" >&2
-	exit 1
-fi
+# one target at a time: a test that does not build in this tree (6.1.192's
+# dirty_log_test uses TEST_ASSERT_EQ, which its selftest library lacks) is
+# reported and left out; the VM test then lists it as skipped.
+: > "$vmb/selftests-$KVER.log"
+nfail=0
+for t in $tests; do
+	[ -x "$out/$t" ] && continue
+	if ! make -s -C "$wt/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$out" \
+		KHDR_INCLUDES="-isystem $hdr/usr/include" LDLIBS=-static "$out/$t" >>"$vmb/selftests-$KVER.log" 2>&1; then
+		echo "build-selftests: $t does not build in linux-source-$KVER (see $vmb/selftests-$KVER.log)" >&2
+		grep -m1 -E "error:|undefined reference" "$vmb/selftests-$KVER.log" >&2 || true
+		echo "$t" >> "$out/.unbuildable"
+		nfail=$((nfail + 1))
+	fi
+done
+[ $nfail -lt 5 ] || { echo "build-selftests: nothing built" >&2; exit 1; }
 echo "$out"
