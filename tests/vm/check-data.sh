@@ -31,7 +31,8 @@ for f in "$data"/*.dat; do
 	rep=$(trace-cmd report -N "$f" 2>/dev/null)
 	if [ $? -ne 0 ] || [ -z "$rep" ]; then bad "$b: trace-cmd report cannot read it"; continue; fi
 	ok
-	if trace-cmd dump --options "$f" 2>/dev/null | grep -qi 'clock.*global\|\[global\]'; then ok
+	opts=$(trace-cmd dump --options "$f" 2>/dev/null)	# no pipe into grep -q: SIGPIPE + pipefail
+	if grep -qi 'clock.*global\|\[global\]' <<<"$opts"; then ok
 	else bad "$b: not recorded with -C global"; fi
 	n=$(grep -c 'kvm_tdp_mmu_root_alloc:' <<<"$rep")
 	m=$(grep -c 'kvm_tdp_mmu_teardown:' <<<"$rep")
