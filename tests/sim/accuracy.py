@@ -84,9 +84,10 @@ EXH_BUG_EXTRA_CI = {"get-at-zero": ["c3"]}
 # judged completely by the simulator; the analyzer sees all of it for the
 # correct designs and a seeded sample of this size for the injected bugs
 FULL_CAP = {"c4": 4000}
+FULL_MAX = 1500        # --cap: analyzer sample per (design, bug, config) in the full run, 0 = all
 CI_SAMPLE = 150        # CI: at most this many distinct traces per (design, bug, config), seeded sample
 RANDOM_CI = 8          # seeded random traces per (design, bug, random config)
-RANDOM_FULL = 250
+RANDOM_FULL = 150
 VMS_CI = 40           # two-VM traces per (design, bug) in CI
 LOST_CI = 6            # lost-event variants per (design, bug, exhaustive config)
 LOST_FULL = 120
@@ -169,6 +170,8 @@ def corpus(full, log):
                 items.append(("%s/%s/%s/x%s" % (d, b, c, ".".join(map(str, sched))), sim))
             stats[(d, b, c)] = (nsched, len(items), time.time() - t0)
             cap = CI_SAMPLE if not full else (FULL_CAP.get(c) if b != "none" else None)
+            if full and FULL_MAX and (cap is None or cap > FULL_MAX):
+                cap = FULL_MAX
             if cap and len(items) > cap:
                 rng = _r.Random("%s/%s/%s" % (d, b, c))
                 items = rng.sample(items, cap)
@@ -260,11 +263,27 @@ def expected(sim, k=None):
     return out
 
 
+_FORMATS = {}
+
+
+def formats_for(kernel):
+    """Formats per kernel, resolved once per run (a formats directory
+    committed while a long run is going must not change it halfway)."""
+    if kernel not in _FORMATS:
+        d = gentrace.pick_formats_dir(kernel)
+        try:
+            _FORMATS[kernel] = gentrace.load_formats(d)
+        except gentrace.FormatError as e:
+            print("accuracy: %s; using %s" % (e, gentrace.DEFAULT_FORMATS), file=sys.stderr)
+            _FORMATS[kernel] = gentrace.load_formats(gentrace.DEFAULT_FORMATS)
+    return _FORMATS[kernel]
+
+
 def run_one(analyzer, work, tid, text, keep, check_report):
     base = os.path.join(work, tid.replace("/", "_")[:150] + "_" + hashlib.sha1(tid.encode()).hexdigest()[:8])
     dat = base + ".dat"
     meta, events = gentrace.parse_text(text, tid)
-    data = gentrace.build(meta, events, gentrace.load_formats(gentrace.pick_formats_dir(meta["kernel"])), tid)
+    data = gentrace.build(meta, events, formats_for(meta["kernel"]), tid)
     with open(dat, "wb") as fh:
         fh.write(data)
     rep_ok = None
@@ -359,6 +378,7 @@ def judge(sim, rc, out, k=None):
 
 
 def main(argv):
+    global STRICT_LOST, FULL_MAX
     ap = argparse.ArgumentParser()
     ap.add_argument("--analyzer")
     ap.add_argument("--work", default="build/sim/accuracy")
@@ -367,14 +387,17 @@ def main(argv):
     ap.add_argument("--keep", action="store_true", help="keep every .dat (default: failures only)")
     ap.add_argument("--report-every", type=int, default=1,
                     help="check every Nth trace with trace-cmd report (default 1: all)")
+    ap.add_argument("--cap", type=int, default=FULL_MAX,
+                    help="full run: traces given to the analyzer per (design, bug, config), 0 = all "
+                    "(every schedule is still enumerated and judged by the simulator)")
     ap.add_argument("--strict-lost", action="store_true",
                     help="a violation at the last event before a loss on that CPU must be reported")
     ap.add_argument("--replay")
     ap.add_argument("-o", "--output")
     a = ap.parse_args(argv)
 
-    global STRICT_LOST
     STRICT_LOST = a.strict_lost
+    FULL_MAX = a.cap
     if a.replay:
         try:
             sim = sim_for_id(a.replay)
@@ -397,6 +420,9 @@ def main(argv):
     # a private copy: the shared build/ binary may be relinked by a parallel make
     analyzer = os.path.join(a.work, "kvm-rootcheck")
     shutil.copy2(a.analyzer, analyzer)
+    for k in set(rootsim.KERNEL.values()):
+        formats_for(k)
+        print("accuracy: kernel %s: formats %s" % (k, _FORMATS[k].dir), file=sys.stderr)
     t0 = time.time()
     log = {}
     rows = collections.defaultdict(collections.Counter)     # (design, bug) -> counters
@@ -447,6 +473,7 @@ def main(argv):
             report_bad.append(tid)
         if not res["ok"] or rep_ok is False:
             failures.append((tid, res, rc, err))
+            print("accuracy: FAIL %s" % tid, file=sys.stderr, flush=True)
             if len(failures) <= 200:
                 p = os.path.join(a.work, "failures", "%03d.txt" % len(failures))
                 with open(p, "w") as fh:
