@@ -601,13 +601,20 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 	history_push(m, r, ev);
 }
 
+/*
+ * Withdraw the findings on @r that events lost on @cpu after @since (the
+ * time of that CPU's last event read) could explain.  The last event read
+ * on @cpu itself preceded the loss in that CPU's program order, so a
+ * violation seen there stands; one at the same time on another CPU does not.
+ */
 static void retract_after(struct rc_model *m, const struct rc_root *r,
-			  uint64_t since)
+			  int cpu, uint64_t since)
 {
 	for (size_t i = 0; i < m->findings.n; i++) {
 		struct rc_finding *f = &m->findings.v[i];
 
-		if (f->retracted || f->root_id != r->id || f->ev.ts < since)
+		if (f->retracted || f->root_id != r->id || f->ev.ts < since ||
+		    (f->ev.ts == since && f->ev.cpu == cpu))
 			continue;
 		f->retracted = true;
 		m->findings.retracted++;
@@ -632,7 +639,7 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 				continue;
 			mark_unverified(m, r);
 			if (r->violated)
-				retract_after(m, r, since);
+				retract_after(m, r, ev->cpu, since);
 		}
 	}
 }

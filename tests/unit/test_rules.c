@@ -516,6 +516,27 @@ static void test_lost_events(void)
 	CHECK(rc_report_exit(&rep) == RC_EXIT_INCONCLUSIVE);
 	CHECK(rc_model_stats(m)->roots_unverified == 1);
 
+	/*
+	 * The violation is the last event read on the CPU that then lost
+	 * events: those came after it on that CPU and cannot explain it.
+	 */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, ITER, RC_OWN_ITER, 2);		/* cpu 0: no iter reference */
+	lost(0);
+	EXPECT("REF-PUT-UNOWNED");
+	rep.model = m;
+	CHECK(rc_report_exit(&rep) == RC_EXIT_VIOLATIONS);
+
+	/* The same loss reported on another CPU could explain it. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, ITER, RC_OWN_ITER, 2);
+	lost(1);
+	EXPECT("");
+	rep.model = m;
+	CHECK(rc_report_exit(&rep) == RC_EXIT_INCONCLUSIVE);
+
 	/* Roots born after the loss are still judged. */
 	start(RC_DESIGN_AUTO);
 	lost(1);
