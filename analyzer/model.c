@@ -624,6 +624,17 @@ static void retract_after(struct rc_model *m, const struct rc_root *r,
 	}
 }
 
+/* The root's last event was read before the loss on @cpu after @since. */
+static bool ended_before(const struct rc_root *r, int cpu, uint64_t since)
+{
+	const struct rc_event *last;
+
+	if (r->last_ts != since || !r->hist_n)
+		return r->last_ts < since;
+	last = &r->hist[(r->hist_n - 1) % RC_HIST];
+	return last->cpu == cpu;
+}
+
 static void on_lost(struct rc_model *m, const struct rc_event *ev)
 {
 	uint64_t since = 0;
@@ -635,8 +646,10 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 		since = m->cpu_last_ts[ev->cpu];
 	for (size_t b = 0; b < m->nbuckets; b++) {
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext) {
-			if (r->freed && r->last_ts < since)
+			if (r->freed && ended_before(r, ev->cpu, since)) {
+				r->lost_after_free = true;
 				continue;
+			}
 			mark_unverified(m, r);
 			if (r->violated)
 				retract_after(m, r, ev->cpu, since);
@@ -698,8 +711,40 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 	free(vm);
 }
 
+/*
+ * The root life an event belongs to, adopting one first seen mid-life.  A
+ * freed life followed by lost events is not assumed to be the owner: the
+ * alloc of a new life at this address may be among the lost events, and
+ * judging the event as a use after free would then be a false alarm.
+ */
+static struct rc_root *root_for_event(struct rc_model *m,
+				      const struct rc_event *ev, bool *adopted)
+{
+	struct rc_root *r = root_find(m, ev->kvm, ev->root);
+	uint32_t life = 0;
+
+	*adopted = false;
+	if (r && r->freed && r->lost_after_free) {
+		life = r->life;
+		drain(m, r, true);
+		root_destroy(m, r);
+		r = NULL;
+	}
+	if (r)
+		return r;
+	r = root_adopt(m, ev);
+	if (r) {
+		*adopted = true;
+		if (life)
+			r->life = life + 1;
+	}
+	return r;
+}
+
 void rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 {
+	bool adopted;
+
 	struct rc_root *r;
 
 	m->st.events++;
@@ -731,24 +776,19 @@ void rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 	case RC_EV_ROOT_GET:
 	case RC_EV_ROOT_PUT:
 	case RC_EV_ROOT_FREE:
-		r = root_find(m, ev->kvm, ev->root);
-		if (!r)
-			r = root_adopt(m, ev);
+		r = root_for_event(m, ev, &adopted);
 		if (r)
 			refcount_event(m, r, ev);
 		break;
 	case RC_EV_ROOT_INVALIDATE:
 	case RC_EV_ROOT_ZAP_START:
 	case RC_EV_ROOT_ZAP_END:
-		r = root_find(m, ev->kvm, ev->root);
-		if (!r) {
-			r = root_adopt(m, ev);
-			if (r && ev->type != RC_EV_ROOT_INVALIDATE &&
-			    ev->ctx != RC_CTX_ZAP_ALL)
-				r->valid = false;	/* zapped as invalid */
-		}
+		r = root_for_event(m, ev, &adopted);
 		if (!r)
 			break;
+		if (adopted && ev->type != RC_EV_ROOT_INVALIDATE &&
+		    ev->ctx != RC_CTX_ZAP_ALL)
+			r->valid = false;	/* zapped as invalid */
 		drain(m, r, false);
 		process(m, r, ev);
 		break;

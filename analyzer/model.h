@@ -62,6 +62,8 @@ struct rc_root {
 	bool freed;
 	bool violated;			/* a violation was reported for this life */
 	bool unverified;		/* lost events may hide part of its life */
+	bool lost_after_free;		/* freed, then events were lost: they
+					 * may hold a new life's alloc here */
 	unsigned int suppressed;	/* later anomalies not reported */
 
 	uint64_t invalid_seq;		/* seq of the invalidate, 0 while valid */

@@ -397,6 +397,23 @@ static const struct rc_source_ops live_ops = {
 
 static const char *const live_systems[] = { "kvmmmu", NULL };
 
+static struct rc_source *live_alloc(char *const *argv, char *err, size_t errlen)
+{
+	struct rc_source *src = calloc(1, sizeof(*src));
+	struct live_priv *lp = calloc(1, sizeof(*lp));
+
+	if (!src || !lp) {
+		free(src);
+		free(lp);
+		return rc_seterr(err, errlen, "out of memory");
+	}
+	src->ops = &live_ops;
+	src->priv = lp;
+	src->cmd_status = -1;
+	lp->argv = argv;
+	return src;
+}
+
 /*
  * The command must not inherit our trace_pipe_raw descriptors: a process it
  * leaves behind would keep the instance busy and its removal would fail.
@@ -522,17 +539,10 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 		return rc_seterr(err, errlen, "tracefs%s%s is not accessible (run as root)",
 				 dir ? " at " : "", dir ? dir : "");
 
-	src = calloc(1, sizeof(*src));
-	lp = calloc(1, sizeof(*lp));
-	if (!src || !lp) {
-		free(src);
-		free(lp);
-		return rc_seterr(err, errlen, "out of memory");
-	}
-	src->ops = &live_ops;
-	src->priv = lp;
-	src->cmd_status = -1;
-	lp->argv = argv;
+	src = live_alloc(argv, err, errlen);
+	if (!src)
+		return NULL;
+	lp = src->priv;
 	lp->own_tep = 1;
 
 	/* The libraries' own warnings would break the one-line error rule. */
@@ -623,19 +633,13 @@ struct rc_source *rc_live_open_fds(struct tep_handle *tep, const int *fds,
 				   const int *cpus, int n, int subbuf_size,
 				   char *const *argv, char *err, size_t errlen)
 {
-	struct rc_source *src = calloc(1, sizeof(*src));
-	struct live_priv *lp = calloc(1, sizeof(*lp));
+	struct rc_source *src = live_alloc(argv, err, errlen);
+	struct live_priv *lp;
 
-	if (!src || !lp) {
-		free(src);
-		free(lp);
-		return rc_seterr(err, errlen, "out of memory");
-	}
-	src->ops = &live_ops;
-	src->priv = lp;
-	src->cmd_status = -1;
+	if (!src)
+		return NULL;
+	lp = src->priv;
 	src->tep = tep;
-	lp->argv = argv;
 	lp->from_fds = 1;
 	lp->cpus = calloc((size_t)(n > 0 ? n : 1), sizeof(*lp->cpus));
 	src->dec = rc_decoder_new(tep, err, errlen);

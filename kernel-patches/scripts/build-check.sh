@@ -20,15 +20,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 JOBS=${JOBS:-2}
-vers=("$@")
-[ ${#vers[@]} -gt 0 ] || vers=(6.12 6.1)
-for v in "${vers[@]}"; do
-	case "$v" in 6.12|6.1) ;; *) echo "usage: $0 [6.12|6.1]..." >&2; exit 2 ;; esac
-done
-
-pass=0 fail=0 rc=0
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; rc=1; }
+kp_versions "$@"
 
 # warnings LOG: normalized warning lines of a build log, sorted (multiset):
 # "path: warning: text [-Wflag]" with the line and column numbers and the

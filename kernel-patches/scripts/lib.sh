@@ -13,6 +13,22 @@ KP_IDENT=(-c user.name="kvm-rootcheck developers"
 
 kp_log() { echo "$*" >&2; }
 
+# kp_versions "$@": set vers to the kernel versions given (default: both
+# series); exit 2 with a usage line on anything else.
+kp_versions() {
+	local v
+	vers=("$@")
+	[ ${#vers[@]} -gt 0 ] || vers=(6.12 6.1)
+	for v in "${vers[@]}"; do
+		case "$v" in 6.12|6.1) ;; *) echo "usage: $0 [6.12|6.1]..." >&2; exit 2 ;; esac
+	done
+}
+
+# PASS/FAIL lines and their counters (pass, fail; rc = 1 after a FAIL).
+pass=0 fail=0 rc=0
+ok() { pass=$((pass + 1)); echo "PASS $*"; }
+ko() { fail=$((fail + 1)); echo "FAIL $*"; rc=1; }
+
 # kp_series VER: print the patch files of kernel-patches/vVER (without
 # the cover letter), one per line, in order. Prints nothing if none.
 kp_series() {

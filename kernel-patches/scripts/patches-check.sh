@@ -16,15 +16,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-vers=("$@")
-[ ${#vers[@]} -gt 0 ] || vers=(6.12 6.1)
-for v in "${vers[@]}"; do
-	case "$v" in 6.12|6.1) ;; *) echo "usage: $0 [6.12|6.1]..." >&2; exit 2 ;; esac
-done
-
-pass=0 fail=0 rc=0
-ok() { pass=$((pass + 1)); echo "PASS $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL $*"; rc=1; }
+kp_versions "$@"
 
 # checkpatch SRC PATCH: run the tree's checkpatch.pl --strict; sets $out
 # (full output) and $total (its "total: N errors, N warnings..." line).

@@ -214,8 +214,9 @@ def lost_status(sim, k):
     that CPU). Per root life: 'verified' (its first violation, if any, is
     at or before p: nothing lost can explain it; must be reported),
     'sure' (alive at the marker, nothing certain before p: must not be
-    reported), 'maybe' (alive in the window, freed before the marker:
-    reporting its true rule or nothing are both right), 'any' (the root
+    reported), 'maybe' (alive in the window, freed before the marker, or
+    freed before the window and violated after it: reporting its true
+    rule or nothing are both right), 'any' (the root
     of the lost event, already freed: post-free events of a buggy trace;
     any report or none is right)."""
     ev = sim.events
@@ -238,6 +239,11 @@ def lost_status(sim, k):
             st[r.life] = "verified" if certain else "sure"
         elif in_window:
             st[r.life] = "verified" if certain else "maybe"
+        elif r.alloc_at < k and v is not None and v > p:
+            # freed before the loss, violated after it: the lost events may
+            # hold a new life's alloc at this address, and the analyzer
+            # then (rightly) judges the later events as that life's
+            st[r.life] = "maybe"
         else:
             st[r.life] = "verified"
     return st
@@ -255,12 +261,33 @@ def expected(sim, k=None):
     out = []
     for r in sim.lives:
         s = st.get(r.life, "verified")
-        if r.truth or s != "verified":
+        if r.truth or s != "verified" or r.alias is not None:
             out.append(dict(kvm=r.kvm, root=r.addr, rule=r.truth[0] if r.truth else None,
                             also=set(r.truth[1]) if r.truth else set(), at=r.truth[2] if r.truth else None,
                             extra=r.truth[3] if r.truth else None, life=r.life, status=s,
-                            unverified=s == "sure", maybe=s in ("maybe", "any")))
+                            unverified=s == "sure", maybe=s in ("maybe", "any"), alias=r.alias))
     return out
+
+
+def judge_aliased(exp, pool, res):
+    """Lives whose address was reused while a stale task still used the
+    freed one (rootsim Root.alias): their events are indistinguishable, so
+    the group is judged as one: every report at that address is accepted,
+    and a verified violation of any member needs at least one of them."""
+    groups = collections.defaultdict(list)
+    for e in exp:
+        if e["alias"] is not None:
+            groups[(e["kvm"], e["root"], e["alias"])].append(e)
+    for (kvm, root, _), es in groups.items():
+        mine = [g for g in pool if g["kvm"] == kvm and g["root"] == root]
+        for g in mine:
+            pool.remove(g)
+        need = [e for e in es if e["rule"] and e["status"] == "verified"]
+        if need and not mine:
+            res["fn"].append(need[0])
+        elif need:
+            res["aliased"].append(need[0])
+    return [e for e in exp if e["alias"] is None]
 
 
 _FORMATS = {}
@@ -315,9 +342,11 @@ def judge(sim, rc, out, k=None):
                 got.append(dict(kvm=int(v["kvm"], 16), root=int(v["root"], 16), rule=v["rule"], v=v))
             except (KeyError, ValueError, TypeError):
                 got.append(dict(kvm=None, root=None, rule=v.get("rule"), v=v))
-    res = dict(exact=[], alt=[], wrong=[], fn=[], fp=[], at_ok=0, at_bad=[], cause=[], fn_boundary=[])
+    res = dict(exact=[], alt=[], wrong=[], fn=[], fp=[], at_ok=0, at_bad=[], cause=[], fn_boundary=[],
+               aliased=[])
     pool = list(got)
-    for e in exp:
+    plain = [e for e in exp if e["alias"] is None]
+    for e in plain:
         m = next((g for g in pool if g["kvm"] == e["kvm"] and g["root"] == e["root"]), None)
         if e["unverified"]:
             if m is not None:            # lost events could explain anything here
@@ -358,6 +387,7 @@ def judge(sim, rc, out, k=None):
             pid, comm, sym = e["extra"]["defunct_put"]
             c = m["v"].get("cause") or {}
             res["cause"].append(c.get("pid") == pid and str(c.get("caller_sym", "")).startswith(sym))
+    judge_aliased(exp, pool, res)
     res["fp"] += pool
     verified_viol = any(e["rule"] and e["status"] == "verified" for e in exp)
     if any(e["status"] == "boundary" for e in exp) and not res["fn_boundary"]:
@@ -393,6 +423,8 @@ def main(argv):
     ap.add_argument("--lenient-lost", action="store_true",
                     help="a violation at the last event before a loss on that CPU may be withdrawn")
     ap.add_argument("--replay")
+    ap.add_argument("--id", action="append", default=[],
+                    help="run only this trace ID through the analyzer (repeatable)")
     ap.add_argument("-o", "--output")
     a = ap.parse_args(argv)
 
@@ -450,6 +482,7 @@ def main(argv):
         row["wrong"] += len(res["wrong"])
         row["fn"] += len(res["fn"])
         row["fn_boundary"] += len(res["fn_boundary"])
+        row["aliased"] += len(res["aliased"])
         for e in res["fn_boundary"]:
             boundary.append(tid)
         row["fp"] += len(res["fp"])
@@ -484,7 +517,8 @@ def main(argv):
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
         pending = collections.deque()
-        for tid, sim in corpus(a.full, log):
+        items = ((tid, sim_for_id(tid)) for tid in a.id) if a.id else corpus(a.full, log)
+        for tid, sim in items:
             text = text_for(tid, sim)
             chk = (ntr % a.report_every) == 0
             ntr += 1
@@ -507,7 +541,7 @@ def main(argv):
     el = time.time() - t0
 
     print("== exploration (schedules explored -> distinct new traces)")
-    for key, (n, k, secs) in log["explore"].items():
+    for key, (n, k, secs) in log.get("explore", {}).items():
         d, b, c = key[:3]
         if n == "lost":
             print("  %-13s %-21s %s  lost-event variants: %d" % (d, b, c, k))
@@ -529,6 +563,10 @@ def main(argv):
     print(fmt % ("total", tot["traces"], tot["lost"], tot["expect_viol"], tot["tp"], tot["exact"], tot["alt"],
                  tot["wrong"], tot["fp"], tot["fn"], tot["rc_bad"], tot["at_bad"], tot["unverified"]))
     print("  (unver: root lives alive at a LOST marker; any violation reported on them counts as fp)")
+    if tot["aliased"]:
+        print("  address reused while a stale task still used the freed root: %d violated lives judged"
+              " with their successors at that address (reported there, rule and life not compared)"
+              % tot["aliased"])
     if tot["cause_ok"] or tot["cause_bad"]:
         print("  v3 defunct cause (task + call site of the put that made the root defunct): %d named, %d not"
               % (tot["cause_ok"], tot["cause_bad"]))

@@ -104,6 +104,12 @@ class Root:
         self.alloc_at = None          # event index of the alloc / the free
         self.free_at = None
         self.broken = False           # physical state no longer meaningful
+        # Address reuse while a task still points at a freed life (a stale
+        # work item or zapper, always after a violation of that life): its
+        # later events carry the same (kvm, root) as the new life, and no
+        # trace can tell the two apart. Lives of one such group share an
+        # `alias` id (None: the address' events are unambiguous).
+        self.alias = None
 
     def hold(self, key, d):
         n = self.holders.get(key, 0) + d
@@ -164,6 +170,16 @@ class Sim:
             r.truth = (rule, frozenset(a for a in also if a != rule), len(self.events) - 1, extra)
 
     def ev_root(self, r):
+        if r.freed:
+            newer = [o for o in self.lives[r.life + 1:] if o.kvm == r.kvm and o.addr == r.addr]
+            if newer:
+                group = [r] + newer
+                gid = next((o.alias for o in group if o.alias is not None), r.life)
+                for o in self.lives:
+                    if o.alias is not None and o.alias in {g.alias for g in group}:
+                        o.alias = gid
+                for o in group:
+                    o.alias = gid
         return dict(kvm=r.kvm, root=r.addr)
 
     # ------------------------------------------------------------ refcount ops
@@ -824,6 +840,7 @@ class Merged:
                 c.alloc_at = remap[j][r.alloc_at]
                 c.free_at = None if r.free_at is None else remap[j][r.free_at]
                 c.freed = r.freed
+                c.alias = None if r.alias is None else r.alias + len(self.lives) - r.life
                 if r.defunct_put:
                     c.defunct_put = (r.defunct_put[0] + 1000 * j,) + tuple(r.defunct_put[1:])
                 if r.truth:

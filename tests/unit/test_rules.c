@@ -537,6 +537,29 @@ static void test_lost_events(void)
 	rep.model = m;
 	CHECK(rc_report_exit(&rep) == RC_EXIT_INCONCLUSIVE);
 
+	/*
+	 * Events at the address of a life freed before a loss: the lost
+	 * events may hold a new life's alloc, so they are not a use after
+	 * free; the life they belong to is unverified.
+	 */
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	lost(0);
+	get(R1, ITER, RC_OWN_ITER, 2);
+	put(R1, ITER, RC_OWN_ITER, 3);
+	EXPECT("");
+	rep.model = m;
+	CHECK(rc_report_exit(&rep) == RC_EXIT_INCONCLUSIVE);
+	CHECK(rc_model_stats(m)->roots_adopted == 1);
+	CHECK(rc_model_stats(m)->roots_unverified == 1);
+
+	/* A loss before the free changes nothing for a later free life. */
+	start(RC_DESIGN_AUTO);
+	lost(0);
+	gifted_clean_life(R1);
+	get(R1, ITER, RC_OWN_ITER, 1);
+	EXPECT("ROOT-UAF");
+
 	/* Roots born after the loss are still judged. */
 	start(RC_DESIGN_AUTO);
 	lost(1);
