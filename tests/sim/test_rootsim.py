@@ -82,6 +82,14 @@ def main():
         a = rootsim.to_text(accuracy.sim_for_id(tid), tid)
         b = rootsim.to_text(accuracy.sim_for_id(tid), tid)
         ok(a == b and len(a.splitlines()) > 5, "%s is not reproducible" % tid)
+    # an address reused while a stale zapper still uses the freed life: the
+    # two lives are one alias group; a trace without reuse has none
+    sim = accuracy.sim_for_id("v3-defunct/none/r1/s147")
+    grp = [r.life for r in sim.lives if r.addr == 0x1234000 and r.alias is not None]
+    ok(len(grp) >= 2 and len({r.alias for r in sim.lives if r.life in grp}) == 1,
+       "v3-defunct/none/r1/s147: alias group %s" % grp)
+    sim = accuracy.sim_for_id("gifted/none/c0/x1.0.1")
+    ok(all(r.alias is None for r in sim.lives), "gifted/none/c0/x1.0.1 has aliased lives")
     # a schedule prefix that is not a valid choice is an error, not a silent default
     try:
         accuracy.sim_for_id("gifted/none/v1/x9")
