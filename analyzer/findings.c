@@ -47,6 +47,7 @@ struct rc_finding *rc_findings_add(struct rc_findings *f, int rule,
 		x->count = r->count_known ? r->count : -1;
 		memcpy(x->owners, r->owners, sizeof(x->owners));
 		x->nhist = rc_root_history(r, x->hist, RC_HIST);
+		x->nevents = r->nevents;
 	}
 	return x;
 }

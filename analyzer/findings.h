@@ -25,6 +25,7 @@ struct rc_finding {
 	int64_t count;
 	unsigned int nhist;
 	struct rc_event hist[RC_HIST];
+	uint64_t nevents;		/* events of the root life until then */
 };
 
 struct rc_findings {

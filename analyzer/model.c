@@ -207,9 +207,21 @@ static struct rc_root *root_adopt(struct rc_model *m, const struct rc_event *ev)
 	return r;
 }
 
+/* vCPU and iterator gets and puts: frequent, rarely what a reader needs. */
+static bool routine_ref(const struct rc_event *ev)
+{
+	return (ev->type == RC_EV_ROOT_GET || ev->type == RC_EV_ROOT_PUT) &&
+	       (ev->owner == RC_OWN_VCPU || ev->owner == RC_OWN_ITER);
+}
+
 static void history_push(struct rc_model *m, struct rc_root *r,
 			 const struct rc_event *ev)
 {
+	if (!routine_ref(ev)) {
+		r->key[r->key_n % RC_KEY] = *ev;
+		r->key_pos[r->key_n % RC_KEY] = r->hist_n;
+		r->key_n++;
+	}
 	r->hist[r->hist_n % RC_HIST] = *ev;
 	r->hist_n++;
 	r->nevents++;
@@ -232,15 +244,37 @@ unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 			     unsigned int max)
 {
 	unsigned int n = r->hist_n < RC_HIST ? r->hist_n : RC_HIST;
-	unsigned int start = r->hist_n - n, i;
+	unsigned int start = r->hist_n - n;
+	unsigned int nk = r->key_n < RC_KEY ? r->key_n : RC_KEY;
+	unsigned int k0 = r->key_n - nk, nold = 0, routine = 0;
+	unsigned int over, drop_routine, drop_key, drop_rest, i, o = 0;
 
-	if (n > max) {
-		start += n - max;
-		n = max;
-	}
+	/* Milestones that fell out of the ring of latest events. */
+	while (nold < nk && r->key_pos[(k0 + nold) % RC_KEY] < start)
+		nold++;
 	for (i = 0; i < n; i++)
-		out[i] = r->hist[(start + i) % RC_HIST];
-	return n;
+		routine += routine_ref(&r->hist[(start + i) % RC_HIST]);
+	over = nold + n > max ? nold + n - max : 0;
+	drop_routine = over < routine ? over : routine;
+	drop_key = over - drop_routine < nold ? over - drop_routine : nold;
+	drop_rest = over - drop_routine - drop_key;
+
+	for (i = drop_key; i < nold; i++)
+		out[o++] = r->key[(k0 + i) % RC_KEY];
+	for (i = 0; i < n; i++) {
+		const struct rc_event *h = &r->hist[(start + i) % RC_HIST];
+
+		if (drop_routine && routine_ref(h)) {
+			drop_routine--;
+			continue;
+		}
+		if (drop_rest) {
+			drop_rest--;
+			continue;
+		}
+		out[o++] = *h;
+	}
+	return o;
 }
 
 static void record(struct rc_model *m, struct rc_root *r,

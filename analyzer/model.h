@@ -16,6 +16,7 @@
 #include "event.h"
 
 #define RC_HIST 16		/* events of history kept per root */
+#define RC_KEY 8		/* milestones kept per root (not vCPU/iter refs) */
 #define RC_PENDING 8		/* get/put events held back for ordering */
 #define RC_ZAPPERS 4		/* recent zappers remembered per root */
 #define RC_TASKS 8		/* tasks with iterator references per root */
@@ -82,6 +83,9 @@ struct rc_root {
 
 	struct rc_event hist[RC_HIST];
 	unsigned int hist_n;		/* total events recorded (ring index) */
+	struct rc_event key[RC_KEY];	/* alloc, invalidate, zaps, gifts, free */
+	unsigned int key_pos[RC_KEY];	/* their hist_n index */
+	unsigned int key_n;
 	uint64_t nevents;
 	uint64_t first_ts, last_ts;
 	struct rc_root *tnext, *tprev;	/* tombstone FIFO */
@@ -146,7 +150,12 @@ enum rc_design rc_model_design_seen(const struct rc_model *m);
 /* --root timeline: every event of roots at opts.root_filter, in order. */
 const struct rc_event *rc_model_timeline(const struct rc_model *m, size_t *n);
 
-/* Iterate a root's history ring oldest first; returns count copied. */
+/*
+ * A root's history, oldest first, at most @max events: the latest events,
+ * and before them the milestones (alloc, invalidate, zap, gifted puts,
+ * free) older than those; when over @max, the oldest vCPU/iterator gets
+ * and puts go first.  Returns the count copied.
+ */
 unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 			     unsigned int max);
 

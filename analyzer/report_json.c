@@ -114,7 +114,7 @@ static void jfinding(FILE *out, const struct rc_report *r,
 	fprintf(out, ",\"owners\":{");
 	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
 		fprintf(out, "%s\"%s\":%u", o ? "," : "", rc_owner_name(o), f->owners[o]);
-	fprintf(out, "},\"history\":[");
+	fprintf(out, "},\"events\":%" PRIu64 ",\"history\":[", f->nevents);
 	for (unsigned int i = 0; i < f->nhist; i++) {
 		if (i)
 			fputc(',', out);

@@ -590,6 +590,52 @@ static void test_adopted(void)
 	EXPECT("ROOT-UAF");
 }
 
+/*
+ * The history of a finding keeps the milestones (alloc, invalidate) that
+ * a flood of iterator gets and puts pushed out of the ring of latest
+ * events, drops the oldest of those gets and puts instead, and still ends
+ * with the offending event.
+ */
+static void test_history(void)
+{
+	struct rc_findings *f;
+	const struct rc_finding *x;
+	int iter_refs = 0;
+
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	feed((struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	for (int i = 0; i < 20; i++) {
+		get(R1, ITER, RC_OWN_ITER, 2);
+		put(R1, ITER, RC_OWN_ITER, 3);
+	}
+	put(R1, WORKER, RC_OWN_ZAP, 2);		/* before any zap ended */
+	EXPECT("GIFT-PUT-BEFORE-ZAP");
+	f = rc_model_findings(m);
+	x = &f->v[0];
+	CHECK(x->nhist == RC_HIST);
+	CHECK(x->nevents == 43);
+	CHECK(x->hist[0].type == RC_EV_ROOT_ALLOC);
+	CHECK(x->hist[1].type == RC_EV_ROOT_INVALIDATE);
+	CHECK(x->hist[RC_HIST - 1].type == RC_EV_ROOT_PUT &&
+	      x->hist[RC_HIST - 1].owner == RC_OWN_ZAP);
+	for (unsigned int i = 0; i < x->nhist; i++) {
+		iter_refs += x->hist[i].owner == RC_OWN_ITER;
+		if (i)
+			CHECK(x->hist[i].seq > x->hist[i - 1].seq);
+	}
+	CHECK(iter_refs == RC_HIST - 3);
+
+	/* A short life is shown whole. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, ITER, RC_OWN_ITER, 2);
+	EXPECT("REF-PUT-UNOWNED");
+	x = &rc_model_findings(m)->v[0];
+	CHECK(x->nhist == 2 && x->nevents == 2);
+}
+
 static void test_rule_table(void)
 {
 	for (int i = 0; i < RC_R__COUNT; i++) {
@@ -617,6 +663,7 @@ int main(void)
 	test_fast_zap_incomplete();
 	test_teardown_leaks();
 	test_lost_events();
+	test_history();
 	test_adopted();
 	test_rule_table();
 	rc_model_free(m);
