@@ -287,7 +287,6 @@ def judge_aliased(exp, pool, res):
             res["fn"].append(need[0])
         elif need:
             res["aliased"].append(need[0])
-    return [e for e in exp if e["alias"] is None]
 
 
 _FORMATS = {}

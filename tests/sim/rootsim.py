@@ -171,13 +171,11 @@ class Sim:
 
     def ev_root(self, r):
         if r.freed:
-            newer = [o for o in self.lives[r.life + 1:] if o.kvm == r.kvm and o.addr == r.addr]
-            if newer:
-                group = [r] + newer
-                gid = next((o.alias for o in group if o.alias is not None), r.life)
-                for o in self.lives:
-                    if o.alias is not None and o.alias in {g.alias for g in group}:
-                        o.alias = gid
+            here = [o for o in self.lives if o.kvm == r.kvm and o.addr == r.addr]
+            if here[-1] is not r:
+                # r and every newer life here, with any group already here
+                group = [o for o in here if o.life >= r.life or o.alias is not None]
+                gid = min(o.life for o in group)
                 for o in group:
                     o.alias = gid
         return dict(kvm=r.kvm, root=r.addr)
@@ -218,6 +216,16 @@ class Sim:
         r.hold((owner, t.pid if owner in ("iter", "vcpu") else None), 1)
         return True
 
+    @staticmethod
+    def _bad_put_also(r, old):
+        """Rules also true of a put nobody may make: on a freed root, at 0."""
+        also = set()
+        if r.freed:
+            also.add("ROOT-UAF")
+        if old == 0:
+            also.add("REF-UNDERFLOW")
+        return also
+
     def _use_check(self, t, r):
         """t does something with r: real use-after-free / use of a failed get."""
         if t.pid in r.got_zero:
@@ -245,11 +253,7 @@ class Sim:
                 r.hold(("zap", k), -1)
                 self._use_check(t, r)
             else:
-                also = set()
-                if r.freed:
-                    also.add("ROOT-UAF")
-                if old == 0:
-                    also.add("REF-UNDERFLOW")
+                also = self._bad_put_also(r, old)
                 # the same zapper putting again consumes its gift twice; another
                 # zapper (e.g. a second fast zap) was never given one
                 if t.pid in r.consumers:
@@ -276,11 +280,7 @@ class Sim:
                     r.hold(k2, -1)
                 self._use_check(t, r)
             else:
-                also = set()
-                if r.freed:
-                    also.add("ROOT-UAF")
-                if old == 0:
-                    also.add("REF-UNDERFLOW")
+                also = self._bad_put_also(r, old)
                 if old == 1 and not r.invalid and self.design == "gifted":
                     also.add("ROOT-FREE-VALID")
                 rule = "ROOT-UAF" if r.freed else ("REF-UNDERFLOW" if old == 0 else "REF-PUT-UNOWNED")
