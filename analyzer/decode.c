@@ -1,149 +1,256 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Decoding of kvmmmu root-lifecycle records (docs/events.md) into struct
- * rc_event, and the emitter that numbers them and reports lost events.
+ * rc_event, driven by the event table of event.c.
+ *
+ * Fast path: when the file's byte order is the host's (always, for a trace
+ * recorded and read on the same machine), the record is read in place at
+ * the offsets and sizes of the fields cached once, and each value stored
+ * straight into its member of struct rc_event (where and how wide, learnt
+ * once from rc_event_set()), instead of calling tep_data_type(),
+ * tep_data_pid() and tep_read_number_field() per record (they cost about
+ * as much as libtracecmd's iteration itself). Otherwise, the library's
+ * readers, which swap bytes.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
-
-#define KVMMMU "kvmmmu"
-
-enum fld {
-	F_KVM, F_ROOT, F_ROLE, F_COUNT, F_AS_ID, F_LEVEL, F_CALLER, F_OLD,
-	F_OWNER, F_REASON, F_CTX, F_SHARED, F__N
-};
-
-static const char *const fld_names[F__N] = {
-	[F_KVM] = "kvm", [F_ROOT] = "root", [F_ROLE] = "role",
-	[F_COUNT] = "count", [F_AS_ID] = "as_id", [F_LEVEL] = "level",
-	[F_CALLER] = "caller", [F_OLD] = "old", [F_OWNER] = "owner",
-	[F_REASON] = "reason", [F_CTX] = "ctx", [F_SHARED] = "shared",
-};
-
-#define B(f) (1u << (f))
-
-struct ev_spec {
-	const char *name;
-	enum rc_ev_type type;
-	unsigned int fields;	/* bitmask of enum fld */
-	int abi;		/* one of the nine root events */
-};
-
-static const struct ev_spec specs[] = {
-	{ "kvm_tdp_mmu_root_alloc", RC_EV_ROOT_ALLOC,
-	  B(F_KVM) | B(F_ROOT) | B(F_ROLE) | B(F_COUNT) | B(F_AS_ID) | B(F_LEVEL), 1 },
-	{ "kvm_tdp_mmu_root_get", RC_EV_ROOT_GET,
-	  B(F_KVM) | B(F_ROOT) | B(F_CALLER) | B(F_OLD) | B(F_OWNER), 1 },
-	{ "kvm_tdp_mmu_root_put", RC_EV_ROOT_PUT,
-	  B(F_KVM) | B(F_ROOT) | B(F_CALLER) | B(F_OLD) | B(F_OWNER), 1 },
-	{ "kvm_tdp_mmu_root_invalidate", RC_EV_ROOT_INVALIDATE,
-	  B(F_KVM) | B(F_ROOT) | B(F_COUNT) | B(F_REASON), 1 },
-	{ "kvm_tdp_mmu_root_zap_start", RC_EV_ROOT_ZAP_START,
-	  B(F_KVM) | B(F_ROOT) | B(F_CTX) | B(F_SHARED), 1 },
-	{ "kvm_tdp_mmu_root_zap_end", RC_EV_ROOT_ZAP_END,
-	  B(F_KVM) | B(F_ROOT) | B(F_CTX), 1 },
-	{ "kvm_tdp_mmu_root_free", RC_EV_ROOT_FREE, B(F_KVM) | B(F_ROOT), 1 },
-	{ "kvm_mmu_zap_all_fast_done", RC_EV_FAST_ZAP_DONE, B(F_KVM), 1 },
-	{ "kvm_tdp_mmu_teardown", RC_EV_TEARDOWN, B(F_KVM), 1 },
-	/* The existing tracepoint at the start of the fast zap: no kvm field. */
-	{ "kvm_mmu_zap_all_fast", RC_EV_FAST_ZAP_START, 0, 0 },
-};
-
-#define NSPECS ((int)(sizeof(specs) / sizeof(specs[0])))
+#include "source-local.h"
 
 struct dec_field {
 	struct tep_format_field *field;
-	enum fld slot;
+	enum rc_field slot;
+	unsigned short offset;	/* in the record */
+	unsigned char size;	/* 1, 2, 4 or 8 */
+	unsigned char dst_size;	/* width of the member of struct rc_event */
+	unsigned short dst;	/* offset of the member in struct rc_event */
 };
 
 struct dec_event {
 	int present;
 	int id;
 	unsigned int nfields;
-	struct dec_field f[F__N];
+	struct dec_field f[RC_EV_MAX_FIELDS];
 	unsigned int min_size;	/* bytes a record must have to hold the fields */
+	uint32_t absent;	/* optional fields this format lacks */
+	/* owner/from/to record value -> enum rc_owner, by the printed name */
+	uint8_t owner_map[256];
 };
 
 struct rc_decoder {
 	struct tep_handle *tep;
-	struct dec_event ev[NSPECS];
+	struct dec_event ev[RC_EV__COUNT];
 	int missing;
+	int abi;		/* 1 or 2, docs/events.md */
 	int max_id;		/* by_id has max_id + 1 entries */
-	signed char *by_id;	/* event id -> index into specs, -1 if not ours */
+	signed char *by_id;	/* event id -> enum rc_ev_type, -1 if not ours */
+	int native;		/* records readable in place (see the top) */
+	unsigned int type_off, type_size, pid_off, pid_size;
 };
 
-void *rc_seterr(char *err, size_t errlen, const char *fmt, ...)
+static int num_size(int size)
 {
-	va_list ap;
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
 
-	if (!err || !errlen)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return NULL;
+/*
+ * Where rc_event_set() stores field f, and how wide: the bytes that
+ * storing all ones changes. -1 if they are not one 1, 2, 4 or 8 byte run.
+ */
+static int event_member(enum rc_field f, unsigned short *dst, unsigned char *size)
+{
+	unsigned char *p;
+	struct rc_event ev;
+	size_t lo = sizeof(ev), hi = 0;
+
+	memset(&ev, 0, sizeof(ev));
+	rc_event_set(&ev, f, ~0ull);
+	p = (unsigned char *)&ev;
+	for (size_t i = 0; i < sizeof(ev); i++)
+		if (p[i]) {
+			if (i < lo)
+				lo = i;
+			hi = i + 1;
+		}
+	if (hi <= lo || !num_size((int)(hi - lo)))
+		return -1;
+	for (size_t i = lo; i < hi; i++)
+		if (p[i] != 0xff)
+			return -1;
+	*dst = (unsigned short)lo;
+	*size = (unsigned char)(hi - lo);
+	return 0;
+}
+
+/*
+ * Whether records can be read in place: the file's byte order is the
+ * host's, common_type and common_pid are numbers at the same place in all
+ * our events (common fields have one layout in a kernel), and every field
+ * has a plain member in struct rc_event.
+ */
+static void setup_native(struct rc_decoder *d)
+{
+	int first = 1;
+
+	d->native = 0;
+	if (tep_is_file_bigendian(d->tep) != tep_is_local_bigendian(d->tep))
+		return;
+	for (int t = 0; t < RC_EV__COUNT; t++) {
+		struct dec_event *de = &d->ev[t];
+		struct tep_format_field *ft, *fp;
+		struct tep_event *e;
+
+		if (!de->present)
+			continue;
+		e = tep_find_event(d->tep, de->id);
+		ft = e ? tep_find_common_field(e, "common_type") : NULL;
+		fp = e ? tep_find_common_field(e, "common_pid") : NULL;
+		if (!ft || !fp || ft->offset < 0 || fp->offset < 0 ||
+		    !num_size(ft->size) || !num_size(fp->size))
+			return;
+		if (first) {
+			d->type_off = (unsigned int)ft->offset;
+			d->type_size = (unsigned int)ft->size;
+			d->pid_off = (unsigned int)fp->offset;
+			d->pid_size = (unsigned int)fp->size;
+			first = 0;
+		} else if (d->type_off != (unsigned int)ft->offset ||
+			   d->type_size != (unsigned int)ft->size ||
+			   d->pid_off != (unsigned int)fp->offset ||
+			   d->pid_size != (unsigned int)fp->size) {
+			return;
+		}
+		for (unsigned int k = 0; k < de->nfields; k++)
+			if (event_member(de->f[k].slot, &de->f[k].dst, &de->f[k].dst_size) < 0)
+				return;
+	}
+	if (first)
+		return;
+	/* the pid is read after the size check: make it part of it */
+	for (int t = 0; t < RC_EV__COUNT; t++)
+		if (d->ev[t].present && d->pid_off + d->pid_size > d->ev[t].min_size)
+			d->ev[t].min_size = d->pid_off + d->pid_size;
+	d->native = 1;
 }
 
 const char *rc_decoder_event_name(enum rc_ev_type t)
 {
-	for (int i = 0; i < NSPECS; i++)
-		if (specs[i].type == t)
-			return specs[i].name;
-	return NULL;
+	return (unsigned int)t < RC_EV__COUNT ? rc_events[t].tp : NULL;
 }
 
-static int cache_event(struct rc_decoder *d, int i, char *err, size_t errlen)
+/*
+ * Owner values are mapped by the names the kernel prints for them
+ * (__print_symbolic in the format), so that a series may number them as
+ * it likes: ABI v1 has vcpu=0 iter=1 mmu=2 zap=3, v2 vcpu=0 iter=1 zap=2.
+ * Without a symbol table the values are taken as they are (v1 numbering).
+ * A value the table does not name maps to RC_OWN__COUNT (unknown owner).
+ */
+static void owner_map_init(struct tep_event *e, uint8_t *map)
 {
-	const struct ev_spec *s = &specs[i];
-	struct dec_event *de = &d->ev[i];
+	struct tep_print_arg *a;
+	int found = 0;
+
+	for (int v = 0; v < 256; v++)
+		map[v] = (uint8_t)v;
+	for (a = e->print_fmt.args; a; a = a->next) {
+		struct tep_print_flag_sym *sym;
+		const char *fname;
+
+		if (a->type != TEP_PRINT_SYMBOL || !a->symbol.field ||
+		    a->symbol.field->type != TEP_PRINT_FIELD)
+			continue;
+		fname = a->symbol.field->field.name;
+		if (!fname || (strcmp(fname, "owner") && strcmp(fname, "from") &&
+			       strcmp(fname, "to")))
+			continue;
+		if (!found)
+			memset(map, RC_OWN__COUNT, 256);
+		found = 1;
+		for (sym = a->symbol.symbols; sym; sym = sym->next) {
+			unsigned long v;
+			char *end;
+
+			if (!sym->value || !sym->str)
+				continue;
+			v = strtoul(sym->value, &end, 0);
+			if (*end || v > 255)
+				continue;
+			for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
+				if (!strcmp(sym->str, rc_owner_name(o)))
+					map[v] = (uint8_t)o;
+		}
+	}
+}
+
+static int cache_event(struct rc_decoder *d, int t, char *err, size_t errlen)
+{
+	const struct rc_event_desc *s = &rc_events[t];
+	struct dec_event *de = &d->ev[t];
 	struct tep_event *e;
 
-	e = tep_find_event_by_name(d->tep, KVMMMU, s->name);
+	if (!s->tp)
+		return 0;
+	e = tep_find_event_by_name(d->tep, RC_TP_SYSTEM, s->tp);
 	if (!e) {
 		if (s->abi)
 			d->missing++;
 		return 0;
 	}
 	if (e->id < 0 || e->id > 65535) {
-		rc_seterr(err, errlen, "kvmmmu/%s has an invalid event id %d",
-			  s->name, e->id);
+		rc_seterr(err, errlen, RC_TP_SYSTEM "/%s has an invalid event id %d",
+			  s->tp, e->id);
 		return -1;
 	}
 	de->present = 1;
 	de->id = e->id;
-	for (int f = 0; f < F__N; f++) {
+	for (unsigned int k = 0; k < s->nfields; k++) {
+		const char *name = rc_fields[s->fields[k]].name;
 		struct tep_format_field *ff;
 		unsigned int end;
 
-		if (!(s->fields & B(f)))
+		ff = tep_find_field(e, name);
+		if (!ff && (s->optional & (1u << s->fields[k]))) {
+			de->absent |= 1u << s->fields[k];
 			continue;
-		ff = tep_find_field(e, fld_names[f]);
+		}
 		if (!ff) {
 			rc_seterr(err, errlen,
-				  "kvmmmu/%s has no field '%s': the kernel's events do not match docs/events.md",
-				  s->name, fld_names[f]);
+				  RC_TP_SYSTEM "/%s has no field '%s': the kernel's events do not match docs/events.md",
+				  s->tp, name);
 			return -1;
 		}
-		if ((ff->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_DYNAMIC |
-				  TEP_FIELD_IS_STRING | TEP_FIELD_IS_RELATIVE)) ||
-		    (ff->size != 1 && ff->size != 2 && ff->size != 4 && ff->size != 8) ||
+		if (ff->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_DYNAMIC |
+				 TEP_FIELD_IS_STRING | TEP_FIELD_IS_RELATIVE)) {
+			rc_seterr(err, errlen,
+				  RC_TP_SYSTEM "/%s field '%s' is an array or string ('%.40s', %d bytes), not a number: the kernel's events do not match docs/events.md",
+				  s->tp, name, ff->type ? ff->type : "?", ff->size);
+			return -1;
+		}
+		if ((ff->size != 1 && ff->size != 2 && ff->size != 4 && ff->size != 8) ||
 		    ff->offset < 0) {
 			rc_seterr(err, errlen,
-				  "kvmmmu/%s field '%s' is not a 1, 2, 4 or 8 byte number (size %d): the kernel's events do not match docs/events.md",
-				  s->name, fld_names[f], ff->size);
+				  RC_TP_SYSTEM "/%s field '%s' is not a 1, 2, 4 or 8 byte number (size %d): the kernel's events do not match docs/events.md",
+				  s->tp, name, ff->size);
 			return -1;
 		}
 		de->f[de->nfields].field = ff;
-		de->f[de->nfields].slot = (enum fld)f;
+		de->f[de->nfields].slot = s->fields[k];
+		de->f[de->nfields].offset = (unsigned short)ff->offset;
+		de->f[de->nfields].size = (unsigned char)ff->size;
 		de->nfields++;
 		end = (unsigned int)ff->offset + (unsigned int)ff->size;
 		if (end > de->min_size)
 			de->min_size = end;
 	}
+	if (t == RC_EV_ROOT_ZAP_END &&
+	    (de->absent & (1u << RC_F_CTX)) && (de->absent & (1u << RC_F_SHARED))) {
+		rc_seterr(err, errlen,
+			  RC_TP_SYSTEM "/%s has neither 'ctx' (ABI v1) nor 'shared' (ABI v2): the kernel's events do not match docs/events.md",
+			  s->tp);
+		return -1;
+	}
+	owner_map_init(e, de->owner_map);
 	if (de->id > d->max_id)
 		d->max_id = de->id;
 	return 0;
@@ -160,12 +267,22 @@ struct rc_decoder *rc_decoder_new(struct tep_handle *tep, char *err, size_t errl
 		return rc_seterr(err, errlen, "out of memory");
 	d->tep = tep;
 	d->max_id = -1;
-	for (int i = 0; i < NSPECS; i++) {
-		if (cache_event(d, i, err, errlen) < 0) {
+	for (int t = 0; t < RC_EV__COUNT; t++) {
+		if (cache_event(d, t, err, errlen) < 0) {
 			free(d);
 			return NULL;
 		}
 	}
+	/*
+	 * ABI v2 (docs/events.md): no zap ctx, no invalidate count. (Not the
+	 * handoff event: 6.1 has none, and a format set may carry it alone.)
+	 */
+	d->abi = 1;
+	if ((d->ev[RC_EV_ROOT_ZAP_START].present &&
+	     (d->ev[RC_EV_ROOT_ZAP_START].absent & (1u << RC_F_CTX))) ||
+	    (d->ev[RC_EV_ROOT_INVALIDATE].present &&
+	     (d->ev[RC_EV_ROOT_INVALIDATE].absent & (1u << RC_F_COUNT))))
+		d->abi = 2;
 	if (d->max_id >= 0) {
 		d->by_id = malloc((size_t)d->max_id + 1);
 		if (!d->by_id) {
@@ -173,20 +290,21 @@ struct rc_decoder *rc_decoder_new(struct tep_handle *tep, char *err, size_t errl
 			return rc_seterr(err, errlen, "out of memory");
 		}
 		memset(d->by_id, -1, (size_t)d->max_id + 1);
-		for (int i = 0; i < NSPECS; i++) {
-			if (!d->ev[i].present)
+		for (int t = 0; t < RC_EV__COUNT; t++) {
+			if (!d->ev[t].present)
 				continue;
-			if (d->by_id[d->ev[i].id] >= 0) {
+			if (d->by_id[d->ev[t].id] >= 0) {
 				rc_seterr(err, errlen,
-					  "kvmmmu/%s and kvmmmu/%s share event id %d",
-					  specs[d->by_id[d->ev[i].id]].name,
-					  specs[i].name, d->ev[i].id);
+					  RC_TP_SYSTEM "/%s and " RC_TP_SYSTEM "/%s share event id %d",
+					  rc_events[d->by_id[d->ev[t].id]].tp,
+					  rc_events[t].tp, d->ev[t].id);
 				rc_decoder_free(d);
 				return NULL;
 			}
-			d->by_id[d->ev[i].id] = (signed char)i;
+			d->by_id[d->ev[t].id] = (signed char)t;
 		}
 	}
+	setup_native(d);
 	return d;
 }
 
@@ -198,6 +316,11 @@ void rc_decoder_free(struct rc_decoder *d)
 	free(d);
 }
 
+int rc_decoder_abi(const struct rc_decoder *d)
+{
+	return d->abi;
+}
+
 int rc_decoder_missing(const struct rc_decoder *d)
 {
 	return d->missing;
@@ -205,314 +328,103 @@ int rc_decoder_missing(const struct rc_decoder *d)
 
 int rc_decoder_has(const struct rc_decoder *d, enum rc_ev_type t)
 {
-	for (int i = 0; i < NSPECS; i++)
-		if (specs[i].type == t)
-			return d->ev[i].present;
-	return 0;
+	return (unsigned int)t < RC_EV__COUNT && d->ev[t].present;
+}
+
+/* A 1, 2, 4 or 8 byte number at p, in the host's byte order. */
+static inline uint64_t load_native(const unsigned char *p, unsigned int size)
+{
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
+
+	switch (size) {
+	case 1:
+		return *p;
+	case 2:
+		memcpy(&v2, p, 2);
+		return v2;
+	case 4:
+		memcpy(&v4, p, 4);
+		return v4;
+	default:
+		memcpy(&v8, p, 8);
+		return v8;
+	}
+}
+
+/* Store v, truncated to size bytes, at p (as rc_event_set() would). */
+static inline void store_native(unsigned char *p, unsigned int size, uint64_t v)
+{
+	uint32_t v4 = (uint32_t)v;
+	uint16_t v2 = (uint16_t)v;
+
+	switch (size) {
+	case 1:
+		*p = (unsigned char)v;
+		break;
+	case 2:
+		memcpy(p, &v2, 2);
+		break;
+	case 4:
+		memcpy(p, &v4, 4);
+		break;
+	default:
+		memcpy(p, &v, 8);
+		break;
+	}
 }
 
 int rc_decode(const struct rc_decoder *d, struct tep_record *rec, struct rc_event *ev)
 {
-	unsigned long long v[F__N] = { 0 };
+	const unsigned char *data = rec->data;
 	const struct dec_event *de;
-	int id, i;
+	int id, t;
 
-	if (!rec->data || rec->size < 2)
+	if (!data || rec->size < 2)
 		return 0;
-	id = tep_data_type(d->tep, rec);
+	if (d->native) {
+		if ((unsigned int)rec->size < d->type_off + d->type_size)
+			return 0;
+		id = (int)load_native(data + d->type_off, d->type_size);
+	} else {
+		id = tep_data_type(d->tep, rec);
+	}
 	if (id < 0 || id > d->max_id || d->by_id[id] < 0)
 		return 0;
-	i = d->by_id[id];
-	de = &d->ev[i];
+	t = d->by_id[id];
+	de = &d->ev[t];
 	if ((unsigned int)rec->size < de->min_size)
 		return -1;
-	for (unsigned int k = 0; k < de->nfields; k++)
-		tep_read_number_field(de->f[k].field, rec->data, &v[de->f[k].slot]);
-
 	memset(ev, 0, sizeof(*ev));
-	ev->type = specs[i].type;
+	ev->type = (enum rc_ev_type)t;
 	ev->ts = rec->ts;
 	ev->cpu = rec->cpu;
-	ev->pid = tep_data_pid(d->tep, rec);
-	ev->kvm = v[F_KVM];
-	ev->root = v[F_ROOT];
-	ev->caller = v[F_CALLER];
-	ev->old = (uint32_t)v[F_OLD];
-	ev->count = (uint32_t)v[F_COUNT];
-	ev->role = (uint32_t)v[F_ROLE];
-	ev->as_id = (uint8_t)v[F_AS_ID];
-	ev->level = (uint8_t)v[F_LEVEL];
-	ev->owner = (uint8_t)v[F_OWNER];
-	ev->reason = (uint8_t)v[F_REASON];
-	ev->ctx = (uint8_t)v[F_CTX];
-	ev->shared = (uint8_t)v[F_SHARED];
+	if (d->native)
+		ev->pid = (int)load_native(data + d->pid_off, d->pid_size);
+	else
+		ev->pid = tep_data_pid(d->tep, rec);
+	for (unsigned int k = 0; k < de->nfields; k++) {
+		const struct dec_field *f = &de->f[k];
+		unsigned long long v = 0;
+
+		if (d->native)
+			v = load_native(data + f->offset, f->size);
+		else
+			tep_read_number_field(f->field, rec->data, &v);
+		if (f->slot == RC_F_OWNER || f->slot == RC_F_FROM || f->slot == RC_F_TO)
+			v = de->owner_map[(uint8_t)v];
+		if (d->native)
+			store_native((unsigned char *)ev + f->dst, f->dst_size, v);
+		else
+			rc_event_set(ev, f->slot, v);
+	}
+	ev->absent = de->absent;
+	/* ABI v2: the zap context is 1:1 with how mmu_lock is held */
+	if ((t == RC_EV_ROOT_ZAP_START || t == RC_EV_ROOT_ZAP_END) &&
+	    (de->absent & (1u << RC_F_CTX))) {
+		ev->ctx = ev->shared ? RC_CTX_FAST_ZAP : RC_CTX_ZAP_ALL;
+		ev->absent &= ~(1u << RC_F_CTX);	/* derived: reported */
+	}
 	return 1;
-}
-
-static int deliver(struct rc_emitter *em, struct rc_event *ev)
-{
-	ev->seq = em->seq++;
-	if (em->sink(ev, em->arg))
-		em->stopped = 1;
-	return em->stopped;
-}
-
-int rc_emit_lost(struct rc_emitter *em, int cpu, uint64_t ts, long long n)
-{
-	struct rc_event ev;
-
-	if (em->stopped)
-		return 1;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = RC_EV_LOST;
-	ev.ts = ts;
-	ev.cpu = cpu;
-	ev.pid = -1;
-	if (n > 0) {
-		ev.lost = n;
-		em->info->lost_events += (unsigned long long)n;
-	} else {
-		ev.lost = -1;
-		em->info->lost_unknown = 1;
-	}
-	return deliver(em, &ev);
-}
-
-int rc_emitter_missed_seen(const struct rc_emitter *em, int cpu)
-{
-	if (cpu < 0 || cpu >= RC_MAX_CPUS)
-		return 0;
-	return !!(em->missed_seen[cpu / 64] & (1ull << (cpu % 64)));
-}
-
-int rc_emit_record(struct rc_emitter *em, struct tep_record *rec)
-{
-	struct rc_event ev;
-	int r;
-
-	if (em->stopped)
-		return 1;
-	em->info->records_read++;
-	em->last_ts = rec->ts;
-	if (rec->missed_events) {
-		if (rec->cpu >= 0 && rec->cpu < RC_MAX_CPUS)
-			em->missed_seen[rec->cpu / 64] |= 1ull << (rec->cpu % 64);
-		if (rc_emit_lost(em, rec->cpu, rec->ts, rec->missed_events))
-			return 1;
-	}
-	r = rc_decode(em->dec, rec, &ev);
-	if (r == 0)
-		return 0;
-	if (r < 0)
-		return rc_emit_lost(em, rec->cpu, rec->ts, -1);
-	em->info->events_read++;
-	return deliver(em, &ev);
-}
-
-static int stat_line(const char *line, const char *key, unsigned long long *v)
-{
-	size_t k = strlen(key);
-
-	if (strncmp(line, key, k))
-		return 0;
-	*v += strtoull(line + k, NULL, 10);
-	return 1;
-}
-
-int rc_parse_cpustats(const char *text, struct rc_cpu_drops *drops, int n, int cpu)
-{
-	const char *p = text;
-	int found = 0;
-
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		struct rc_cpu_drops *d;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		d = cpu >= 0 && cpu < n ? &drops[cpu] : NULL;
-		if (!strncmp(p, "CPU:", 4)) {
-			cpu = atoi(p + 4);
-		} else if (d) {
-			found += stat_line(p, "overrun:", &d->overrun);
-			found += stat_line(p, "commit overrun:", &d->commit_overrun);
-			found += stat_line(p, "dropped events:", &d->dropped);
-		}
-		p = nl ? nl + 1 : NULL;
-	}
-	return found;
-}
-
-int rc_emit_unmarked_drops(struct rc_emitter *em, const struct rc_cpu_drops *drops, int n)
-{
-	for (int cpu = 0; cpu < n; cpu++) {
-		const struct rc_cpu_drops *d = &drops[cpu];
-
-		if (d->commit_overrun || d->dropped ||
-		    (d->overrun && !rc_emitter_missed_seen(em, cpu)))
-			if (rc_emit_lost(em, cpu, em->last_ts, -1))
-				return 1;
-	}
-	return 0;
-}
-
-void rc_set_clock(struct rc_trace_info *info, const char *clock)
-{
-	static const char *const reliable[] = {
-		"global", "mono", "mono_raw", "boot", "x86-tsc", "counter", "tai",
-	};
-
-	snprintf(info->clock, sizeof(info->clock), "%s", clock ? clock : "");
-	info->clock_reliable = 0;
-	for (size_t i = 0; i < sizeof(reliable) / sizeof(reliable[0]); i++)
-		if (!strcmp(info->clock, reliable[i]))
-			info->clock_reliable = 1;
-}
-
-struct rc_reorder {
-	rc_sink_fn sink;
-	void *arg;
-	int ncpus;
-	uint64_t holdback;
-	size_t cap;
-	struct rc_event *heap;	/* min-heap by (ts, seq = arrival number) */
-	size_t n, alloc;
-	uint64_t arrivals, released;
-	uint64_t max_ts;
-	uint64_t *cpu_ts;	/* last ts delivered per CPU */
-	unsigned char *cpu_seen;
-	int stopped;
-};
-
-struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
-				  uint64_t holdback, size_t cap)
-{
-	struct rc_reorder *r = calloc(1, sizeof(*r));
-
-	if (!r)
-		return NULL;
-	r->sink = sink;
-	r->arg = arg;
-	r->ncpus = ncpus > 0 ? ncpus : 1;
-	r->holdback = holdback;
-	r->cap = cap ? cap : 1;
-	r->cpu_ts = calloc((size_t)r->ncpus, sizeof(*r->cpu_ts));
-	r->cpu_seen = calloc((size_t)r->ncpus, 1);
-	if (!r->cpu_ts || !r->cpu_seen) {
-		rc_reorder_free(r);
-		return NULL;
-	}
-	return r;
-}
-
-void rc_reorder_free(struct rc_reorder *r)
-{
-	if (!r)
-		return;
-	free(r->heap);
-	free(r->cpu_ts);
-	free(r->cpu_seen);
-	free(r);
-}
-
-static int ev_before(const struct rc_event *a, const struct rc_event *b)
-{
-	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
-}
-
-static void heap_pop(struct rc_reorder *r, struct rc_event *out)
-{
-	size_t i = 0;
-
-	*out = r->heap[0];
-	r->heap[0] = r->heap[--r->n];
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-
-		if (l < r->n && ev_before(&r->heap[l], &r->heap[m]))
-			m = l;
-		if (l + 1 < r->n && ev_before(&r->heap[l + 1], &r->heap[m]))
-			m = l + 1;
-		if (m == i)
-			break;
-		struct rc_event t = r->heap[i];
-
-		r->heap[i] = r->heap[m];
-		r->heap[m] = t;
-		i = m;
-	}
-}
-
-static int release_one(struct rc_reorder *r)
-{
-	struct rc_event ev;
-
-	heap_pop(r, &ev);
-	if (r->stopped)
-		return 1;
-	ev.seq = r->released++;
-	if (r->sink(&ev, r->arg))
-		r->stopped = 1;
-	return r->stopped;
-}
-
-int rc_reorder_push(const struct rc_event *ev, void *arg)
-{
-	struct rc_reorder *r = arg;
-	size_t i;
-
-	if (r->stopped)
-		return 1;
-	if (r->n == r->cap && release_one(r))
-		return 1;
-	if (r->n == r->alloc) {
-		size_t na = r->alloc ? 2 * r->alloc : 256;
-		struct rc_event *h = realloc(r->heap, na * sizeof(*h));
-
-		if (!h) {	/* no memory: hand it over now, order may suffer */
-			struct rc_event e = *ev;
-
-			e.seq = r->released++;
-			if (r->sink(&e, r->arg))
-				r->stopped = 1;
-			return r->stopped;
-		}
-		r->heap = h;
-		r->alloc = na;
-	}
-	i = r->n++;
-	r->heap[i] = *ev;
-	r->heap[i].seq = r->arrivals++;
-	while (i && ev_before(&r->heap[i], &r->heap[(i - 1) / 2])) {
-		struct rc_event t = r->heap[i];
-
-		r->heap[i] = r->heap[(i - 1) / 2];
-		r->heap[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
-	if (ev->ts > r->max_ts)
-		r->max_ts = ev->ts;
-	if (ev->cpu >= 0 && ev->cpu < r->ncpus) {
-		if (ev->ts > r->cpu_ts[ev->cpu])
-			r->cpu_ts[ev->cpu] = ev->ts;
-		r->cpu_seen[ev->cpu] = 1;
-	}
-	return 0;
-}
-
-int rc_reorder_release(struct rc_reorder *r, int all)
-{
-	uint64_t safe_all = UINT64_MAX, safe_time;
-
-	for (int c = 0; c < r->ncpus; c++) {
-		uint64_t t = r->cpu_seen[c] ? r->cpu_ts[c] : 0;
-
-		if (t < safe_all)
-			safe_all = t;
-	}
-	safe_time = r->max_ts > r->holdback ? r->max_ts - r->holdback : 0;
-	while (r->n && !r->stopped &&
-	       (all || r->heap[0].ts <= safe_all || r->heap[0].ts <= safe_time))
-		release_one(r);
-	return r->stopped;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Storage of findings: the first RC_MAX_FINDINGS are kept with evidence. */
+/* Findings: recording, suppression, retraction (findings.h). */
 #include <stdlib.h>
 #include <string.h>
 #include "findings.h"
+
+#define NONE UINT32_MAX
 
 void rc_findings_init(struct rc_findings *f)
 {
@@ -12,42 +14,155 @@ void rc_findings_init(struct rc_findings *f)
 void rc_findings_release(struct rc_findings *f)
 {
 	free(f->v);
+	free(f->map);
 	memset(f, 0, sizeof(*f));
 }
 
-struct rc_finding *rc_findings_add(struct rc_findings *f, int rule,
-				   const struct rc_root *r,
-				   const struct rc_event *ev)
+/* Open addressing, linear probing; id 0 marks an empty slot. */
+static size_t slot_of(const struct rc_findings *f, uint64_t id)
 {
+	size_t mask = f->map_cap - 1;
+	size_t i = (size_t)((id * 0x9e3779b97f4a7c15ull) >> 17) & mask;
+
+	while (f->map[i].id && f->map[i].id != id)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static struct rc_findings_slot *map_find(const struct rc_findings *f, uint64_t id)
+{
+	size_t i;
+
+	if (!f->map_cap)
+		return NULL;
+	i = slot_of(f, id);
+	return f->map[i].id == id ? &f->map[i] : NULL;
+}
+
+static int map_grow(struct rc_findings *f)
+{
+	size_t cap = f->map_cap ? f->map_cap * 2 : 64;
+	struct rc_findings_slot *old = f->map;
+	size_t ocap = f->map_cap;
+
+	f->map = calloc(cap, sizeof(*f->map));
+	if (!f->map) {
+		f->map = old;
+		return -1;
+	}
+	f->map_cap = cap;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].id)
+			f->map[slot_of(f, old[i].id)] = old[i];
+	free(old);
+	return 0;
+}
+
+static struct rc_findings_slot *map_insert(struct rc_findings *f, uint64_t id)
+{
+	size_t i;
+
+	if ((f->map_n + 1) * 2 > f->map_cap && map_grow(f))
+		return NULL;
+	i = slot_of(f, id);
+	if (!f->map[i].id) {
+		f->map[i].id = id;
+		f->map[i].idx = NONE;
+		f->map_n++;
+	}
+	return &f->map[i];
+}
+
+void rc_findings_forget(struct rc_findings *f, uint64_t id)
+{
+	struct rc_findings_slot *s = map_find(f, id);
+	size_t mask, i, j;
+
+	if (!s)
+		return;
+	/* Backward-shift deletion keeps every probe chain unbroken. */
+	mask = f->map_cap - 1;
+	i = (size_t)(s - f->map);
+	f->map[i].id = 0;
+	f->map_n--;
+	for (j = (i + 1) & mask; f->map[j].id; j = (j + 1) & mask) {
+		struct rc_findings_slot e = f->map[j];
+
+		f->map[j].id = 0;
+		f->map[slot_of(f, e.id)] = e;
+	}
+}
+
+enum rc_admit rc_findings_admit(struct rc_findings *f, uint64_t id,
+				bool unverified)
+{
+	if (unverified) {
+		f->unjudged++;
+		return RC_ADMIT_UNJUDGED;
+	}
+	if (map_find(f, id)) {
+		f->suppressed++;
+		return RC_ADMIT_SUPPRESSED;
+	}
+	map_insert(f, id);	/* out of memory: later ones are reported too */
+	return RC_ADMIT_NEW;
+}
+
+struct rc_finding *rc_findings_add(struct rc_findings *f,
+				   const struct rc_verdict *v,
+				   const struct rc_event *ev,
+				   const struct rc_evidence *e)
+{
+	struct rc_findings_slot *s;
 	struct rc_finding *x;
 
 	f->total++;
-	if (rule >= 0 && (size_t)rule < sizeof(f->per_rule) / sizeof(f->per_rule[0]))
-		f->per_rule[rule]++;
+	if (v->rule >= 0 && v->rule < RC_R__COUNT)
+		f->per_rule[v->rule]++;
 	if (f->n >= RC_MAX_FINDINGS)
 		return NULL;
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct rc_finding *v = realloc(f->v, cap * sizeof(*v));
+		struct rc_finding *nv = realloc(f->v, cap * sizeof(*nv));
 
-		if (!v)
+		if (!nv)
 			return NULL;
-		f->v = v;
+		f->v = nv;
 		f->cap = cap;
 	}
-	x = &f->v[f->n++];
+	x = &f->v[f->n];
 	memset(x, 0, sizeof(*x));
-	x->rule = rule;
+	x->rule = v->rule;
+	x->cross_cpu = v->cross_cpu;
+	memcpy(x->detail, v->detail, sizeof(x->detail));
 	x->ev = *ev;
-	if (r) {
-		x->kvm = r->kvm;
-		x->root = r->addr;
-		x->root_id = r->id;
-		x->life = r->life;
-		x->count = r->count_known ? r->count : -1;
-		memcpy(x->owners, r->owners, sizeof(x->owners));
-		x->nhist = rc_root_history(r, x->hist, RC_HIST);
-		x->nevents = r->nevents;
+	if (v->cause) {
+		x->has_cause = true;
+		x->cause = *v->cause;
 	}
+	x->e = *e;
+	s = map_find(f, e->root_id);
+	if (s)
+		s->idx = (uint32_t)f->n;
+	f->n++;
 	return x;
+}
+
+void rc_findings_retract_after(struct rc_findings *f, uint64_t id, int cpu,
+			       uint64_t since)
+{
+	struct rc_findings_slot *s = map_find(f, id);
+	struct rc_finding *x;
+
+	if (!s || s->idx == NONE)
+		return;
+	x = &f->v[s->idx];
+	if (x->retracted || x->ev.ts < since ||
+	    (x->ev.ts == since && x->ev.cpu == cpu))
+		return;
+	x->retracted = true;
+	f->retracted++;
+	if (x->rule >= 0 && x->rule < RC_R__COUNT)
+		f->per_rule[x->rule]--;
+	f->total--;
 }

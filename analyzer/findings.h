@@ -1,5 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Violations found by the rules, with the evidence a reviewer needs. */
+/*
+ * Findings: recording, suppression and retraction of the rules' verdicts,
+ * with the evidence a reviewer needs. Knows root lives only by their id
+ * and the plain evidence handed to it (struct rc_evidence), never the
+ * model's state.
+ *
+ * Policy (docs/invariants.md, "Reporting policy"): one finding per root
+ * life, the first; later anomalies on that life are counted as
+ * suppressed; anomalies on a life whose events may have been lost are
+ * counted as unjudged; a finding that events lost later can explain is
+ * retracted.
+ */
 #ifndef RC_FINDINGS_H
 #define RC_FINDINGS_H
 
@@ -7,40 +18,75 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
-#include "model.h"
+#include "rules.h"
 
 #define RC_MAX_FINDINGS 1000	/* stored; the rest are only counted */
+#define RC_FINDING_HIST 16	/* events of history kept per finding */
+
+/* What is known about a root life when a verdict is recorded. */
+struct rc_evidence {
+	uint64_t kvm, root;
+	uint64_t root_id;		/* unique per root life, from 1 */
+	uint32_t life;
+	int64_t count;			/* shadow count, -1 if unknown */
+	uint32_t owners[RC_OWN__COUNT];	/* references held at the time */
+	unsigned int nhist;
+	struct rc_event hist[RC_FINDING_HIST];	/* oldest first */
+	uint64_t nevents;		/* events of the root life until then */
+};
 
 struct rc_finding {
 	int rule;			/* index into rc_rules[] */
 	bool retracted;			/* lost events could explain it */
-	uint64_t kvm, root;
-	uint64_t root_id;
-	uint32_t life;
+	bool cross_cpu;			/* rests on cross-CPU order */
 	char detail[160];		/* one line, specific to this case */
 	struct rc_event ev;		/* the offending event */
 	bool has_cause;
 	struct rc_event cause;		/* the event that created the problem */
-	uint32_t owners[RC_OWN__COUNT];	/* references held at the time */
-	int64_t count;
-	unsigned int nhist;
-	struct rc_event hist[RC_HIST];
-	uint64_t nevents;		/* events of the root life until then */
+	struct rc_evidence e;
 };
 
 struct rc_findings {
 	struct rc_finding *v;
 	size_t n, cap;
 	uint64_t total;			/* including those not stored */
-	uint64_t per_rule[32];
+	uint64_t per_rule[RC_R__COUNT];
 	uint64_t retracted;
+	uint64_t suppressed;		/* anomalies after a life's first finding */
+	uint64_t unjudged;		/* anomalies on unverified lives */
+	/* root lives with a finding: id -> index in v (or UINT32_MAX) */
+	struct rc_findings_slot { uint64_t id; uint32_t idx; } *map;
+	size_t map_n, map_cap;
 };
+
+enum rc_admit { RC_ADMIT_NEW, RC_ADMIT_SUPPRESSED, RC_ADMIT_UNJUDGED };
 
 void rc_findings_init(struct rc_findings *f);
 void rc_findings_release(struct rc_findings *f);
-/* Returns the stored finding, or NULL when over RC_MAX_FINDINGS. */
-struct rc_finding *rc_findings_add(struct rc_findings *f, int rule,
-				   const struct rc_root *r,
-				   const struct rc_event *ev);
+
+/*
+ * A rule fired on root life id. Decides whether it becomes a finding
+ * (RC_ADMIT_NEW: the caller then calls rc_findings_add()) or is only
+ * counted: the life already has one, or it is unverified.
+ */
+enum rc_admit rc_findings_admit(struct rc_findings *f, uint64_t id,
+				bool unverified);
+/*
+ * Store the admitted finding (v->rule on ev, evidence e). Returns it, or
+ * NULL when over RC_MAX_FINDINGS (still counted).
+ */
+struct rc_finding *rc_findings_add(struct rc_findings *f,
+				   const struct rc_verdict *v,
+				   const struct rc_event *ev,
+				   const struct rc_evidence *e);
+/*
+ * Events lost on cpu after since may hide part of life id: withdraw its
+ * finding if it is later than since (at since itself only if on another
+ * CPU: the last event read on cpu preceded the loss in program order).
+ */
+void rc_findings_retract_after(struct rc_findings *f, uint64_t id, int cpu,
+			       uint64_t since);
+/* Life id is gone: forget it (its stored finding stays). */
+void rc_findings_forget(struct rc_findings *f, uint64_t id);
 
 #endif

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The lifecycle model. Each event finds (or starts) its root life, is
- * judged by the rules against the state before it, and is then applied.
+ * shown to the layer above (rc_model_hooks.judge) with the state before
+ * it, and is then applied. The model does not know the rules or the
+ * findings.
  *
  * Ordering: a get/put is traced after its atomic operation, so two CPUs
  * racing on one root can write their records in the opposite order of
@@ -11,16 +13,15 @@
  * follow arrives; only when that does not happen (the VM's teardown, the
  * end of the trace, a full buffer) is it judged as it came.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "findings.h"
 #include "model.h"
-#include "rules.h"
 
 struct rc_model {
 	struct rc_model_opts opts;
+	struct rc_model_hooks hooks;
 	struct rc_stats st;
-	struct rc_findings findings;
 	struct rc_root **buckets;
 	size_t nbuckets, nroots;
 	struct rc_vm *vms;
@@ -32,6 +33,8 @@ struct rc_model {
 	enum rc_design design_seen;
 	struct rc_event *timeline;
 	size_t ntl, captl;
+	struct { int pid; uint64_t seq; } fz[RC_FZ_TASKS];	/* fast zap starts */
+	unsigned int nfz;
 };
 
 const char *rc_design_name(enum rc_design d)
@@ -39,31 +42,87 @@ const char *rc_design_name(enum rc_design d)
 	switch (d) {
 	case RC_DESIGN_GIFTED: return "gifted";
 	case RC_DESIGN_ASYNC: return "async-worker";
+	case RC_DESIGN_HYBRID: return "hybrid";
 	default: return "auto";
 	}
 }
 
-struct rc_model *rc_model_new(const struct rc_model_opts *opts)
+enum rc_design rc_design_hint(const char *release)
+{
+	unsigned int major, minor;
+
+	if (release && sscanf(release, "%u.%u", &major, &minor) == 2 &&
+	    major == 6 && (minor == 4 || minor == 5))
+		return RC_DESIGN_HYBRID;
+	return RC_DESIGN_AUTO;
+}
+
+enum rc_design rc_root_design(const struct rc_root *r)
+{
+	if (r->design_forced || r->design == RC_DESIGN_ASYNC)
+		return r->design;
+	return r->vm ? r->vm->two_ref : RC_DESIGN_AUTO;
+}
+
+bool rc_inval_gift_to_fast_zap(const struct rc_root *r)
+{
+	switch (rc_root_design(r)) {
+	case RC_DESIGN_ASYNC:
+		return !r->design_forced && r->vm && r->vm->v3_shape;
+	case RC_DESIGN_HYBRID:
+		return false;
+	default:
+		return true;
+	}
+}
+
+enum rc_gift_kind rc_gift_for(const struct rc_root *r, int pid)
+{
+	const struct rc_zapper *z = rc_root_zapper(r, pid);
+	bool to_fz = rc_inval_gift_to_fast_zap(r);
+
+	/* only a zap of this task that ended since the root was invalidated */
+	if (!z || z->active || z->end_seq <= r->invalid_seq)
+		return RC_GK_NONE;
+	if (z->ctx == RC_CTX_WORKER) {
+		if (r->gifts_defunct)
+			return RC_GK_DEFUNCT;
+		if (r->gifts_inval && (!to_fz || rc_root_design(r) == RC_DESIGN_AUTO))
+			return RC_GK_INVAL;
+	} else if (z->ctx == RC_CTX_FAST_ZAP && r->gifts_inval && to_fz) {
+		return RC_GK_INVAL;
+	}
+	return RC_GK_NONE;
+}
+
+struct rc_model *rc_model_new(const struct rc_model_opts *opts,
+			      const struct rc_model_hooks *hooks)
 {
 	struct rc_model *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
 	m->opts = *opts;
+	if (hooks)
+		m->hooks = *hooks;
 	m->nbuckets = 256;
 	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
 	if (!m->buckets) {
 		free(m);
 		return NULL;
 	}
-	rc_findings_init(&m->findings);
 	return m;
 }
 
+/*
+ * By address only: every life at one address, whatever its VM, is on one
+ * chain (rc_model_twin() looks there).
+ */
 static size_t hash(uint64_t kvm, uint64_t addr, size_t n)
 {
-	uint64_t h = (addr >> 12) * 0x9e3779b97f4a7c15ull ^ kvm * 0xff51afd7ed558ccdull;
+	uint64_t h = (addr >> 12) * 0x9e3779b97f4a7c15ull;
 
+	(void)kvm;
 	return (size_t)(h ^ (h >> 29)) & (n - 1);
 }
 
@@ -106,9 +165,15 @@ static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm)
 	for (vm = m->vms; vm; vm = vm->next)
 		if (vm->kvm == kvm)
 			return vm;
-	vm = calloc(1, sizeof(*vm));
-	if (!vm)
+	if (m->st.vms >= (m->opts.max_vms && m->opts.max_vms < RC_MAX_VMS ? m->opts.max_vms : RC_MAX_VMS)) {
+		m->st.over_cap++;
 		return NULL;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		m->st.oom = true;
+		return NULL;
+	}
 	vm->kvm = kvm;
 	vm->next = m->vms;
 	m->vms = vm;
@@ -149,17 +214,27 @@ static void root_destroy(struct rc_model *m, struct rc_root *r)
 		r->vm->roots = r->vnext;
 	if (r->vnext)
 		r->vnext->vprev = r->vprev;
+	if (m->hooks.gone)
+		m->hooks.gone(m->hooks.arg, r);
 	free(r);
 }
 
 static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
 				const struct rc_event *ev, uint32_t life)
 {
-	struct rc_root *r = calloc(1, sizeof(*r));
+	struct rc_root *r;
 	size_t h;
 
-	if (!r)
+	if (m->nroots >= (m->opts.max_roots && m->opts.max_roots < RC_MAX_ROOTS ?
+			   m->opts.max_roots : RC_MAX_ROOTS)) {
+		m->st.over_cap++;
 		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		m->st.oom = true;
+		return NULL;
+	}
 	r->kvm = ev->kvm;
 	r->addr = ev->root;
 	r->vm = vm;
@@ -201,6 +276,7 @@ static struct rc_root *root_adopt(struct rc_model *m, const struct rc_event *ev)
 	r->design = m->opts.design != RC_DESIGN_AUTO ? m->opts.design :
 		    m->design_seen != RC_DESIGN_AUTO ? m->design_seen :
 		    RC_DESIGN_GIFTED;
+	r->design_forced = m->opts.design != RC_DESIGN_AUTO;
 	m->st.roots_adopted++;
 	if (m->st.lost_reports)
 		mark_unverified(m, r);
@@ -210,8 +286,9 @@ static struct rc_root *root_adopt(struct rc_model *m, const struct rc_event *ev)
 /* vCPU and iterator gets and puts: frequent, rarely what a reader needs. */
 static bool routine_ref(const struct rc_event *ev)
 {
-	return (ev->type == RC_EV_ROOT_GET || ev->type == RC_EV_ROOT_PUT) &&
-	       (ev->owner == RC_OWN_VCPU || ev->owner == RC_OWN_ITER);
+	return ((ev->type == RC_EV_ROOT_GET || ev->type == RC_EV_ROOT_PUT) &&
+		(ev->owner == RC_OWN_VCPU || ev->owner == RC_OWN_ITER)) ||
+	       ev->type == RC_EV_ROOT_HANDOFF;
 }
 
 static void history_push(struct rc_model *m, struct rc_root *r,
@@ -231,8 +308,10 @@ static void history_push(struct rc_model *m, struct rc_root *r,
 			size_t cap = m->captl ? m->captl * 2 : 64;
 			struct rc_event *t = realloc(m->timeline, cap * sizeof(*t));
 
-			if (!t)
+			if (!t) {
+				m->st.oom = true;
 				return;
+			}
 			m->timeline = t;
 			m->captl = cap;
 		}
@@ -277,39 +356,63 @@ unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 	return o;
 }
 
-static void record(struct rc_model *m, struct rc_root *r,
-		   const struct rc_event *ev, const struct rc_verdict *v)
+/*
+ * Let the layer above judge ev on r (the state before ev). Returns what
+ * the hook returns: something was found on r at this moment.
+ */
+static bool judge(struct rc_model *m, const struct rc_root *r,
+		  const struct rc_event *ev, uint64_t fz_start)
 {
-	struct rc_finding *f;
-
-	if (v->rule < 0)
-		return;
-	if (r->unverified) {
-		r->suppressed++;
-		m->st.unjudged++;
-		return;
-	}
-	if (r->violated) {
-		r->suppressed++;
-		m->st.suppressed++;
-		return;
-	}
-	r->violated = true;
-	f = rc_findings_add(&m->findings, v->rule, r, ev);
-	if (!f)
-		return;
-	memcpy(f->detail, v->detail, sizeof(f->detail));
-	if (v->cause) {
-		f->has_cause = true;
-		f->cause = *v->cause;
-	}
+	return m->hooks.judge && m->hooks.judge(m->hooks.arg, m, r, ev, fz_start);
 }
 
-static struct rc_task_refs *task_get(struct rc_root *r, int pid)
+const struct rc_task_refs *rc_root_task(const struct rc_root *r, int pid)
 {
 	for (unsigned int i = 0; i < r->ntasks; i++)
 		if (r->tasks[i].pid == pid)
 			return &r->tasks[i];
+	return NULL;
+}
+
+const struct rc_task_refs *rc_root_iter_holder(const struct rc_root *r)
+{
+	for (unsigned int i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].held)
+			return &r->tasks[i];
+	return NULL;
+}
+
+const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid)
+{
+	for (unsigned int i = 0; i < r->nzappers; i++)
+		if (r->zappers[i].pid == pid)
+			return &r->zappers[i];
+	return NULL;
+}
+
+const struct rc_event *rc_root_last_event(const struct rc_root *r)
+{
+	return r->hist_n ? &r->hist[(r->hist_n - 1) % RC_HIST] : NULL;
+}
+
+const struct rc_root *rc_model_twin(const struct rc_model *m,
+				    const struct rc_root *r)
+{
+	const struct rc_root *t = m->buckets[hash(r->kvm, r->addr, m->nbuckets)];
+
+	for (; t; t = t->hnext)
+		if (t != r && t->addr == r->addr && t->kvm != r->kvm &&
+		    !t->freed && !t->adopted && !t->unverified)
+			return t;
+	return NULL;
+}
+
+static struct rc_task_refs *task_get(struct rc_root *r, int pid)
+{
+	const struct rc_task_refs *found = rc_root_task(r, pid);
+
+	if (found)
+		return &r->tasks[found - r->tasks];
 	if (r->ntasks < RC_TASKS) {
 		struct rc_task_refs *t = &r->tasks[r->ntasks++];
 
@@ -330,11 +433,11 @@ static struct rc_task_refs *task_get(struct rc_root *r, int pid)
 
 static struct rc_zapper *zapper_get(struct rc_root *r, int pid)
 {
+	const struct rc_zapper *found = rc_root_zapper(r, pid);
 	unsigned int i;
 
-	for (i = 0; i < r->nzappers; i++)
-		if (r->zappers[i].pid == pid)
-			return &r->zappers[i];
+	if (found)
+		return &r->zappers[found - r->zappers];
 	if (r->nzappers < RC_ZAPPERS)
 		i = r->nzappers++;
 	else
@@ -377,6 +480,13 @@ static void apply_get(struct rc_model *m, struct rc_root *r,
 		t->failed_get = false;
 		t->get_ev = *ev;
 	}
+	if (ev->owner == RC_OWN_ZAP) {
+		/* invalidate-all's get (async worker, v3): a gift */
+		r->gifts_inval++;
+		r->gifted = true;
+		r->gift_reason = RC_RSN_FAST_ZAP;
+		r->gift_ev = *ev;
+	}
 }
 
 static void apply_put(struct rc_model *m, struct rc_root *r,
@@ -386,8 +496,8 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 
 	if (last && r->valid && !r->freed) {
 		/* Async worker: this put makes the root defunct. */
-		r->has_cause = true;
-		r->cause_ev = *ev;
+		r->has_last_put = true;
+		r->last_put_ev = *ev;
 	}
 	if (ev->old > 0) {
 		r->count = (int64_t)ev->old - 1;
@@ -397,6 +507,11 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 	}
 	if (ev->owner >= RC_OWN__COUNT)
 		return;
+	if (ev->owner == RC_OWN_VCPU && r->valid && !r->freed) {
+		/* A root that goes invalid without an event did so after this. */
+		r->has_vcpu_put = true;
+		r->vcpu_put_ev = *ev;
+	}
 	m->st.owner_puts[ev->owner]++;
 	dec_sat(&r->owners[ev->owner]);
 	if (ev->owner == RC_OWN_ITER) {
@@ -405,13 +520,34 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 		if (t)
 			dec_sat(&t->held);
 	}
-	if (ev->owner == RC_OWN_ZAP && r->gift == RC_GIFT_PENDING) {
-		const struct rc_zapper *z = rc_root_zapper(r, ev->pid);
+	if (ev->owner == RC_OWN_ZAP) {
+		enum rc_gift_kind k = rc_gift_for(r, ev->pid);
+		const struct rc_zapper *found = rc_root_zapper(r, ev->pid);
+		struct rc_zapper *z = found ? &r->zappers[found - r->zappers] : NULL;
 
-		if (r->gift_reason != RC_RSN_LAST_PUT ||
-		    (z && z->ctx == RC_CTX_WORKER))
-			r->gift = RC_GIFT_CONSUMED;
+		if (k == RC_GK_DEFUNCT)
+			r->gifts_defunct--;
+		else if (k == RC_GK_INVAL)
+			r->gifts_inval--;
+		if (k != RC_GK_NONE && z)
+			z->consumed++;
 	}
+}
+
+/* ABI v2: a reference changes holder, the refcount does not change. */
+static void apply_handoff(struct rc_root *r, const struct rc_event *ev)
+{
+	if (ev->owner < RC_OWN__COUNT) {
+		dec_sat(&r->owners[ev->owner]);
+		if (ev->owner == RC_OWN_ITER) {
+			struct rc_task_refs *t = task_get(r, ev->pid);
+
+			if (t)
+				dec_sat(&t->held);
+		}
+	}
+	if (ev->to < RC_OWN__COUNT)
+		r->owners[ev->to]++;
 }
 
 static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
@@ -420,15 +556,21 @@ static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
 	r->valid_known = true;
 	r->invalid_seq = ev->seq + 1;
 	r->invalid_reason = ev->reason;
+	r->invalid_pid = ev->pid;
 	r->zapped = false;
-	r->gift = RC_GIFT_PENDING;
-	r->gift_reason = ev->reason;
-	r->gift_ev = *ev;
 	if (ev->reason == RC_RSN_LAST_PUT) {
+		r->gifts_defunct++;
+		r->gifted = true;
+		r->gift_reason = ev->reason;
+		r->gift_ev = *ev;
 		/*
 		 * The put that made the root defunct is the cause of what
-		 * follows: the same task's put just before, if it is there.
+		 * follows: the same task's put just before, if it is there,
+		 * else the put that dropped the last reference while valid.
 		 */
+		r->has_cause = r->has_last_put;
+		if (r->has_cause)
+			r->cause_ev = r->last_put_ev;
 		for (unsigned int i = 1; i <= RC_HIST && i <= r->hist_n; i++) {
 			const struct rc_event *h = &r->hist[(r->hist_n - i) % RC_HIST];
 
@@ -447,9 +589,19 @@ static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
 		r->owners[RC_OWN_ZAP] = 1;
 		r->count = 1;
 		r->count_known = true;
-	} else if (r->design == RC_DESIGN_GIFTED && r->owners[RC_OWN_MMU]) {
+	} else if (r->design != RC_DESIGN_ASYNC && r->owners[RC_OWN_MMU]) {
+		/* gifted, hybrid: the MMU's own reference becomes the gift */
 		r->owners[RC_OWN_MMU]--;
 		r->owners[RC_OWN_ZAP]++;
+		r->gifts_inval++;
+		r->gifted = true;
+		r->gift_reason = ev->reason;
+		r->gift_ev = *ev;
+	} else if (r->design != RC_DESIGN_ASYNC && r->adopted) {
+		r->gifts_inval++;	/* references before the trace: assume the MMU's */
+		r->gifted = true;
+		r->gift_reason = ev->reason;
+		r->gift_ev = *ev;
 	}
 	/* Async worker: the gift was taken by a get with owner zap. */
 }
@@ -471,15 +623,41 @@ static void apply_free(struct rc_model *m, struct rc_root *r)
 		root_destroy(m, m->tomb_head);
 }
 
+/*
+ * Who zaps tells the designs apart (docs/designs.md): a worker zapping a
+ * count-2 root is the v6.4/v6.5 hybrid, the invalidating task zapping an
+ * invalid count-2 root is the gifted design, and a count-1 root zapped by
+ * the fast zap itself is v3's loop.
+ */
+static void detect(struct rc_model *m, struct rc_root *r,
+		   const struct rc_event *ev)
+{
+	struct rc_vm *vm = r->vm;
+
+	if (!vm || r->design_forced)
+		return;
+	if (r->design == RC_DESIGN_ASYNC) {
+		if (ev->ctx == RC_CTX_FAST_ZAP && !r->valid)
+			vm->v3_shape = true;
+		return;
+	}
+	if (vm->two_ref != RC_DESIGN_AUTO)
+		return;
+	if (ev->ctx == RC_CTX_WORKER)
+		vm->two_ref = RC_DESIGN_HYBRID;
+	else if (ev->ctx == RC_CTX_FAST_ZAP && !r->valid)
+		vm->two_ref = RC_DESIGN_GIFTED;
+	if (vm->two_ref != RC_DESIGN_AUTO &&
+	    (m->design_seen == RC_DESIGN_AUTO || m->design_seen == RC_DESIGN_GIFTED))
+		m->design_seen = vm->two_ref;
+}
+
 /* Judge and apply one event on its root life. May destroy nothing. */
 static void process(struct rc_model *m, struct rc_root *r,
 		    const struct rc_event *ev)
 {
-	struct rc_verdict v;
-
 	history_push(m, r, ev);
-	rc_rules_event(r, ev, &v);
-	record(m, r, ev, &v);
+	judge(m, r, ev, UINT64_MAX);
 
 	switch (ev->type) {
 	case RC_EV_ROOT_GET:
@@ -491,14 +669,16 @@ static void process(struct rc_model *m, struct rc_root *r,
 	case RC_EV_ROOT_INVALIDATE:
 		apply_invalidate(r, ev);
 		break;
+	case RC_EV_ROOT_HANDOFF:
+		apply_handoff(r, ev);
+		break;
 	case RC_EV_ROOT_ZAP_START: {
 		struct rc_zapper *z = zapper_get(r, ev->pid);
 
 		z->ctx = ev->ctx;
 		z->active = true;
 		m->st.zaps++;
-		if (ev->ctx == RC_CTX_WORKER && m->design_seen == RC_DESIGN_AUTO)
-			m->design_seen = RC_DESIGN_ASYNC;
+		detect(m, r, ev);
 		break;
 	}
 	case RC_EV_ROOT_ZAP_END: {
@@ -552,7 +732,7 @@ static void drain(struct rc_model *m, struct rc_root *r, bool force)
 				struct rc_event ev = r->pending[i];
 
 				pending_drop(r, i);
-				m->st.mismatches_resolved++;
+				m->st.reordered++;
 				process(m, r, &ev);
 				progress = true;
 				break;
@@ -613,49 +793,31 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 	r = root_new(m, vm, ev, life);
 	if (!r)
 		return;
-	if (m->opts.design != RC_DESIGN_AUTO)
+	if (m->opts.design != RC_DESIGN_AUTO) {
 		r->design = m->opts.design;
-	else
+		r->design_forced = true;
+	} else {
 		r->design = ev->count >= 2 ? RC_DESIGN_GIFTED : RC_DESIGN_ASYNC;
+		if (r->design == RC_DESIGN_GIFTED && vm->two_ref == RC_DESIGN_AUTO)
+			vm->two_ref = m->opts.hint;
+	}
 	if (m->design_seen == RC_DESIGN_AUTO)
-		m->design_seen = r->design;
-	if (r->design == RC_DESIGN_GIFTED)
-		m->st.gifted_roots++;
-	else
+		m->design_seen = rc_root_design(r) == RC_DESIGN_AUTO ?
+				 RC_DESIGN_GIFTED : rc_root_design(r);
+	if (r->design == RC_DESIGN_ASYNC)
 		m->st.async_roots++;
+	else
+		m->st.gifted_roots++;
 	r->valid_known = true;
 	r->count = ev->count;
 	r->count_known = true;
-	if (r->design == RC_DESIGN_GIFTED) {
+	if (r->design != RC_DESIGN_ASYNC) {
 		r->owners[RC_OWN_VCPU] = ev->count ? 1 : 0;
 		r->owners[RC_OWN_MMU] = ev->count > 1 ? ev->count - 1 : 0;
 	} else {
 		r->owners[RC_OWN_VCPU] = ev->count;
 	}
 	history_push(m, r, ev);
-}
-
-/*
- * Withdraw the findings on @r that events lost on @cpu after @since (the
- * time of that CPU's last event read) could explain.  The last event read
- * on @cpu itself preceded the loss in that CPU's program order, so a
- * violation seen there stands; one at the same time on another CPU does not.
- */
-static void retract_after(struct rc_model *m, const struct rc_root *r,
-			  int cpu, uint64_t since)
-{
-	for (size_t i = 0; i < m->findings.n; i++) {
-		struct rc_finding *f = &m->findings.v[i];
-
-		if (f->retracted || f->root_id != r->id || f->ev.ts < since ||
-		    (f->ev.ts == since && f->ev.cpu == cpu))
-			continue;
-		f->retracted = true;
-		m->findings.retracted++;
-		if (f->rule >= 0 && f->rule < 32)
-			m->findings.per_rule[f->rule]--;
-		m->findings.total--;
-	}
 }
 
 /* The root's last event was read before the loss on @cpu after @since. */
@@ -685,28 +847,48 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 				continue;
 			}
 			mark_unverified(m, r);
-			if (r->violated)
-				retract_after(m, r, ev->cpu, since);
+			if (m->hooks.lost)
+				m->hooks.lost(m->hooks.arg, r, ev->cpu, since);
 		}
 	}
+}
+
+static void on_fast_zap_start(struct rc_model *m, const struct rc_event *ev)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nfz && m->fz[i].pid != ev->pid; i++)
+		;
+	if (i == m->nfz) {
+		if (m->nfz < RC_FZ_TASKS)
+			m->nfz++;
+		else
+			i = ev->seq % RC_FZ_TASKS;	/* forget an old one */
+	}
+	m->fz[i].pid = ev->pid;
+	m->fz[i].seq = ev->seq;
 }
 
 static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 {
 	struct rc_vm *vm = vm_get(m, ev->kvm);
+	uint64_t start = UINT64_MAX;	/* unknown */
 
 	if (!vm)
 		return;
+	for (unsigned int i = 0; i < m->nfz; i++) {
+		if (m->fz[i].pid == ev->pid) {
+			start = m->fz[i].seq;
+			m->fz[i] = m->fz[--m->nfz];
+			break;
+		}
+	}
 	vm->fast_zaps++;
 	m->st.fast_zaps++;
 	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
-		struct rc_verdict v;
-
 		drain(m, r, false);
-		rc_rules_fast_zap_done(r, &v);
-		if (v.rule >= 0)
+		if (judge(m, r, ev, start))
 			history_push(m, r, ev);
-		record(m, r, ev, &v);
 	}
 }
 
@@ -718,23 +900,13 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 		return;
 	m->st.teardowns++;
 	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
-		struct rc_verdict v;
-
 		drain(m, r, true);
 		if (r->freed)
 			continue;
-		rc_rules_teardown(r, &v);
 		if (!r->unverified)
 			m->st.roots_leaked++;
-		if (v.rule == RC_R_ITER_LEAK) {
-			for (unsigned int i = 0; i < r->ntasks; i++)
-				if (r->tasks[i].held) {
-					v.cause = &r->tasks[i].get_ev;
-					break;
-				}
-		}
 		history_push(m, r, ev);
-		record(m, r, ev, &v);
+		judge(m, r, ev, UINT64_MAX);
 	}
 	/* The VM is gone: forget its roots (a new VM may reuse the pointer). */
 	while (vm->roots)
@@ -775,13 +947,75 @@ static struct rc_root *root_for_event(struct rc_model *m,
 	return r;
 }
 
-void rc_model_feed(struct rc_model *m, const struct rc_event *ev)
+/*
+ * An event with a value outside docs/events.md (abi.h) is not applied:
+ * counted, and its root (adopted if new) is unverified from here on.
+ */
+static void on_outside_abi(struct rc_model *m, const struct rc_event *ev)
 {
 	bool adopted;
-
 	struct rc_root *r;
 
+	m->st.values_outside++;
+	if (!ev->kvm || !ev->root || ev->type >= RC_EV_FAST_ZAP_START)
+		return;
+	r = root_for_event(m, ev, &adopted);
+	if (r)
+		mark_unverified(m, r);
+}
+
+/* Gets, puts and frees: ordered by `old` (refcount_event()). */
+static void on_refcount(struct rc_model *m, const struct rc_event *ev)
+{
+	bool adopted;
+	struct rc_root *r = root_for_event(m, ev, &adopted);
+
+	if (r)
+		refcount_event(m, r, ev);
+}
+
+/* Invalidate, zap windows and handoffs: not ordered by `old`, applied as they come. */
+static void on_root_event(struct rc_model *m, const struct rc_event *ev)
+{
+	bool adopted;
+	struct rc_root *r = root_for_event(m, ev, &adopted);
+
+	if (!r)
+		return;
+	if (adopted && ev->type != RC_EV_ROOT_INVALIDATE &&
+	    ev->type != RC_EV_ROOT_HANDOFF && ev->ctx != RC_CTX_ZAP_ALL)
+		r->valid = false;	/* zapped as invalid */
+	drain(m, r, false);
+	process(m, r, ev);
+}
+
+/*
+ * The model hook of each event type (docs/events.md, analyzer/event.c).
+ * A new event type gets its entry here; NULL: the event changes no state.
+ */
+static void (*const on_event[RC_EV__COUNT])(struct rc_model *m,
+					    const struct rc_event *ev) = {
+	[RC_EV_ROOT_ALLOC] = on_alloc,
+	[RC_EV_ROOT_GET] = on_refcount,
+	[RC_EV_ROOT_PUT] = on_refcount,
+	[RC_EV_ROOT_INVALIDATE] = on_root_event,
+	[RC_EV_ROOT_ZAP_START] = on_root_event,
+	[RC_EV_ROOT_ZAP_END] = on_root_event,
+	[RC_EV_ROOT_FREE] = on_refcount,
+	[RC_EV_FAST_ZAP_START] = on_fast_zap_start,
+	[RC_EV_FAST_ZAP_DONE] = on_fast_zap_done,
+	[RC_EV_TEARDOWN] = on_teardown,
+	[RC_EV_ROOT_HANDOFF] = on_root_event,
+	[RC_EV_LOST] = on_lost,
+};
+
+int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
+{
 	m->st.events++;
+	if (ev->outside_abi) {
+		on_outside_abi(m, ev);
+		return m->st.oom ? -1 : 0;
+	}
 	if (ev->cpu >= m->ncpu && ev->cpu < 4096) {
 		uint64_t *t = realloc(m->cpu_last_ts, (ev->cpu + 1) * sizeof(*t));
 
@@ -789,48 +1023,15 @@ void rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 			memset(t + m->ncpu, 0, (ev->cpu + 1 - m->ncpu) * sizeof(*t));
 			m->cpu_last_ts = t;
 			m->ncpu = ev->cpu + 1;
+		} else {
+			m->st.oom = true;
 		}
 	}
-
-	switch (ev->type) {
-	case RC_EV_LOST:
-		on_lost(m, ev);
-		break;
-	case RC_EV_FAST_ZAP_START:
-		break;
-	case RC_EV_FAST_ZAP_DONE:
-		on_fast_zap_done(m, ev);
-		break;
-	case RC_EV_TEARDOWN:
-		on_teardown(m, ev);
-		break;
-	case RC_EV_ROOT_ALLOC:
-		on_alloc(m, ev);
-		break;
-	case RC_EV_ROOT_GET:
-	case RC_EV_ROOT_PUT:
-	case RC_EV_ROOT_FREE:
-		r = root_for_event(m, ev, &adopted);
-		if (r)
-			refcount_event(m, r, ev);
-		break;
-	case RC_EV_ROOT_INVALIDATE:
-	case RC_EV_ROOT_ZAP_START:
-	case RC_EV_ROOT_ZAP_END:
-		r = root_for_event(m, ev, &adopted);
-		if (!r)
-			break;
-		if (adopted && ev->type != RC_EV_ROOT_INVALIDATE &&
-		    ev->ctx != RC_CTX_ZAP_ALL)
-			r->valid = false;	/* zapped as invalid */
-		drain(m, r, false);
-		process(m, r, ev);
-		break;
-	default:
-		break;
-	}
+	if ((unsigned int)ev->type < RC_EV__COUNT && on_event[ev->type])
+		on_event[ev->type](m, ev);
 	if (ev->cpu >= 0 && ev->cpu < m->ncpu)
 		m->cpu_last_ts[ev->cpu] = ev->ts;
+	return m->st.oom ? -1 : 0;
 }
 
 void rc_model_finish(struct rc_model *m)
@@ -848,11 +1049,6 @@ void rc_model_finish(struct rc_model *m)
 const struct rc_stats *rc_model_stats(const struct rc_model *m)
 {
 	return &m->st;
-}
-
-struct rc_findings *rc_model_findings(struct rc_model *m)
-{
-	return &m->findings;
 }
 
 enum rc_design rc_model_design_seen(const struct rc_model *m)
@@ -887,6 +1083,5 @@ void rc_model_free(struct rc_model *m)
 	free(m->buckets);
 	free(m->cpu_last_ts);
 	free(m->timeline);
-	rc_findings_release(&m->findings);
 	free(m);
 }

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The lifecycle model: per VM and per root life, a shadow refcount, the
- * references held per owner, the valid/invalid state, the zap gift, zap
- * windows and the fast-zap window. Events go in through rc_model_feed();
- * the rules (rules.c) judge each event against this state before the
- * model applies it. Memory is bounded by live roots, open windows and a
- * bounded set of freed-root tombstones, never by trace length.
+ * references held per owner, the valid/invalid state, the zap gifts, zap
+ * windows and the fast-zap window. Events go in through rc_model_feed().
+ * The model knows nothing of rules or findings: before it applies an
+ * event to a root (and at the VM-level moments: the end of a fast zap, a
+ * VM's teardown) it calls the hooks it was given, with a read-only view
+ * of the root; the engine (engine.c) judges there. The model's state is
+ * written only here; the lookups below are its read-only accessors.
+ * Memory is bounded by live roots, open windows and a bounded set of
+ * freed-root tombstones (at most RC_TOMBSTONES), except the --root
+ * timeline, which keeps every event of that one root and so grows with
+ * the trace.
  */
 #ifndef RC_MODEL_H
 #define RC_MODEL_H
@@ -18,13 +24,32 @@
 #define RC_HIST 16		/* events of history kept per root */
 #define RC_KEY 8		/* milestones kept per root (not vCPU/iter refs) */
 #define RC_PENDING 8		/* get/put events held back for ordering */
-#define RC_ZAPPERS 4		/* recent zappers remembered per root */
+#define RC_ZAPPERS 8		/* recent zappers remembered per root */
 #define RC_TASKS 8		/* tasks with iterator references per root */
 #define RC_TOMBSTONES 4096	/* freed roots remembered for use-after-free */
+#define RC_FZ_TASKS 16		/* fast zaps in flight remembered (by task) */
+/*
+ * Caps on what is tracked (docs/cli.md "Limits"), far above any real
+ * workload (a host runs hundreds of VMs, each a handful of roots): past
+ * them, new VMs and root lives are not tracked, the events that need them
+ * are counted in rc_stats.over_cap and the verdict is inconclusive.
+ */
+#define RC_MAX_VMS (1u << 16)
+#define RC_MAX_ROOTS (1u << 20)	/* root lives tracked at once (tombstones too) */
 
-enum rc_design { RC_DESIGN_AUTO, RC_DESIGN_GIFTED, RC_DESIGN_ASYNC };
+/*
+ * The designs (docs/designs.md): GIFTED v6.6+ and 6.1.y after its August
+ * 2023 backport, HYBRID v6.4/v6.5, ASYNC v5.18..v6.3, 6.2.y, 6.3.0/6.3.1
+ * and 6.1.y before that backport (alloc count 1).
+ */
+enum rc_design { RC_DESIGN_AUTO, RC_DESIGN_GIFTED, RC_DESIGN_ASYNC, RC_DESIGN_HYBRID };
 
-enum rc_gift { RC_GIFT_NONE, RC_GIFT_PENDING, RC_GIFT_CONSUMED };
+/* The kinds of zap reference (gift) a root can hold, by who made it. */
+enum rc_gift_kind {
+	RC_GK_NONE,
+	RC_GK_INVAL,		/* invalidate-all: a zap get, or the MMU's reference */
+	RC_GK_DEFUNCT,		/* a last_put revival: the worker's */
+};
 
 struct rc_task_refs {
 	int pid;
@@ -37,6 +62,7 @@ struct rc_zapper {
 	int pid;
 	uint8_t ctx;
 	bool active;		/* zap_start seen, zap_end not yet */
+	uint32_t consumed;	/* gifts of this root it put */
 	uint64_t end_seq;	/* seq of its last zap_end, 0 if none */
 };
 
@@ -49,7 +75,9 @@ struct rc_root {
 	uint64_t kvm, addr;
 	uint64_t id;			/* global life number, from 1 */
 	uint32_t life;			/* life number at this address, from 1 */
-	enum rc_design design;		/* GIFTED or ASYNC, fixed at alloc */
+	enum rc_design design;		/* ASYNC (count 1) or GIFTED (count 2:
+					 * gifted or hybrid, see rc_root_design()) */
+	bool design_forced;		/* --design */
 
 	int64_t count;			/* shadow refcount */
 	bool count_known;		/* false until alloc or an `old` was seen */
@@ -61,20 +89,28 @@ struct rc_root {
 	bool valid;
 	bool valid_known;		/* false for adopted roots until invalidated */
 	bool freed;
-	bool violated;			/* a violation was reported for this life */
 	bool unverified;		/* lost events may hide part of its life */
 	bool lost_after_free;		/* freed, then events were lost: they
 					 * may hold a new life's alloc here */
-	unsigned int suppressed;	/* later anomalies not reported */
 
 	uint64_t invalid_seq;		/* seq of the invalidate, 0 while valid */
 	uint8_t invalid_reason;
+	int invalid_pid;		/* task that invalidated it */
 	bool zapped;			/* a zap ended after the invalidation */
-	enum rc_gift gift;
+	uint32_t gifts_inval;		/* pending invalidate-all gifts */
+	uint32_t gifts_defunct;		/* pending last_put gifts (the worker's) */
+	bool gifted;			/* a gift was made in this life */
 	uint8_t gift_reason;
-	struct rc_event gift_ev;	/* the invalidate that made the gift */
+	struct rc_event gift_ev;	/* the event that made the latest gift */
+	bool has_last_put;
+	struct rc_event last_put_ev;	/* the put that dropped the last
+					 * reference of the root while valid */
 	bool has_cause;
-	struct rc_event cause_ev;	/* last_put: the put that made it defunct */
+	struct rc_event cause_ev;	/* last_put invalidation: the put that
+					 * made it defunct (written only by
+					 * apply_invalidate()) */
+	bool has_vcpu_put;
+	struct rc_event vcpu_put_ev;	/* the last vCPU put while the root was valid */
 	struct rc_zapper zappers[RC_ZAPPERS];
 	unsigned int nzappers;
 
@@ -97,17 +133,22 @@ struct rc_vm {
 	uint32_t nroots;		/* root lives seen */
 	struct rc_root *roots;		/* its root lives (alive and tombstones) */
 	int fast_zap_pid;		/* task inside a fast zap, 0 if none */
+	enum rc_design two_ref;		/* count-2 roots: GIFTED or HYBRID once
+					 * the trace shows who zaps, else AUTO */
+	bool v3_shape;			/* count-1 roots zapped by the fast zap
+					 * itself (ctx fast_zap): v3's loop */
 	uint64_t fast_zap_seq;
 	uint64_t fast_zaps;
 	bool torn_down;
 };
 
-struct rc_finding;
-
 struct rc_model_opts {
 	enum rc_design design;		/* AUTO picks per root from alloc count */
+	enum rc_design hint;		/* from the kernel release: HYBRID for
+					 * 6.4/6.5, else AUTO */
 	bool have_root_filter;
 	uint64_t root_filter;		/* --root ADDR: keep a full timeline */
+	uint32_t max_vms, max_roots;	/* caps, 0: RC_MAX_VMS, RC_MAX_ROOTS */
 };
 
 struct rc_stats {
@@ -122,29 +163,60 @@ struct rc_stats {
 	uint64_t roots_unverified;
 	uint64_t roots_adopted;
 	uint64_t roots_reallocated;	/* address reused without a free event */
-	uint64_t mismatches_resolved;	/* reordered by `old` */
+	uint64_t reordered;		/* get/put records held back and applied
+					 * in `old` order (JSON "reordered") */
 	uint64_t fast_zaps;
 	uint64_t teardowns;
-	uint64_t suppressed;		/* anomalies after a root's first violation */
-	uint64_t unjudged;		/* anomalies on unverified roots */
 	uint64_t gifted_roots, async_roots;
 	uint64_t owner_gets[RC_OWN__COUNT], owner_puts[RC_OWN__COUNT];
 	uint64_t failed_gets;
 	uint64_t zaps;
+	uint64_t values_outside;	/* events not applied: a value outside the ABI */
+	uint64_t over_cap;		/* events not applied: a cap was reached */
+	bool oom;			/* out of memory: events were dropped */
 };
 
 struct rc_model;
 
-struct rc_model *rc_model_new(const struct rc_model_opts *opts);
+/*
+ * What the model tells the layer above. Every hook is optional; arg is
+ * rc_model_hooks.arg. The root is the state *before* ev is applied.
+ */
+struct rc_model_hooks {
+	void *arg;
+	/*
+	 * ev is about to be applied to r (a get, put, invalidate, handoff,
+	 * zap start or end, free), or, for RC_EV_FAST_ZAP_DONE and
+	 * RC_EV_TEARDOWN, r is a root of that VM at that moment (teardown:
+	 * still alive; fz_start: the seq of that fast zap's start,
+	 * UINT64_MAX if unknown). Returns true when something was found on
+	 * r at a VM-level moment: the model then keeps that moment in r's
+	 * history.
+	 */
+	bool (*judge)(void *arg, const struct rc_model *m,
+		      const struct rc_root *r, const struct rc_event *ev,
+		      uint64_t fz_start);
+	/*
+	 * Events lost on cpu after since (the time of the last event read
+	 * on that CPU) may hide part of r's life: what was concluded about
+	 * r after that point no longer stands.
+	 */
+	void (*lost)(void *arg, const struct rc_root *r, int cpu, uint64_t since);
+	/* r is forgotten (VM teardown, tombstone evicted, address reused). */
+	void (*gone)(void *arg, const struct rc_root *r);
+};
+
+struct rc_model *rc_model_new(const struct rc_model_opts *opts,
+			      const struct rc_model_hooks *hooks);
 void rc_model_free(struct rc_model *m);
 
-/* Feed one event (in stream order). */
-void rc_model_feed(struct rc_model *m, const struct rc_event *ev);
+/* Feed one event (in stream order). Returns -1 once out of memory (the
+ * model is then incomplete: stop and report the error), else 0. */
+int rc_model_feed(struct rc_model *m, const struct rc_event *ev);
 /* End of stream: flush held-back events, count what is still alive. */
 void rc_model_finish(struct rc_model *m);
 
 const struct rc_stats *rc_model_stats(const struct rc_model *m);
-struct rc_findings *rc_model_findings(struct rc_model *m);
 enum rc_design rc_model_design_seen(const struct rc_model *m);
 
 /* --root timeline: every event of roots at opts.root_filter, in order. */
@@ -160,5 +232,31 @@ unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 			     unsigned int max);
 
 const char *rc_design_name(enum rc_design d);
+/* The design a kernel release implies for count-2 roots (AUTO: none). */
+enum rc_design rc_design_hint(const char *release);
+
+/* The root's design as forced or detected so far (AUTO: gifted or hybrid, undecided). */
+enum rc_design rc_root_design(const struct rc_root *r);
+/* The pending gift a zap-owned put by task pid would consume (NONE: none is its). */
+enum rc_gift_kind rc_gift_for(const struct rc_root *r, int pid);
+/* Whether the consumer of r's pending invalidate-all gifts is the task that zaps
+ * with ctx fast_zap (gifted, v3) rather than a worker. */
+bool rc_inval_gift_to_fast_zap(const struct rc_root *r);
+
+/* Read-only lookups over a root life (NULL when there is none). */
+/* The iterator references task pid holds on r. */
+const struct rc_task_refs *rc_root_task(const struct rc_root *r, int pid);
+/* A task that holds an iterator reference on r (the lowest slot). */
+const struct rc_task_refs *rc_root_iter_holder(const struct rc_root *r);
+/* The zaps task pid ran on r. */
+const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid);
+/* The latest event applied to r. */
+const struct rc_event *rc_root_last_event(const struct rc_root *r);
+/*
+ * Another VM's life at r's address that is alive (allocated in the trace,
+ * not freed, not unverified): a root page belongs to one VM at a time.
+ */
+const struct rc_root *rc_model_twin(const struct rc_model *m,
+				    const struct rc_root *r);
 
 #endif

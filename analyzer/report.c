@@ -6,14 +6,32 @@
 #include "findings.h"
 #include "report.h"
 
+/* Roots were freed but not one put is in the trace: puts were not recorded. */
+static bool puts_not_recorded(const struct rc_stats *st)
+{
+	uint64_t puts = 0;
+
+	for (int o = 0; o < RC_OWN__COUNT; o++)
+		puts += st->owner_puts[o];
+	return st->roots_freed && !puts;
+}
+
 enum rc_exit rc_report_exit(const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
-	const struct rc_findings *f = rc_model_findings(r->model);
+	const struct rc_findings *f = r->findings;
 
+	/* records missing without a mark, position unknown, or root events
+	 * not recorded that the rules need: no verdict */
+	if (r->info && (r->info->cpus_incomplete ||
+			rc_trace_complete_events(r->info) < 0))
+		return RC_EXIT_INCONCLUSIVE;
+	if (puts_not_recorded(st))
+		return RC_EXIT_INCONCLUSIVE;
 	if (f->total)
 		return RC_EXIT_VIOLATIONS;
-	if (st->lost_reports || st->roots_unverified)
+	if (st->lost_reports || st->roots_unverified || st->values_outside ||
+	    st->over_cap)
 		return RC_EXIT_INCONCLUSIVE;
 	return RC_EXIT_CLEAN;
 }
@@ -48,39 +66,51 @@ const char *rc_report_comm(const struct rc_report *r, int pid)
 
 const char *rc_report_event_desc(const struct rc_event *ev, char *buf, size_t len)
 {
-	switch (ev->type) {
-	case RC_EV_ROOT_ALLOC:
-		snprintf(buf, len, "alloc count=%u as_id=%u level=%u",
-			 ev->count, ev->as_id, ev->level);
-		break;
-	case RC_EV_ROOT_GET:
-	case RC_EV_ROOT_PUT:
-		snprintf(buf, len, "%s owner=%s old=%u%s", rc_ev_name(ev->type),
-			 rc_owner_name(ev->owner), ev->old,
-			 ev->type == RC_EV_ROOT_GET && !ev->old ? " (failed)" : "");
-		break;
-	case RC_EV_ROOT_INVALIDATE:
-		snprintf(buf, len, "invalidate reason=%s count=%u",
-			 rc_reason_name(ev->reason), ev->count);
-		break;
-	case RC_EV_ROOT_ZAP_START:
-		snprintf(buf, len, "zap_start ctx=%s shared=%u",
-			 rc_ctx_name(ev->ctx), ev->shared);
-		break;
-	case RC_EV_ROOT_ZAP_END:
-		snprintf(buf, len, "zap_end ctx=%s", rc_ctx_name(ev->ctx));
-		break;
-	case RC_EV_LOST:
+	const struct rc_event_desc *d;
+	size_t off;
+	int n;
+
+	if (ev->type == RC_EV_LOST) {
 		if (ev->lost < 0)
 			snprintf(buf, len, "lost events (count unknown)");
 		else
 			snprintf(buf, len, "lost %" PRId64 " events", ev->lost);
-		break;
-	default:
-		snprintf(buf, len, "%s", rc_ev_name(ev->type));
-		break;
+		return buf;
 	}
+	n = snprintf(buf, len, "%s", rc_ev_name(ev->type));
+	if ((unsigned int)ev->type >= RC_EV__COUNT)
+		return buf;
+	d = &rc_events[ev->type];
+	for (unsigned int k = 0; k < d->nfields; k++) {
+		const struct rc_field_desc *f = &rc_fields[d->fields[k]];
+		uint64_t v = rc_event_get(ev, d->fields[k]);
+
+		off = n < 0 ? len : (size_t)n;
+		if (!f->text || off >= len || (ev->absent & (1u << d->fields[k])))
+			continue;
+		if (f->kind == RC_FK_ENUM)
+			n += snprintf(buf + off, len - off, " %s=%s", f->name,
+				      f->enum_name((unsigned int)v));
+		else
+			n += snprintf(buf + off, len - off, " %s=%" PRIu64, f->name, v);
+	}
+	off = n < 0 ? len : (size_t)n;
+	if (ev->type == RC_EV_ROOT_GET && !ev->old && off < len)
+		snprintf(buf + off, len - off, " (failed)");
 	return buf;
+}
+
+bool rc_report_has_caller(const struct rc_event *ev)
+{
+	const struct rc_event_desc *d;
+
+	if ((unsigned int)ev->type >= RC_EV__COUNT)
+		return false;
+	d = &rc_events[ev->type];
+	for (unsigned int k = 0; k < d->nfields; k++)
+		if (rc_fields[d->fields[k]].kind == RC_FK_SYM)
+			return true;
+	return false;
 }
 
 unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
@@ -94,6 +124,23 @@ unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
 	if (in && in->clock[0] && !in->clock_reliable)
 		WARN("clock '%s' does not order CPUs; record with -C global",
 		     in->clock);
+	if (in && in->cpus_incomplete)
+	{
+		WARN("trace not read in full: %d CPUs, no verdict",
+		     in->cpus_incomplete);
+		WARN("%llu of %llu pages unread, %llu damaged",
+		     in->pages_unread, in->pages_expected, in->pages_damaged);
+		if (in->records_missing)
+			WARN(">= %llu records missing without a lost mark",
+			     in->records_missing);
+		WARN("%.100s", in->incomplete_detail);
+	}
+	if (st->over_cap)
+		WARN("VM or root cap reached (man page, LIMITS): %" PRIu64
+		     " events not tracked", st->over_cap);
+	if (st->values_outside)
+		WARN("%" PRIu64 " events with values outside docs/events.md (%.40s)",
+		     st->values_outside, in && in->value_detail[0] ? in->value_detail : "-");
 	if (st->lost_reports)
 		WARN("%" PRIu64 " lost-event reports (%" PRIu64 " events known lost)",
 		     st->lost_reports, st->lost_events);
@@ -106,9 +153,10 @@ unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
 	if (st->roots_reallocated)
 		WARN("%" PRIu64 " root addresses reused without a free event",
 		     st->roots_reallocated);
-	if (in && in->missing_events)
-		WARN("%d kvmmmu root events missing from the trace's formats",
-		     in->missing_events);
+	if (in && in->missing_names[0])
+		WARN("not recorded, no verdict: %.60s", in->missing_names);
+	if (puts_not_recorded(st))
+		WARN("roots freed but no put in the trace: no verdict");
 	if (!st->events)
 		WARN("no kvmmmu root events recorded (was -e kvmmmu given?)");
 #undef WARN

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "findings.h"
 #include "model.h"
 #include "source.h"
 
@@ -15,7 +16,8 @@ struct rc_report {
 	const char *input;		/* file name, or "live" */
 	const struct rc_trace_info *info;	/* NULL if unknown */
 	const struct rc_source *src;	/* symbols and task names; may be NULL */
-	struct rc_model *model;
+	const struct rc_model *model;
+	const struct rc_findings *findings;
 	enum rc_design design_opt;
 	bool color;
 	bool summary_only;
@@ -29,13 +31,20 @@ const char *rc_report_verdict_word(enum rc_exit e);
 void rc_report_text(FILE *out, const struct rc_report *r);
 void rc_report_json(FILE *out, const struct rc_report *r);
 void rc_report_timeline(FILE *out, const struct rc_report *r);
+/* One line: "VERDICT exit input detail" (--summary with several inputs). */
+void rc_report_line(FILE *out, const struct rc_report *r);
+/* The JSON object of an input that could not be read (exit 2). */
+void rc_report_json_error(FILE *out, const char *input, const char *err);
 
 /* Shared helpers (report.c). */
 const char *rc_report_sym(const struct rc_report *r, uint64_t addr,
 			  char *buf, size_t len);
 const char *rc_report_comm(const struct rc_report *r, int pid);
-/* "alloc count=2 ...", without the caller; returns buf. */
+/* "alloc count=2 ...": the event's text fields (event.h), without the
+ * caller; returns buf. */
 const char *rc_report_event_desc(const struct rc_event *ev, char *buf, size_t len);
+/* Whether ev has a call site (its "by SYM" in the text report). */
+bool rc_report_has_caller(const struct rc_event *ev);
 /* Warnings worth a line each; returns how many were written to w. */
 unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
 				unsigned int max);

@@ -32,56 +32,40 @@ static void jhex(FILE *out, uint64_t v)
 
 static void jevent(FILE *out, const struct rc_report *r, const struct rc_event *ev)
 {
+	const struct rc_event_desc *d;
 	char sym[128];
 
 	fprintf(out, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"cpu\":%d,"
 		"\"pid\":%d,\"comm\":", ev->seq, ev->ts, ev->cpu, ev->pid);
 	jstr(out, rc_report_comm(r, ev->pid));
 	fprintf(out, ",\"type\":\"%s\"", rc_ev_name(ev->type));
-	if (ev->type != RC_EV_FAST_ZAP_START && ev->type != RC_EV_LOST) {
-		fprintf(out, ",\"kvm\":");
-		jhex(out, ev->kvm);
-	}
-	switch (ev->type) {
-	case RC_EV_ROOT_ALLOC:
-		fprintf(out, ",\"root\":");
-		jhex(out, ev->root);
-		fprintf(out, ",\"count\":%u,\"role\":%u,\"as_id\":%u,\"level\":%u",
-			ev->count, ev->role, ev->as_id, ev->level);
-		break;
-	case RC_EV_ROOT_GET:
-	case RC_EV_ROOT_PUT:
-		fprintf(out, ",\"root\":");
-		jhex(out, ev->root);
-		fprintf(out, ",\"owner\":\"%s\",\"old\":%u,\"caller\":",
-			rc_owner_name(ev->owner), ev->old);
-		jhex(out, ev->caller);
-		fprintf(out, ",\"caller_sym\":");
-		jstr(out, rc_report_sym(r, ev->caller, sym, sizeof(sym)));
-		break;
-	case RC_EV_ROOT_INVALIDATE:
-		fprintf(out, ",\"root\":");
-		jhex(out, ev->root);
-		fprintf(out, ",\"reason\":\"%s\",\"count\":%u",
-			rc_reason_name(ev->reason), ev->count);
-		break;
-	case RC_EV_ROOT_ZAP_START:
-	case RC_EV_ROOT_ZAP_END:
-		fprintf(out, ",\"root\":");
-		jhex(out, ev->root);
-		fprintf(out, ",\"ctx\":\"%s\"", rc_ctx_name(ev->ctx));
-		if (ev->type == RC_EV_ROOT_ZAP_START)
-			fprintf(out, ",\"shared\":%u", ev->shared);
-		break;
-	case RC_EV_ROOT_FREE:
-		fprintf(out, ",\"root\":");
-		jhex(out, ev->root);
-		break;
-	case RC_EV_LOST:
-		fprintf(out, ",\"lost\":%" PRId64, ev->lost);
-		break;
-	default:
-		break;
+	d = (unsigned int)ev->type < RC_EV__COUNT ? &rc_events[ev->type] : NULL;
+	for (unsigned int k = 0; d && k < d->nfields; k++) {
+		const struct rc_field_desc *f = &rc_fields[d->fields[k]];
+		uint64_t v = rc_event_get(ev, d->fields[k]);
+
+		if (ev->absent & (1u << d->fields[k]))
+			continue;	/* not in this ABI version's record */
+		fprintf(out, ",\"%s\":", f->name);
+		switch (f->kind) {
+		case RC_FK_HEX:
+			jhex(out, v);
+			break;
+		case RC_FK_UINT:
+			fprintf(out, "%" PRIu64, v);
+			break;
+		case RC_FK_ENUM:
+			jstr(out, f->enum_name((unsigned int)v));
+			break;
+		case RC_FK_SYM:
+			jhex(out, v);
+			fprintf(out, ",\"%s_sym\":", f->name);
+			jstr(out, rc_report_sym(r, v, sym, sizeof(sym)));
+			break;
+		case RC_FK_INT:
+			fprintf(out, "%" PRId64, (int64_t)v);
+			break;
+		}
 	}
 	fputc('}', out);
 }
@@ -97,28 +81,28 @@ static void jfinding(FILE *out, const struct rc_report *r,
 	fprintf(out, ",\"detail\":");
 	jstr(out, f->detail);
 	fprintf(out, ",\"kvm\":");
-	jhex(out, f->kvm);
+	jhex(out, f->e.kvm);
 	fprintf(out, ",\"root\":");
-	jhex(out, f->root);
-	fprintf(out, ",\"life\":%u,\"event\":", f->life);
+	jhex(out, f->e.root);
+	fprintf(out, ",\"life\":%u,\"event\":", f->e.life);
 	jevent(out, r, &f->ev);
 	fprintf(out, ",\"cause\":");
 	if (f->has_cause)
 		jevent(out, r, &f->cause);
 	else
 		fprintf(out, "null");
-	if (f->count >= 0)
-		fprintf(out, ",\"count\":%" PRId64, f->count);
+	if (f->e.count >= 0)
+		fprintf(out, ",\"count\":%" PRId64, f->e.count);
 	else
 		fprintf(out, ",\"count\":null");
 	fprintf(out, ",\"owners\":{");
 	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
-		fprintf(out, "%s\"%s\":%u", o ? "," : "", rc_owner_name(o), f->owners[o]);
-	fprintf(out, "},\"events\":%" PRIu64 ",\"history\":[", f->nevents);
-	for (unsigned int i = 0; i < f->nhist; i++) {
+		fprintf(out, "%s\"%s\":%u", o ? "," : "", rc_owner_name(o), f->e.owners[o]);
+	fprintf(out, "},\"events\":%" PRIu64 ",\"history\":[", f->e.nevents);
+	for (unsigned int i = 0; i < f->e.nhist; i++) {
 		if (i)
 			fputc(',', out);
-		jevent(out, r, &f->hist[i]);
+		jevent(out, r, &f->e.hist[i]);
 	}
 	fprintf(out, "]}");
 }
@@ -126,7 +110,7 @@ static void jfinding(FILE *out, const struct rc_report *r,
 void rc_report_json(FILE *out, const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
-	const struct rc_findings *f = rc_model_findings(r->model);
+	const struct rc_findings *f = r->findings;
 	const struct rc_trace_info *in = r->info;
 	enum rc_design d = rc_model_design_seen(r->model);
 	enum rc_exit e = rc_report_exit(r);
@@ -142,8 +126,8 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	jstr(out, in ? in->kernel : "");
 	fprintf(out, ",\"cpus\":%d,\"clock\":", in ? in->ncpus : 0);
 	jstr(out, in ? in->clock : "");
-	fprintf(out, ",\"clock_reliable\":%s,\"records\":%llu},\n",
-		in && in->clock_reliable ? "true" : "false",
+	fprintf(out, ",\"clock_reliable\":%s,\"abi\":%d,\"records\":%llu},\n",
+		in && in->clock_reliable ? "true" : "false", in ? in->abi : 0,
 		in ? in->records_read : 0ull);
 	fprintf(out, "\"events\":{\"root_events\":%" PRIu64 ",\"lost\":%" PRIu64
 		",\"lost_reports\":%" PRIu64 "},\n",
@@ -167,7 +151,7 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 		fprintf(out, "%s\"%s\":%" PRIu64, o ? "," : "", rc_owner_name(o),
 			st->owner_puts[o]);
 	fprintf(out, "},\"failed_gets\":%" PRIu64 ",\"reordered\":%" PRIu64 "},\n",
-		st->failed_gets, st->mismatches_resolved);
+		st->failed_gets, st->reordered);
 	fprintf(out, "\"rules\":[");
 	for (int i = 0; i < RC_R__COUNT; i++) {
 		fprintf(out, "%s\n {\"id\":\"%s\",\"family\":\"%s\",\"summary\":",
@@ -187,8 +171,21 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	fprintf(out, "],\n\"violations_total\":%" PRIu64 ",\"violations_not_shown\":%"
 		PRIu64 ",\"suppressed\":%" PRIu64 ",\"unjudged\":%" PRIu64
 		",\"retracted\":%" PRIu64 ",\n",
-		f->total, f->total - stored, st->suppressed, st->unjudged,
+		f->total, f->total - stored, f->suppressed, f->unjudged,
 		f->retracted);
+	if (r->have_root) {
+		size_t n;
+		const struct rc_event *t = rc_model_timeline(r->model, &n);
+
+		fprintf(out, "\"timeline\":{\"root\":");
+		jhex(out, r->root);
+		fprintf(out, ",\"events\":[");
+		for (size_t i = 0; i < n; i++) {
+			fprintf(out, "%s\n ", i ? "," : "");
+			jevent(out, r, &t[i]);
+		}
+		fprintf(out, "]},\n");
+	}
 	fprintf(out, "\"warnings\":[");
 	for (unsigned int i = 0; i < nw; i++) {
 		if (i)
@@ -197,4 +194,15 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	}
 	fprintf(out, "],\n\"verdict\":\"%s\",\"exit\":%d}\n",
 		rc_report_verdict_word(e), (int)e);
+}
+
+void rc_report_json_error(FILE *out, const char *input, const char *err)
+{
+	fprintf(out, "{\"tool\":\"kvm-rootcheck\",\"schema\":%d,\"input\":",
+		RC_JSON_SCHEMA);
+	jstr(out, input);
+	fprintf(out, ",\"error\":");
+	jstr(out, err);
+	fprintf(out, ",\"verdict\":\"%s\",\"exit\":%d}\n",
+		rc_report_verdict_word(RC_EXIT_USAGE), (int)RC_EXIT_USAGE);
 }

@@ -30,7 +30,7 @@ static void print_event(FILE *out, const struct rc_report *r, const char *lead,
 	rc_report_event_desc(ev, desc, sizeof(desc));
 	n = snprintf(line, sizeof(line), "%s%s cpu%d %d/%.16s %s", lead, ts,
 		     ev->cpu, ev->pid, comm, desc);
-	if (ev->type == RC_EV_ROOT_GET || ev->type == RC_EV_ROOT_PUT) {
+	if (rc_report_has_caller(ev)) {
 		rc_report_sym(r, ev->caller, sym, sizeof(sym));
 		if (n + 1 + (int)strlen(sym) <= COLS)
 			fprintf(out, "%s %s\n", line, sym);
@@ -51,9 +51,9 @@ static void header(FILE *out, const struct rc_report *r)
 
 	fprintf(out, "kvm-rootcheck: %s\n", r->input);
 	if (in)
-		fprintf(out, "kernel %s, %d CPUs, clock %s\n",
+		fprintf(out, "kernel %s, %d CPUs, clock %s, event ABI v%d\n",
 			in->kernel[0] ? in->kernel : "unknown", in->ncpus,
-			in->clock[0] ? in->clock : "unknown");
+			in->clock[0] ? in->clock : "unknown", in->abi);
 	fprintf(out, "events: %" PRIu64 " root events", st->events - st->lost_reports);
 	if (in)
 		fprintf(out, " of %llu records", in->records_read);
@@ -91,33 +91,33 @@ static void finding(FILE *out, const struct rc_report *r,
 	const char *on = r->color ? "\033[1;31m" : "", *off = r->color ? "\033[0m" : "";
 
 	fprintf(out, "\n%s%s%s root 0x%" PRIx64 " life %u vm %" PRIx64 "\n",
-		on, rule->id, off, f->root, f->life, f->kvm);
+		on, rule->id, off, f->e.root, f->e.life, f->e.kvm);
 	fprintf(out, "  %s\n", rule->summary);
 	fprintf(out, "  %.68s\n", f->detail);
 	print_event(out, r, "  event ", &f->ev);
 	if (f->has_cause)
 		print_event(out, r, "  cause ", &f->cause);
-	if (f->count >= 0)
-		fprintf(out, "  held  count %" PRId64 ":", f->count);
+	if (f->e.count >= 0)
+		fprintf(out, "  held  count %" PRId64 ":", f->e.count);
 	else
 		fprintf(out, "  held  count unknown:");
 	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
-		fprintf(out, " %s=%u", rc_owner_name(o), f->owners[o]);
+		fprintf(out, " %s=%u", rc_owner_name(o), f->e.owners[o]);
 	fputc('\n', out);
-	if (f->nevents > f->nhist)
+	if (f->e.nevents > f->e.nhist)
 		fprintf(out, "  history, oldest first (%u of %" PRIu64
 			" events; all: --root 0x%" PRIx64 "):\n",
-			f->nhist, f->nevents, f->root);
+			f->e.nhist, f->e.nevents, f->e.root);
 	else
 		fprintf(out, "  history, oldest first:\n");
-	for (unsigned int i = 0; i < f->nhist; i++)
-		print_event(out, r, "    ", &f->hist[i]);
+	for (unsigned int i = 0; i < f->e.nhist; i++)
+		print_event(out, r, "    ", &f->e.hist[i]);
 }
 
 static void verdict(FILE *out, const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
-	const struct rc_findings *f = rc_model_findings(r->model);
+	const struct rc_findings *f = r->findings;
 	enum rc_exit e = rc_report_exit(r);
 	char rules[COLS + 1] = "";
 	size_t off = 0;
@@ -134,6 +134,9 @@ static void verdict(FILE *out, const struct rc_report *r)
 		}
 		fprintf(out, "\nverdict: FAIL: %" PRIu64 " violation%s\n  %s\n",
 			f->total, f->total == 1 ? "" : "s", rules);
+	} else if (e == RC_EXIT_INCONCLUSIVE && f->total) {
+		fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s;"
+			" see the warnings\n", f->total, f->total == 1 ? "" : "s");
 	} else if (e == RC_EXIT_INCONCLUSIVE) {
 		fprintf(out, "\nverdict: INCONCLUSIVE: no violation, %" PRIu64
 			" root li%s unverified\n", st->roots_unverified,
@@ -148,8 +151,7 @@ static void verdict(FILE *out, const struct rc_report *r)
 
 void rc_report_text(FILE *out, const struct rc_report *r)
 {
-	const struct rc_findings *f = rc_model_findings(r->model);
-	const struct rc_stats *st = rc_model_stats(r->model);
+	const struct rc_findings *f = r->findings;
 	uint64_t shown = 0;
 
 	header(out, r);
@@ -163,15 +165,15 @@ void rc_report_text(FILE *out, const struct rc_report *r)
 		if (f->total > shown)
 			fprintf(out, "\n(%" PRIu64 " more violations not shown)\n",
 				f->total - shown);
-		if (st->suppressed)
+		if (f->suppressed)
 			fprintf(out, "\n(%" PRIu64 " later anomal%s on already violated"
-				" roots not reported)\n", st->suppressed,
-				st->suppressed == 1 ? "y" : "ies");
-		if (st->unjudged)
+				" roots not reported)\n", f->suppressed,
+				f->suppressed == 1 ? "y" : "ies");
+		if (f->unjudged)
 			fprintf(out, "\n(%" PRIu64 " anomal%s on unverified roots not"
-				" judged: lost events can explain %s)\n", st->unjudged,
-				st->unjudged == 1 ? "y" : "ies",
-				st->unjudged == 1 ? "it" : "them");
+				" judged: lost events can explain %s)\n", f->unjudged,
+				f->unjudged == 1 ? "y" : "ies",
+				f->unjudged == 1 ? "it" : "them");
 	}
 	verdict(out, r);
 }
@@ -188,5 +190,29 @@ void rc_report_timeline(FILE *out, const struct rc_report *r)
 		if (t[i].type == RC_EV_ROOT_ALLOC && i)
 			fprintf(out, "  -- new life --\n");
 		print_event(out, r, "  ", &t[i]);
+	}
+}
+
+void rc_report_line(FILE *out, const struct rc_report *r)
+{
+	const struct rc_stats *st = rc_model_stats(r->model);
+	const struct rc_findings *f = r->findings;
+	enum rc_exit e = rc_report_exit(r);
+
+	if (e == RC_EXIT_VIOLATIONS) {
+		fprintf(out, "%-12s %d  %s  %" PRIu64 " violation%s:", "FAIL", (int)e,
+			r->input, f->total, f->total == 1 ? "" : "s");
+		for (int i = 0; i < RC_R__COUNT; i++)
+			if (f->per_rule[i])
+				fprintf(out, " %s", rc_rules[i].id);
+		fputc('\n', out);
+	} else if (e == RC_EXIT_INCONCLUSIVE) {
+		fprintf(out, "%-12s %d  %s  %" PRIu64 " root li%s unverified\n",
+			"INCONCLUSIVE", (int)e, r->input, st->roots_unverified,
+			st->roots_unverified == 1 ? "fe" : "ves");
+	} else {
+		fprintf(out, "%-12s %d  %s  %" PRIu64 " root li%s in %" PRIu64 " VM%s\n",
+			"PASS", (int)e, r->input, st->roots,
+			st->roots == 1 ? "fe" : "ves", st->vms, st->vms == 1 ? "" : "s");
 	}
 }

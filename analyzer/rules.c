@@ -2,72 +2,25 @@
 /*
  * The invariant rules (docs/invariants.md). Everything here reads model
  * state and writes a verdict; nothing here changes the model.
+ *
+ * One judge function per rule; rc_rules[] lists them in order of
+ * precedence: on one event the first rule that fires is the verdict, so
+ * the more specific diagnosis (who was gifted what) comes before its
+ * consequences (an underflow, a use after free), and facts the kernel
+ * states itself (old == 1 on a valid root) before what rests on the
+ * shadow count.
  */
 #include <stdio.h>
 #include <string.h>
 #include "rules.h"
 
-const struct rc_rule rc_rules[RC_R__COUNT] = {
-	[RC_R_REF_UNDERFLOW] = { "REF-UNDERFLOW", "refcount",
-		"put on a root whose refcount is already zero" },
-	[RC_R_REF_PUT_UNOWNED] = { "REF-PUT-UNOWNED", "refcount",
-		"put by an owner that holds no reference" },
-	[RC_R_REF_GET_ZERO] = { "REF-GET-ZERO", "refcount",
-		"a failed get (refcount 0) was used as a reference" },
-	[RC_R_REF_COUNT_MISMATCH] = { "REF-COUNT-MISMATCH", "refcount",
-		"kernel refcount disagrees with the shadow count" },
-	[RC_R_ROOT_UAF] = { "ROOT-UAF", "lifetime",
-		"event on a root after it was freed" },
-	[RC_R_ROOT_DOUBLE_FREE] = { "ROOT-DOUBLE-FREE", "lifetime",
-		"root freed twice" },
-	[RC_R_ROOT_FREE_VALID] = { "ROOT-FREE-VALID", "lifetime",
-		"last reference dropped while the root is still valid" },
-	[RC_R_ROOT_REVALIDATE] = { "ROOT-REVALIDATE", "lifetime",
-		"invalid root treated as valid again" },
-	[RC_R_GIFT_UNGIFTED_PUT] = { "GIFT-UNGIFTED-PUT", "gift",
-		"zap put of a reference that was never gifted to it" },
-	[RC_R_GIFT_DOUBLE_PUT] = { "GIFT-DOUBLE-PUT", "gift",
-		"gifted reference put twice" },
-	[RC_R_GIFT_LEAK] = { "GIFT-LEAK", "gift",
-		"gifted reference never put (pending at teardown)" },
-	[RC_R_GIFT_PUT_BEFORE_ZAP] = { "GIFT-PUT-BEFORE-ZAP", "gift",
-		"gifted reference put before the root's zap ended" },
-	[RC_R_FASTZAP_INCOMPLETE] = { "FASTZAP-INCOMPLETE", "fast-zap",
-		"fast zap finished with an invalidated root unzapped" },
-	[RC_R_TEARDOWN_LEAK] = { "TEARDOWN-LEAK", "teardown",
-		"root still alive at VM teardown" },
-	[RC_R_ITER_LEAK] = { "ITER-LEAK", "teardown",
-		"iterator reference never put (alive at teardown)" },
-};
+#define VERDICT(v, ...) \
+	snprintf((v)->detail, sizeof((v)->detail), __VA_ARGS__)
 
-int rc_rule_by_id(const char *id)
+static bool is_put(const struct rc_event *ev, int owner)
 {
-	for (int i = 0; i < RC_R__COUNT; i++)
-		if (!strcmp(rc_rules[i].id, id))
-			return i;
-	return -1;
+	return ev->type == RC_EV_ROOT_PUT && ev->owner == owner;
 }
-
-const struct rc_task_refs *rc_root_task(const struct rc_root *r, int pid)
-{
-	for (unsigned int i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].pid == pid)
-			return &r->tasks[i];
-	return NULL;
-}
-
-const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid)
-{
-	for (unsigned int i = 0; i < r->nzappers; i++)
-		if (r->zappers[i].pid == pid)
-			return &r->zappers[i];
-	return NULL;
-}
-
-#define VERDICT(v, r, ...) do {						\
-	(v)->rule = (r);						\
-	snprintf((v)->detail, sizeof((v)->detail), __VA_ARGS__);	\
-} while (0)
 
 static bool task_failed_get_unheld(const struct rc_root *r, int pid)
 {
@@ -76,207 +29,362 @@ static bool task_failed_get_unheld(const struct rc_root *r, int pid)
 	return t && t->failed_get && !t->held;
 }
 
-/* Gift rules for a zap-owned put. Returns true if a verdict was given. */
-static bool judge_zap_put(const struct rc_root *r, const struct rc_event *ev,
-			  struct rc_verdict *v)
+/*
+ * Could task pid, which has not zapped the root, be the consumer of a
+ * pending gift that puts too early? The gifted design's consumer is the
+ * task that invalidated (fast zap or teardown); a worker is any task but
+ * the one that invalidated.
+ */
+static bool consumer_to_be(const struct rc_root *r, int pid)
+{
+	/* count 2, nobody zapped yet: gifted (the invalidator) or hybrid (a worker) */
+	if (rc_root_design(r) == RC_DESIGN_AUTO)
+		return r->gifts_inval || r->gifts_defunct;
+	if (r->gifts_inval && rc_inval_gift_to_fast_zap(r) && pid == r->gift_ev.pid)
+		return true;
+	if ((r->gifts_defunct || (r->gifts_inval && !rc_inval_gift_to_fast_zap(r))) &&
+	    pid != r->gift_ev.pid && pid != r->invalid_pid)
+		return true;
+	return false;
+}
+
+/* The cause of an ungifted put: the put that made the root defunct, if one did. */
+static const struct rc_event *ungifted_cause(const struct rc_root *r)
+{
+	if (r->invalid_reason == RC_RSN_LAST_PUT && r->has_cause)
+		return &r->cause_ev;
+	return &r->gift_ev;
+}
+
+/*
+ * A zap-owned put, judged against the gifts (docs/designs.md): each
+ * pending gift belongs to one consumer: a worker (zap ctx worker) for
+ * last_put revivals, and for invalidate-all in the async-worker and
+ * hybrid designs; the task zapping with ctx fast_zap for invalidate-all
+ * in the gifted design (and v3). Each outcome is one rule; the
+ * classification is here so that the three gift rules stay disjoint.
+ */
+enum gift_case {
+	GIFT_OK,
+	GIFT_RUNNING,		/* before zap: its own zap is running */
+	GIFT_NOT_YET,		/* before zap: the consumer has not zapped */
+	GIFT_DOUBLE,
+	GIFT_NONE_V3,		/* ungifted: invalid silently after a vCPU put */
+	GIFT_NONE,		/* ungifted: nothing was gifted in this life */
+	GIFT_WORKERS,		/* ungifted: a last_put gift, the worker's */
+	GIFT_OTHERS,		/* ungifted: a gift of another consumer */
+	GIFT_SPENT,		/* ungifted: every gift already put */
+};
+
+static enum gift_case gift_case(const struct rc_root *r, const struct rc_event *ev)
 {
 	const struct rc_zapper *z = rc_root_zapper(r, ev->pid);
-	bool for_worker = r->gift_reason == RC_RSN_LAST_PUT;
 
 	/* An adopted root invalidated before the trace began: gift unknown. */
-	if (r->adopted && !r->invalid_seq)
-		return false;
+	if (!is_put(ev, RC_OWN_ZAP) || (r->adopted && !r->invalid_seq))
+		return GIFT_OK;
+	if (z && z->active)
+		return GIFT_RUNNING;
+	if (rc_gift_for(r, ev->pid) != RC_GK_NONE)
+		return GIFT_OK;
+	if (!r->gifted)
+		return r->valid && r->has_vcpu_put && !r->owners[RC_OWN_VCPU] ?
+		       GIFT_NONE_V3 : GIFT_NONE;
+	if (z && z->consumed)
+		return GIFT_DOUBLE;
+	if ((!z || z->end_seq <= r->invalid_seq) && consumer_to_be(r, ev->pid))
+		return GIFT_NOT_YET;
+	if (r->gifts_defunct && !r->gifts_inval)
+		return GIFT_WORKERS;
+	if (r->gifts_inval || r->gifts_defunct)
+		return GIFT_OTHERS;
+	return GIFT_SPENT;
+}
 
-	if (z && z->active) {
-		VERDICT(v, RC_R_GIFT_PUT_BEFORE_ZAP,
-			"zap put while this task's %s zap of the root is running",
+static bool judge_gift_put_before_zap(const struct rc_rule_in *in,
+				      struct rc_verdict *v)
+{
+	const struct rc_zapper *z = rc_root_zapper(in->r, in->ev->pid);
+
+	switch (gift_case(in->r, in->ev)) {
+	case GIFT_RUNNING:
+		VERDICT(v, "zap put while this task's %s zap of the root is running",
 			rc_ctx_name(z->ctx));
 		return true;
-	}
-	if (r->gift == RC_GIFT_NONE) {
-		VERDICT(v, RC_R_GIFT_UNGIFTED_PUT, "%s",
-			r->valid ? "zap put on a valid root: nothing was gifted"
-				 : "root was invalidated without a gift");
+	case GIFT_NOT_YET:
+		VERDICT(v, "zap put before any zap of the root by this task");
 		return true;
+	default:
+		return false;
 	}
-	if (for_worker && (!z || z->ctx != RC_CTX_WORKER)) {
-		if (!z && r->gift == RC_GIFT_PENDING) {
-			VERDICT(v, RC_R_GIFT_PUT_BEFORE_ZAP,
-				"zap put before any zap of the root");
-			return true;
-		}
-		VERDICT(v, RC_R_GIFT_UNGIFTED_PUT,
-			"%s zapper put what a last_put invalidation gave the worker",
+}
+
+static bool judge_gift_ungifted_put(const struct rc_rule_in *in,
+				    struct rc_verdict *v)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_zapper *z = rc_root_zapper(r, in->ev->pid);
+
+	switch (gift_case(r, in->ev)) {
+	case GIFT_NONE_V3:
+		/*
+		 * No invalidation event, yet a zapper puts: the root went
+		 * invalid silently, the v3 way, after the last vCPU put.
+		 */
+		VERDICT(v, "no invalidate event: invalid since the last vCPU put (v3 bug)");
+		v->cause = &r->vcpu_put_ev;
+		return true;
+	case GIFT_NONE:
+		VERDICT(v, "%s", r->valid ?
+			"zap put on a valid root: nothing was gifted" :
+			"root was invalidated without a gift");
+		return true;
+	case GIFT_WORKERS:
+		VERDICT(v, "%s zapper put what a last_put invalidation gave the worker",
 			z ? rc_ctx_name(z->ctx) : "non-worker");
-		v->cause = r->has_cause ? &r->cause_ev : &r->gift_ev;
+		break;
+	case GIFT_OTHERS:
+		VERDICT(v, "%s put a gift that belongs to %s",
+			z ? rc_ctx_name(z->ctx) : "a task that did not zap it",
+			rc_inval_gift_to_fast_zap(r) ? "the zap of invalidated roots"
+						     : "the worker");
+		break;
+	case GIFT_SPENT:
+		VERDICT(v, "every gift of the root was already put by its consumer");
+		break;
+	default:
+		return false;
+	}
+	v->cause = ungifted_cause(r);
+	return true;
+}
+
+static bool judge_gift_double_put(const struct rc_rule_in *in,
+				  struct rc_verdict *v)
+{
+	if (gift_case(in->r, in->ev) != GIFT_DOUBLE)
+		return false;
+	VERDICT(v, "this task already put its gift of the root");
+	v->cause = &in->r->gift_ev;
+	return true;
+}
+
+static bool judge_ref_get_zero(const struct rc_rule_in *in, struct rc_verdict *v)
+{
+	const struct rc_event *ev = in->ev;
+
+	if (!task_failed_get_unheld(in->r, ev->pid))
+		return false;
+	if (is_put(ev, RC_OWN_ITER)) {
+		VERDICT(v, "iterator put after its get failed at refcount 0");
 		return true;
 	}
-	if (r->gift == RC_GIFT_CONSUMED) {
-		VERDICT(v, RC_R_GIFT_DOUBLE_PUT,
-			"gift from the %s invalidation was already put",
-			rc_reason_name(r->gift_reason));
-		v->cause = &r->gift_ev;
-		return true;
-	}
-	if (!r->zapped) {
-		VERDICT(v, RC_R_GIFT_PUT_BEFORE_ZAP,
-			"zap put before any zap of the root ended");
+	if (ev->type == RC_EV_ROOT_ZAP_START && ev->ctx == RC_CTX_ZAP_ALL) {
+		VERDICT(v, "zap of a root whose get failed at refcount 0");
 		return true;
 	}
 	return false;
 }
 
-static void judge_put(const struct rc_root *r, const struct rc_event *ev,
-		      struct rc_verdict *v)
+static bool judge_root_uaf(const struct rc_rule_in *in, struct rc_verdict *v)
 {
+	const struct rc_event *ev = in->ev;
+
+	if (!in->r->freed)
+		return false;
+	switch (ev->type) {
+	case RC_EV_ROOT_GET:
+		if (!ev->old)
+			return false;	/* a failed get is legal on a dead root */
+		VERDICT(v, "get (owner %s) succeeded after free",
+			rc_owner_name(ev->owner));
+		return true;
+	case RC_EV_ROOT_PUT:
+		VERDICT(v, "put (owner %s) after free", rc_owner_name(ev->owner));
+		return true;
+	case RC_EV_ROOT_INVALIDATE:
+		VERDICT(v, "invalidate after free");
+		return true;
+	case RC_EV_ROOT_ZAP_START:
+		VERDICT(v, "%s zap started after free", rc_ctx_name(ev->ctx));
+		return true;
+	case RC_EV_ROOT_ZAP_END:
+		VERDICT(v, "%s zap ended after free", rc_ctx_name(ev->ctx));
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool judge_root_double_free(const struct rc_rule_in *in,
+				   struct rc_verdict *v)
+{
+	if (!in->r->freed)
+		return false;
+	VERDICT(v, "second free");
+	return true;
+}
+
+static bool judge_ref_underflow(const struct rc_rule_in *in, struct rc_verdict *v)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
+
+	if (ev->old != 0 && !(r->count_known && r->count <= 0))
+		return false;
+	VERDICT(v, "put (owner %s) with kernel old=%u, shadow count %lld",
+		rc_owner_name(ev->owner), ev->old,
+		r->count_known ? (long long)r->count : -1LL);
+	return true;
+}
+
+static bool judge_ref_put_unowned(const struct rc_rule_in *in,
+				  struct rc_verdict *v)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
 	const struct rc_task_refs *t;
 
 	if (ev->owner >= RC_OWN__COUNT) {
-		VERDICT(v, RC_R_REF_PUT_UNOWNED, "put with unknown owner %u",
-			ev->owner);
-		return;
+		VERDICT(v, "put with unknown owner %u", ev->owner);
+		return true;
 	}
-	if (ev->owner == RC_OWN_ZAP && judge_zap_put(r, ev, v))
-		return;
-	if (ev->owner == RC_OWN_ITER && task_failed_get_unheld(r, ev->pid)) {
-		VERDICT(v, RC_R_REF_GET_ZERO,
-			"iterator put after its get failed at refcount 0");
-		return;
+	if (r->adopted)
+		return false;	/* references before the trace are unknown */
+	if (ev->owner == RC_OWN_ITER) {
+		t = rc_root_task(r, ev->pid);
+		if (t && t->held)
+			return false;
+	} else if (r->owners[ev->owner]) {
+		return false;
 	}
-	if (r->freed) {
-		VERDICT(v, RC_R_ROOT_UAF, "put (owner %s) after free",
-			rc_owner_name(ev->owner));
-		return;
-	}
-	if (ev->old == 0 || (r->count_known && r->count <= 0)) {
-		VERDICT(v, RC_R_REF_UNDERFLOW,
-			"put (owner %s) with kernel old=%u, shadow count %lld",
-			rc_owner_name(ev->owner), ev->old,
-			r->count_known ? (long long)r->count : -1LL);
-		return;
-	}
-	if (!r->adopted) {
-		bool unowned;
-
-		if (ev->owner == RC_OWN_ITER) {
-			t = rc_root_task(r, ev->pid);
-			unowned = !t || !t->held;
-		} else {
-			unowned = r->owners[ev->owner] == 0;
-		}
-		if (unowned) {
-			VERDICT(v, RC_R_REF_PUT_UNOWNED,
-				"%s put, but %s holds no reference",
-				rc_owner_name(ev->owner),
-				ev->owner == RC_OWN_ITER ? "this task" : "that owner");
-			return;
-		}
-	}
-	if (r->count_known && ev->old != r->count) {
-		VERDICT(v, RC_R_REF_COUNT_MISMATCH,
-			"put: kernel old=%u, shadow count %lld", ev->old,
-			(long long)r->count);
-		return;
-	}
-	if (ev->old == 1 && r->valid && r->valid_known &&
-	    r->design == RC_DESIGN_GIFTED) {
-		VERDICT(v, RC_R_ROOT_FREE_VALID,
-			"last reference put (owner %s) on a valid root",
-			rc_owner_name(ev->owner));
-		return;
-	}
+	VERDICT(v, "%s put, but %s holds no reference", rc_owner_name(ev->owner),
+		ev->owner == RC_OWN_ITER ? "this task" : "that owner");
+	return true;
 }
 
-static void judge_get(const struct rc_root *r, const struct rc_event *ev,
-		      struct rc_verdict *v)
+static bool judge_root_revalidate(const struct rc_rule_in *in,
+				  struct rc_verdict *v)
 {
-	if (ev->old == 0) {
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
+
+	if (r->valid || !r->valid_known)
+		return false;
+	if (ev->type == RC_EV_ROOT_INVALIDATE) {
+		VERDICT(v, "invalidated again (reason %s) after the %s invalidation",
+			rc_reason_name(ev->reason), rc_reason_name(r->invalid_reason));
+		return true;
+	}
+	if (ev->owner == RC_OWN_VCPU && ev->old) {
+		VERDICT(v, "vCPU took a reference to an invalid root for reuse");
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A root page belongs to one VM: a successful get that names another VM
+ * while that VM's life at the address is alive took a reference through
+ * the wrong struct kvm (a vCPU loading another VM's root). Only lives
+ * seen from their alloc and never touched by lost events are compared.
+ */
+static bool judge_root_cross_vm(const struct rc_rule_in *in,
+				struct rc_verdict *v)
+{
+	const struct rc_event *ev = in->ev;
+
+	if (!in->twin || !ev->old)
+		return false;
+	VERDICT(v, "%s get names vm %llx; root is alive in vm %llx",
+		rc_owner_name(ev->owner), (unsigned long long)ev->kvm,
+		(unsigned long long)in->twin->kvm);
+	v->cause = rc_root_last_event(in->twin);
+	v->cross_cpu = true;
+	return true;
+}
+
+/*
+ * Gifted and hybrid: the MMU holds a reference until the root is
+ * invalidated, so the last put of a valid root is a bug. Every design: a
+ * valid root must not be freed (the async worker's last put revives it).
+ */
+static bool judge_root_free_valid(const struct rc_rule_in *in,
+				  struct rc_verdict *v)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
+
+	if (!r->valid || !r->valid_known)
+		return false;
+	if (ev->type == RC_EV_ROOT_FREE) {
+		/* async worker: the last put must revive it (last_put) */
+		VERDICT(v, "freed while valid");
+		if (r->has_last_put)
+			v->cause = &r->last_put_ev;
+		return true;
+	}
+	if (ev->old == 1 && r->design != RC_DESIGN_ASYNC) {
+		VERDICT(v, "last reference put (owner %s) on a valid root",
+			rc_owner_name(ev->owner));
+		return true;
+	}
+	return false;
+}
+
+static bool judge_ref_count_mismatch(const struct rc_rule_in *in,
+				     struct rc_verdict *v)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
+
+	if (!r->count_known)
+		return false;
+	if (ev->type == RC_EV_ROOT_FREE) {
+		if (!r->count)
+			return false;
+		VERDICT(v, "freed with shadow count %lld", (long long)r->count);
+		return true;
+	}
+	if (ev->type == RC_EV_ROOT_GET && !ev->old) {
 		/* A failed get is legal on a dying or freed root. */
-		if (!r->freed && r->count_known && r->count > 0)
-			VERDICT(v, RC_R_REF_COUNT_MISMATCH,
-				"get failed (kernel old=0), shadow count %lld",
-				(long long)r->count);
-		return;
-	}
-	if (r->freed) {
-		VERDICT(v, RC_R_ROOT_UAF, "get (owner %s) succeeded after free",
-			rc_owner_name(ev->owner));
-		return;
-	}
-	if (ev->owner == RC_OWN_VCPU && !r->valid && r->valid_known) {
-		VERDICT(v, RC_R_ROOT_REVALIDATE,
-			"vCPU took a reference to an invalid root for reuse");
-		return;
-	}
-	if (r->count_known && ev->old != r->count) {
-		VERDICT(v, RC_R_REF_COUNT_MISMATCH,
-			"get: kernel old=%u, shadow count %lld", ev->old,
+		if (r->freed || r->count <= 0)
+			return false;
+		VERDICT(v, "get failed (kernel old=0), shadow count %lld",
 			(long long)r->count);
-		return;
+		return true;
 	}
+	if (ev->old == r->count)
+		return false;
+	VERDICT(v, "%s: kernel old=%u, shadow count %lld",
+		ev->type == RC_EV_ROOT_GET ? "get" : "put",
+		ev->old, (long long)r->count);
+	return true;
 }
 
-void rc_rules_event(const struct rc_root *r, const struct rc_event *ev,
-		    struct rc_verdict *v)
+static bool judge_fastzap_incomplete(const struct rc_rule_in *in,
+				     struct rc_verdict *v)
 {
-	v->rule = -1;
-	v->detail[0] = '\0';
-	v->cause = NULL;
+	const struct rc_root *r = in->r;
+	uint64_t start = in->fz_start;
+	bool before, own;
 
-	switch (ev->type) {
-	case RC_EV_ROOT_GET:
-		judge_get(r, ev, v);
-		break;
-	case RC_EV_ROOT_PUT:
-		judge_put(r, ev, v);
-		break;
-	case RC_EV_ROOT_INVALIDATE:
-		if (r->freed)
-			VERDICT(v, RC_R_ROOT_UAF, "invalidate after free");
-		else if (!r->valid && r->valid_known)
-			VERDICT(v, RC_R_ROOT_REVALIDATE,
-				"invalidated again (reason %s) after the %s invalidation",
-				rc_reason_name(ev->reason),
-				rc_reason_name(r->invalid_reason));
-		break;
-	case RC_EV_ROOT_ZAP_START:
-		if (task_failed_get_unheld(r, ev->pid) && ev->ctx == RC_CTX_ZAP_ALL)
-			VERDICT(v, RC_R_REF_GET_ZERO,
-				"zap of a root whose get failed at refcount 0");
-		else if (r->freed)
-			VERDICT(v, RC_R_ROOT_UAF, "%s zap started after free",
-				rc_ctx_name(ev->ctx));
-		break;
-	case RC_EV_ROOT_ZAP_END:
-		if (r->freed)
-			VERDICT(v, RC_R_ROOT_UAF, "%s zap ended after free",
-				rc_ctx_name(ev->ctx));
-		break;
-	case RC_EV_ROOT_FREE:
-		if (r->freed)
-			VERDICT(v, RC_R_ROOT_DOUBLE_FREE, "second free");
-		else if (r->valid && r->valid_known &&
-			 r->design == RC_DESIGN_GIFTED)
-			VERDICT(v, RC_R_ROOT_FREE_VALID, "freed while valid");
-		else if (r->count_known && r->count != 0)
-			VERDICT(v, RC_R_REF_COUNT_MISMATCH,
-				"freed with shadow count %lld", (long long)r->count);
-		break;
-	default:
-		break;
-	}
-}
-
-void rc_rules_fast_zap_done(const struct rc_root *r, struct rc_verdict *v)
-{
-	v->rule = -1;
-	v->cause = NULL;
 	if (r->freed || r->valid || r->zapped || (r->adopted && !r->invalid_seq))
-		return;
-	VERDICT(v, RC_R_FASTZAP_INCOMPLETE,
-		"invalidated (%s) but not zapped when the fast zap finished",
+		return false;
+	/*
+	 * Only roots invalid when this fast zap began, or invalidated by its
+	 * own invalidate-all, are its business: a root made defunct later is
+	 * queued after flush_workqueue() began (async worker, hybrid).
+	 */
+	before = start != UINT64_MAX && r->invalid_seq && r->invalid_seq <= start;
+	own = r->invalid_pid == in->ev->pid && r->invalid_reason == RC_RSN_FAST_ZAP &&
+	      (start == UINT64_MAX || r->invalid_seq > start);
+	if (!before && !own)
+		return false;
+	VERDICT(v, "invalidated (%s) but not zapped when the fast zap finished",
 		rc_reason_name(r->invalid_reason));
 	v->cause = &r->gift_ev;
+	return true;
 }
 
 static void owners_str(const struct rc_root *r, char *buf, size_t len)
@@ -294,31 +402,132 @@ static void owners_str(const struct rc_root *r, char *buf, size_t len)
 		snprintf(buf, len, "%s", r->adopted ? "unknown" : "none");
 }
 
-void rc_rules_teardown(const struct rc_root *r, struct rc_verdict *v)
+static bool judge_gift_leak(const struct rc_rule_in *in, struct rc_verdict *v)
 {
 	char who[64];
 
-	v->rule = -1;
-	v->cause = NULL;
-	if (r->freed)
-		return;
-	owners_str(r, who, sizeof(who));
-	if (r->gift == RC_GIFT_PENDING) {
-		VERDICT(v, RC_R_GIFT_LEAK,
-			"gift from the %s invalidation never put; held: %s",
-			rc_reason_name(r->gift_reason), who);
-		v->cause = &r->gift_ev;
-	} else if (r->owners[RC_OWN_ITER]) {
-		const struct rc_task_refs *t = NULL;
+	if (in->r->freed || !(in->r->gifts_inval || in->r->gifts_defunct))
+		return false;
+	owners_str(in->r, who, sizeof(who));
+	VERDICT(v, "gift from the %s invalidation never put; held: %s",
+		rc_reason_name(in->r->gift_reason), who);
+	v->cause = &in->r->gift_ev;
+	return true;
+}
 
-		for (unsigned int i = 0; i < r->ntasks && !t; i++)
-			if (r->tasks[i].held)
-				t = &r->tasks[i];
-		VERDICT(v, RC_R_ITER_LEAK,
-			"iterator reference of pid %d never put; held: %s",
-			t ? t->pid : -1, who);
-	} else {
-		VERDICT(v, RC_R_TEARDOWN_LEAK, "alive at teardown; held: %s",
-			who);
+static bool judge_iter_leak(const struct rc_rule_in *in, struct rc_verdict *v)
+{
+	const struct rc_task_refs *t = rc_root_iter_holder(in->r);
+	char who[64];
+
+	if (in->r->freed || !in->r->owners[RC_OWN_ITER])
+		return false;
+	owners_str(in->r, who, sizeof(who));
+	VERDICT(v, "iterator reference of pid %d never put; held: %s",
+		t ? t->pid : -1, who);
+	v->cause = t ? &t->get_ev : NULL;
+	return true;
+}
+
+static bool judge_teardown_leak(const struct rc_rule_in *in,
+				struct rc_verdict *v)
+{
+	char who[64];
+
+	if (in->r->freed)
+		return false;
+	owners_str(in->r, who, sizeof(who));
+	VERDICT(v, "alive at teardown; held: %s", who);
+	return true;
+}
+
+#define GET RC_ON(RC_EV_ROOT_GET)
+#define PUT RC_ON(RC_EV_ROOT_PUT)
+#define INVAL RC_ON(RC_EV_ROOT_INVALIDATE)
+#define ZAP_START RC_ON(RC_EV_ROOT_ZAP_START)
+#define ZAP_END RC_ON(RC_EV_ROOT_ZAP_END)
+#define FREE RC_ON(RC_EV_ROOT_FREE)
+#define FZ_DONE RC_ON(RC_EV_FAST_ZAP_DONE)
+#define TEARDOWN RC_ON(RC_EV_TEARDOWN)
+
+/* In order of precedence: the first that fires on an event is reported. */
+const struct rc_rule rc_rules[RC_R__COUNT] = {
+	[RC_R_GIFT_PUT_BEFORE_ZAP] = { "GIFT-PUT-BEFORE-ZAP", "gift",
+		"gifted reference put before the root's zap ended",
+		PUT, judge_gift_put_before_zap },
+	[RC_R_GIFT_UNGIFTED_PUT] = { "GIFT-UNGIFTED-PUT", "gift",
+		"zap put of a reference that was never gifted to it",
+		PUT, judge_gift_ungifted_put },
+	[RC_R_GIFT_DOUBLE_PUT] = { "GIFT-DOUBLE-PUT", "gift",
+		"gifted reference put twice", PUT, judge_gift_double_put },
+	[RC_R_REF_GET_ZERO] = { "REF-GET-ZERO", "refcount",
+		"a failed get (refcount 0) was used as a reference",
+		PUT | ZAP_START, judge_ref_get_zero },
+	[RC_R_ROOT_UAF] = { "ROOT-UAF", "lifetime",
+		"event on a root after it was freed",
+		GET | PUT | INVAL | ZAP_START | ZAP_END, judge_root_uaf },
+	[RC_R_ROOT_DOUBLE_FREE] = { "ROOT-DOUBLE-FREE", "lifetime",
+		"root freed twice", FREE, judge_root_double_free },
+	[RC_R_REF_UNDERFLOW] = { "REF-UNDERFLOW", "refcount",
+		"put on a root whose refcount is already zero",
+		PUT, judge_ref_underflow },
+	[RC_R_REF_PUT_UNOWNED] = { "REF-PUT-UNOWNED", "refcount",
+		"put by an owner that holds no reference",
+		PUT, judge_ref_put_unowned },
+	[RC_R_ROOT_REVALIDATE] = { "ROOT-REVALIDATE", "lifetime",
+		"invalid root treated as valid again",
+		GET | INVAL, judge_root_revalidate },
+	[RC_R_ROOT_CROSS_VM] = { "ROOT-CROSS-VM", "lifetime",
+		"get on a root that is alive in another VM",
+		GET, judge_root_cross_vm },
+	[RC_R_ROOT_FREE_VALID] = { "ROOT-FREE-VALID", "lifetime",
+		"last reference dropped while the root is still valid",
+		PUT | FREE, judge_root_free_valid },
+	[RC_R_REF_COUNT_MISMATCH] = { "REF-COUNT-MISMATCH", "refcount",
+		"kernel refcount disagrees with the shadow count",
+		GET | PUT | FREE, judge_ref_count_mismatch },
+	[RC_R_FASTZAP_INCOMPLETE] = { "FASTZAP-INCOMPLETE", "fast-zap",
+		"fast zap finished with an invalidated root unzapped",
+		FZ_DONE, judge_fastzap_incomplete },
+	[RC_R_GIFT_LEAK] = { "GIFT-LEAK", "gift",
+		"gifted reference never put (pending at teardown)",
+		TEARDOWN, judge_gift_leak },
+	[RC_R_ITER_LEAK] = { "ITER-LEAK", "teardown",
+		"iterator reference never put (alive at teardown)",
+		TEARDOWN, judge_iter_leak },
+	[RC_R_TEARDOWN_LEAK] = { "TEARDOWN-LEAK", "teardown",
+		"root still alive at VM teardown",
+		TEARDOWN, judge_teardown_leak },
+};
+
+static void verdict_clear(struct rc_verdict *v)
+{
+	v->detail[0] = '\0';
+	v->cause = NULL;
+	v->cross_cpu = false;
+}
+
+void rc_rules_judge(const struct rc_rule_in *in, struct rc_verdict *v)
+{
+	uint32_t bit = (unsigned int)in->ev->type < 32 ? RC_ON(in->ev->type) : 0;
+
+	v->rule = -1;
+	for (int i = 0; i < RC_R__COUNT; i++) {
+		if (!(rc_rules[i].on & bit))
+			continue;
+		verdict_clear(v);
+		if (rc_rules[i].judge(in, v)) {
+			v->rule = i;
+			return;
+		}
 	}
+	verdict_clear(v);
+}
+
+int rc_rule_by_id(const char *id)
+{
+	for (int i = 0; i < RC_R__COUNT; i++)
+		if (!strcmp(rc_rules[i].id, id))
+			return i;
+	return -1;
 }

@@ -23,6 +23,17 @@ struct rc_trace_info {
 	unsigned long long lost_events;	/* known lost events (sum over CPUs) */
 	int lost_unknown;	/* lost events of unknown count were reported */
 	int missing_events;	/* number of ABI events absent from the trace's formats */
+	int abi;		/* event ABI version seen (1 or 2, docs/events.md), 0 unknown */
+	/* Completeness (trace.dat): records missing without a lost-event mark */
+	int cpus_incomplete;		/* CPUs not read in full */
+	unsigned long long pages_expected;	/* pages the file says it holds */
+	unsigned long long pages_unread;	/* of which never loaded */
+	unsigned long long pages_damaged;	/* read only in part */
+	unsigned long long records_missing;	/* known lower bound */
+	char incomplete_detail[100];	/* the first incomplete CPU, one line */
+	char missing_names[128];	/* "get, put": events absent from the formats */
+	unsigned long long values_outside;	/* events with a value outside docs/events.md */
+	char value_detail[64];		/* the first of them, e.g. "invalidate reason=7" */
 };
 
 struct rc_source;
@@ -37,8 +48,12 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 /*
  * Live tracefs: create a private instance, enable the kvmmmu root events.
  * argv: command to run while streaming (NULL: until SIGINT/SIGTERM).
+ * buffer_kb: per-CPU ring-buffer size of the instance in KB (trace-cmd
+ * record -b); 0: RC_LIVE_BUFFER_KB if the kernel allows it.
  */
-struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errlen);
+#define RC_LIVE_BUFFER_KB 4096
+struct rc_source *rc_source_open_live(char *const *argv, unsigned int buffer_kb,
+				      char *err, size_t errlen);
 
 /*
  * Run the stream to its end (or until sink returns non-zero).
@@ -49,12 +64,25 @@ int rc_source_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 
 const struct rc_trace_info *rc_source_info(const struct rc_source *src);
 
+/*
+ * Whether the trace can judge every rule: 0 if it has all the root events,
+ * else -1 (info->missing_names lists them). Used by the report.
+ */
+int rc_trace_complete_events(const struct rc_trace_info *info);
+
 /* "func+0x1a" into buf (or "0x..." if unknown). Returns buf. */
 const char *rc_source_sym(const struct rc_source *src, unsigned long long addr,
 			  char *buf, size_t len);
 
 /* Task name for pid ("<...>" if unknown). Pointer valid until close. */
 const char *rc_source_comm(const struct rc_source *src, int pid);
+
+/*
+ * Whether the tracefs that live would use (mounted, or the directory
+ * $KVM_ROOTCHECK_TRACEFS names) has event system:name (name NULL: the
+ * system): 1 yes, 0 no, -1 no tracefs to look in. Mounts nothing.
+ */
+int rc_live_event_exists(const char *system, const char *name);
 
 /* For live: exit status of the command run, -1 if none. */
 int rc_source_cmd_status(const struct rc_source *src);

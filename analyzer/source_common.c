@@ -2,11 +2,40 @@
 /*
  * The parts of source.h that do not depend on the kind of source: run and
  * close dispatch, metadata, symbols and task names (both kinds keep a
- * tep_handle with the kallsyms and saved cmdlines of the traced kernel).
+ * tep_handle with the kallsyms and saved cmdlines of the traced kernel),
+ * and the input layer's error helper and clock table (source-local.h).
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "decode.h"
+#include "source-local.h"
+
+void *rc_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
+void rc_set_clock(struct rc_trace_info *info, const char *clock)
+{
+	static const char *const reliable[] = {
+		"global", "mono", "mono_raw", "boot", "x86-tsc", "counter", "tai",
+	};
+
+	snprintf(info->clock, sizeof(info->clock), "%s", clock ? clock : "");
+	info->clock_reliable = 0;
+	for (size_t i = 0; i < sizeof(reliable) / sizeof(reliable[0]); i++)
+		if (!strcmp(info->clock, reliable[i]))
+			info->clock_reliable = 1;
+}
+
 
 int rc_source_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		  char *err, size_t errlen)
@@ -26,6 +55,37 @@ int rc_source_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 const struct rc_trace_info *rc_source_info(const struct rc_source *src)
 {
 	return &src->info;
+}
+
+int rc_trace_complete_events(const struct rc_trace_info *info)
+{
+	return info && info->missing_names[0] ? -1 : 0;
+}
+
+/*
+ * Which root events the trace was recorded without (trace-cmd record -e
+ * of only some of them): their formats are absent. Rules need them, so the
+ * report gives no verdict then (report.c).
+ */
+void rc_source_note_missing(struct rc_source *src)
+{
+	struct rc_trace_info *in = &src->info;
+	size_t off = 0;
+
+	in->missing_events = rc_decoder_missing(src->dec);
+	in->missing_names[0] = '\0';
+	for (int t = RC_EV_ROOT_ALLOC; t < RC_EV_LOST; t++) {
+		int w;
+
+		if (!in->missing_events || !rc_events[t].abi ||
+		    rc_decoder_has(src->dec, (enum rc_ev_type)t))
+			continue;
+		w = snprintf(in->missing_names + off, sizeof(in->missing_names) - off,
+			     "%s%s", off ? ", " : "", rc_ev_name((enum rc_ev_type)t));
+		if (w < 0 || off + (size_t)w >= sizeof(in->missing_names))
+			break;
+		off += (size_t)w;
+	}
 }
 
 const char *rc_source_sym(const struct rc_source *src, unsigned long long addr,

@@ -6,10 +6,20 @@
  * included), each page parsed with kbuffer, the CPUs merged by timestamp,
  * decoded by decode.c like a trace.dat.
  *
+ * Cost: each poll first moves everything readable out of the ring buffer
+ * of every CPU (page-sized reads, up to one buffer's worth per CPU), and
+ * only then parses it, so that no per-event work delays the reads. Between
+ * polls it sleeps (a time bounded by the buffer size, so that the buffer
+ * cannot fill during the sleep at up to 20 MB/s per CPU), unless the last
+ * poll found a quarter of a buffer or more on some CPU: then it reads on at
+ * once. The pages read while the trace is light are mostly partial ones
+ * (the kernel copies their events out); under load they are full pages,
+ * which the kernel hands over whole.
+ *
  * Ordering: each poll merges everything that is readable at that moment on
  * all CPUs. An event committed on one CPU just after that CPU was polled
  * comes out of the next poll, after later events of other CPUs (the limit
- * of tracefs_iterate_raw_events()); a reorder buffer (decode.h) holds
+ * of tracefs_iterate_raw_events()); a reorder buffer (reorder.c) holds
  * events back until that cannot happen any more, so the sink sees them in
  * timestamp order unless a poll lags by more than the holdback.
  *
@@ -29,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,14 +48,20 @@
 #include <kbuffer.h>
 #include <tracefs.h>
 
-#include "decode.h"
+#include "live_instance.h"
+#include "source-local.h"
 
 /* Environment variable naming the tracefs directory (default: the mounted one). */
 #define RC_TRACEFS_ENV "KVM_ROOTCHECK_TRACEFS"
 
-#define LIVE_BUFFER_KB 4096	/* per-CPU ring buffer of the instance */
-#define LIVE_POLL_NS 50000000L	/* sleep between empty polls: 50 ms */
-/* Reordering (see rc_reorder in decode.h): events are held back until
+/* Sleep between polls: 50 us per KB of buffer (the time 20 MB/s takes to
+ * fill it), within 1 ms .. 50 ms. */
+#define LIVE_POLL_NS_PER_KB 50000L
+#define LIVE_POLL_NS_MIN 1000000L
+#define LIVE_POLL_NS_MAX 50000000L
+/* Sub-buffers read from one CPU per poll: at most one buffer, 4 MB. */
+#define LIVE_DRAIN_MAX_BYTES (4u << 20)
+/* Reordering (see rc_reorder in source-local.h): events are held back until
  * every CPU has caught up with them, or for 1 s of trace time (global
  * clock: ns), at most 256k of them. */
 #define LIVE_HOLDBACK_NS 1000000000ull
@@ -52,9 +69,14 @@
 
 struct live_cpu {
 	int cpu;
+	int fd;			/* test seam: the descriptor read */
 	struct tracefs_cpu *tcpu;
 	struct kbuffer *kbuf;
-	void *page;
+	int size;		/* sub-buffer (page) size */
+	unsigned char *pages;	/* sub-buffers read by the last drain */
+	size_t npages, alloc;	/* read, allocated */
+	size_t next;		/* next of them to parse */
+	size_t bytes;		/* read by the last drain */
 	int have_page;
 	int have_rec;
 	int err;		/* errno of a failed read (not EAGAIN): CPU given up */
@@ -65,7 +87,9 @@ struct live_priv {
 	struct tracefs_instance *inst;
 	struct live_cpu *cpus;
 	int ncpus;
-	int page_size;
+	unsigned int buffer_kb;	/* per-CPU ring-buffer size */
+	size_t drain_max;	/* sub-buffers read from a CPU per poll */
+	long poll_ns;		/* sleep between polls */
 	char *const *argv;
 	struct sigaction old_int, old_term, old_hup;
 	int handlers;
@@ -112,13 +136,16 @@ static void live_close(struct rc_source *src)
 		if (lp->inst)
 			tracefs_trace_off(lp->inst);
 		for (int i = 0; lp->cpus && i < lp->ncpus; i++) {
-			if (lp->cpus[i].tcpu && lp->from_fds)
+			if (lp->cpus[i].tcpu && lp->from_fds) {
+				/* tracefs_cpu_free_fd() does not close it */
 				tracefs_cpu_free_fd(lp->cpus[i].tcpu);
+				close(lp->cpus[i].fd);
+			}
 			else if (lp->cpus[i].tcpu)
 				tracefs_cpu_close(lp->cpus[i].tcpu);
 			if (lp->cpus[i].kbuf)
 				kbuffer_free(lp->cpus[i].kbuf);
-			free(lp->cpus[i].page);
+			free(lp->cpus[i].pages);
 		}
 		free(lp->cpus);
 		if (lp->inst) {
@@ -134,7 +161,43 @@ static void live_close(struct rc_source *src)
 	free(src);
 }
 
-/* Make c->rec the next record of that CPU, reading a page if needed. */
+/*
+ * Read what c's ring buffer holds now, sub-buffer by sub-buffer, at most
+ * lp->drain_max of them, into c->pages. Only when all of the previous
+ * drain was parsed (the records point into it).
+ */
+static void drain_cpu(struct live_priv *lp, struct live_cpu *c)
+{
+	c->npages = c->next = 0;
+	c->bytes = 0;
+	while (!c->err && c->npages < lp->drain_max) {
+		int r;
+
+		if (c->npages == c->alloc) {
+			size_t na = c->alloc ? 2 * c->alloc : 16;
+			unsigned char *p;
+
+			if (na > lp->drain_max)
+				na = lp->drain_max;
+			p = realloc(c->pages, na * (size_t)c->size);
+			if (!p)
+				break;	/* read on with what we have */
+			c->pages = p;
+			c->alloc = na;
+		}
+		errno = 0;
+		r = tracefs_cpu_read(c->tcpu, c->pages + c->npages * (size_t)c->size, true);
+		if (r <= 0) {
+			if (errno && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				c->err = errno;
+			break;	/* nothing more readable now (EAGAIN) */
+		}
+		c->npages++;
+		c->bytes += (size_t)r;
+	}
+}
+
+/* Make c->rec the next record of that CPU from its drained sub-buffers. */
 static int cpu_next(struct live_cpu *c)
 {
 	unsigned long long ts;
@@ -159,26 +222,30 @@ static int cpu_next(struct live_cpu *c)
 			}
 			c->have_page = 0;
 		}
-		if (c->err)
+		if (c->next >= c->npages)
 			return 0;
-		errno = 0;
-		if (tracefs_cpu_read(c->tcpu, c->page, true) <= 0) {
-			if (errno && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				c->err = errno;
-			return 0;	/* nothing readable now (EAGAIN) */
-		}
-		if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0)
+		if (kbuffer_load_subbuffer(c->kbuf, c->pages + c->next++ * (size_t)c->size) < 0)
 			return 0;
 		c->have_page = 1;
 	}
 	return 1;
 }
 
-/* Merge all that is readable now. Returns the number of records read. */
-static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em)
+/*
+ * Drain every CPU, then merge what was read. Returns the number of
+ * records; *busy is set if some CPU held a quarter of its buffer or more.
+ */
+static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int *busy)
 {
+	size_t quarter = (size_t)lp->buffer_kb * 256;
 	unsigned long n = 0;
 
+	*busy = 0;
+	for (int i = 0; i < lp->ncpus; i++) {
+		drain_cpu(lp, &lp->cpus[i]);
+		if (lp->cpus[i].bytes >= quarter || lp->cpus[i].npages == lp->drain_max)
+			*busy = 1;
+	}
 	for (int i = 0; i < lp->ncpus; i++)
 		cpu_next(&lp->cpus[i]);
 	for (;;) {
@@ -218,9 +285,11 @@ static void set_status(struct rc_source *src, int st)
 static pid_t start_command(char *const *argv, char *err, size_t errlen)
 {
 	int pfd[2], e = 0;
+	pid_t pid, parent = getpid();
 	ssize_t n;
-	pid_t pid;
 
+	/* orphans of the command become ours, so that end_command() finds them */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		rc_seterr(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
@@ -236,6 +305,11 @@ static pid_t start_command(char *const *argv, char *err, size_t errlen)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		/* its own process group, and it dies with the analyzer */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		close(pfd[0]);
 		execvp(argv[0], argv);
 		e = errno;
@@ -244,6 +318,7 @@ static pid_t start_command(char *const *argv, char *err, size_t errlen)
 		_exit(127);
 	}
 	close(pfd[1]);
+	setpgid(pid, pid);	/* also here: no race with the child's */
 	do {
 		n = read(pfd[0], &e, sizeof(e));
 	} while (n < 0 && errno == EINTR);
@@ -256,9 +331,71 @@ static pid_t start_command(char *const *argv, char *err, size_t errlen)
 	return pid;
 }
 
-static void sleep_poll(void)
+/*
+ * Our children as /proc lists them (PPID == us), at most max; 0 if /proc
+ * cannot be read.
+ */
+static int our_children(pid_t *pids, int max)
 {
-	struct timespec ts = { 0, LIVE_POLL_NS };
+	pid_t self = getpid();
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	while (d && n < max && (de = readdir(d))) {
+		char path[300], buf[512], *p;
+		long ppid = 0;
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && sscanf(p + 1, " %*c %ld", &ppid) == 1 && ppid == self)
+			pids[n++] = (pid_t)atol(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * Make sure nothing of the command outlives the analyzer: kill its process
+ * group, and any process of it that left the group and was reparented to
+ * us (we are a subreaper), then reap them. Each one killed is waited for
+ * (SIGKILL is not instant: a WNOHANG reap would leave it a zombie, still
+ * alive to kill(pid, 0)), and the scan repeats, because killing one may
+ * hand us its own orphans.
+ */
+static void end_command(pid_t pgid)
+{
+	pid_t pids[256];
+	int n;
+
+	if (pgid > 0)
+		kill(-pgid, SIGKILL);
+	for (int round = 0; round < 64; round++) {
+		n = our_children(pids, 256);
+		if (!n)
+			break;
+		for (int i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		for (int i = 0; i < n; i++)
+			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void sleep_poll(long ns)
+{
+	struct timespec ts = { 0, ns };
 
 	nanosleep(&ts, NULL);	/* EINTR by a signal is fine */
 }
@@ -323,16 +460,19 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 {
 	struct rc_emitter em = *emp;
 	struct live_cpu *failed = NULL;
-	pid_t child = 0;
+	pid_t child = 0, pgid = 0;
 	int forwarded = 0, st = 0;
+	struct timespec fwd_at = { 0, 0 };
 
 	if (lp->argv && lp->argv[0]) {
 		child = start_command(lp->argv, err, errlen);
 		if (child < 0)
 			return -1;
+		pgid = child;
 	}
 	for (;;) {
-		unsigned long n = poll_cpus(lp, &em);
+		int busy;
+		unsigned long n = poll_cpus(lp, &em, &busy);
 
 		if (rc_reorder_release(ro, 0))
 			em.stopped = 1;
@@ -350,14 +490,24 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 				break;
 			}
 			if (live_signal && !forwarded) {
-				kill(child, SIGTERM);
+				kill(-child, SIGTERM);
 				forwarded = 1;
+				clock_gettime(CLOCK_MONOTONIC, &fwd_at);
+			} else if (forwarded == 1) {
+				struct timespec now;
+
+				/* a command that ignores SIGTERM: 2 s, then SIGKILL */
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				if (now.tv_sec - fwd_at.tv_sec >= 2) {
+					kill(-child, SIGKILL);
+					forwarded = 2;
+				}
 			}
 		} else if (live_signal || em.stopped) {
 			break;
 		}
-		if (!n)
-			sleep_poll();
+		if (!n || !busy)
+			sleep_poll(lp->poll_ns);
 	}
 	if (failed) {
 		/* Events would be missing from here on: stop, with an error. */
@@ -373,12 +523,14 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 			if (r == child)
 				set_status(src, st);
 		}
+		end_command(pgid);
 		return -1;
 	}
+	end_command(pgid);
 	/* Drain: stop writing, then read what is left on every CPU. */
 	if (lp->inst)
 		tracefs_trace_off(lp->inst);
-	while (poll_cpus(lp, &em))
+	for (int busy; poll_cpus(lp, &em, &busy);)
 		;
 	/* Losses the kernel counted but could not mark in the pages. */
 	if (lp->inst && !em.stopped)
@@ -395,7 +547,7 @@ static const struct rc_source_ops live_ops = {
 	.close = live_close,
 };
 
-static const char *const live_systems[] = { "kvmmmu", NULL };
+static const char *const live_systems[] = { RC_TP_SYSTEM, NULL };
 
 static struct rc_source *live_alloc(char *const *argv, char *err, size_t errlen)
 {
@@ -446,6 +598,23 @@ static void cloexec_pipes(void)
 	closedir(d);
 }
 
+/* Poll interval and drain size for a per-CPU buffer of kb KB. */
+static void set_pacing(struct live_priv *lp, unsigned int kb)
+{
+	size_t bytes = (size_t)kb * 1024, size = 4096;
+	long long ns = (long long)kb * LIVE_POLL_NS_PER_KB;
+
+	for (int i = 0; i < lp->ncpus; i++)
+		if (lp->cpus[i].size > 0)
+			size = (size_t)lp->cpus[i].size;
+	if (bytes > LIVE_DRAIN_MAX_BYTES)
+		bytes = LIVE_DRAIN_MAX_BYTES;
+	lp->buffer_kb = kb;
+	lp->drain_max = bytes / size ? bytes / size : 1;
+	lp->poll_ns = ns < LIVE_POLL_NS_MIN ? LIVE_POLL_NS_MIN :
+		      ns > LIVE_POLL_NS_MAX ? LIVE_POLL_NS_MAX : (long)ns;
+}
+
 static int open_cpus(struct rc_source *src, struct live_priv *lp,
 		     char *err, size_t errlen)
 {
@@ -471,8 +640,8 @@ static int open_cpus(struct rc_source *src, struct live_priv *lp,
 		c->tcpu = tcpu;
 		size = tracefs_cpu_read_size(tcpu);
 		c->kbuf = tep_kbuffer(src->tep);
-		c->page = size > 0 ? malloc((size_t)size) : NULL;
-		if (!c->kbuf || !c->page) {
+		c->size = size;
+		if (!c->kbuf || size <= 0) {
 			rc_seterr(err, errlen, "cannot set up reading of CPU %ld", cpu);
 			return -1;
 		}
@@ -493,7 +662,7 @@ static int open_cpus(struct rc_source *src, struct live_priv *lp,
  * libtracefs 1.6.4 it leaks the path it finds (LeakSanitizer fails the
  * sanitized build).
  */
-static int tracefs_mounted(void)
+static int tracefs_mount_dir(char *dir, size_t len)
 {
 	struct mntent *m;
 	FILE *f = setmntent("/proc/mounts", "r");
@@ -502,18 +671,48 @@ static int tracefs_mounted(void)
 	if (!f)
 		return 0;
 	while (!found && (m = getmntent(f)))
-		found = !strcmp(m->mnt_type, "tracefs");
+		if (!strcmp(m->mnt_type, "tracefs")) {
+			found = 1;
+			snprintf(dir, len, "%s", m->mnt_dir);
+		}
 	endmntent(f);
 	return found;
 }
 
-struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errlen)
+static int tracefs_mounted(void)
+{
+	char dir[PATH_MAX];
+
+	return tracefs_mount_dir(dir, sizeof(dir));
+}
+
+int rc_live_event_exists(const char *system, const char *name)
+{
+	const char *env = getenv(RC_TRACEFS_ENV);
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+
+	if (env && *env)
+		snprintf(dir, sizeof(dir), "%s", env);
+	else if (!tracefs_mount_dir(dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/events", dir);
+	if (access(path, F_OK) < 0)
+		return -1;
+	if (!name)
+		snprintf(path, sizeof(path), "%s/events/%s", dir, system);
+	else
+		snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, system, name);
+	return access(path, F_OK) == 0;
+}
+
+struct rc_source *rc_source_open_live(char *const *argv, unsigned int buffer_kb,
+				      char *err, size_t errlen)
 {
 	struct rc_source *src;
 	struct live_priv *lp;
 	const char *dir;
 	struct utsname u;
-	char name[64];
+	char name[96];
 	char *clock;
 	int i;
 
@@ -555,8 +754,13 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 		goto fail;
 	}
 	if (tep_get_events_count(src->tep) == 0) {
-		rc_seterr(err, errlen,
-			  "tracefs has no kvmmmu events (kvm module not loaded, or the kernel lacks the kvm-rootcheck patches)");
+		/* KVM built as modules: kvmmmu appears when kvm.ko is loaded */
+		if (access("/sys/module/kvm", F_OK) < 0 && errno == ENOENT)
+			rc_seterr(err, errlen,
+				  "tracefs has no kvmmmu events: the kvm module is not loaded (load kvm_amd or kvm_intel, then run again)");
+		else
+			rc_seterr(err, errlen,
+				  "tracefs has no kvmmmu events (kvm module not loaded, or the kernel lacks the kvm-rootcheck patches)");
 		goto fail;
 	}
 	src->dec = rc_decoder_new(src->tep, err, errlen);
@@ -567,24 +771,26 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 			  "tracefs has no kvmmmu/kvm_tdp_mmu_root_alloc: the kernel lacks the kvm-rootcheck patches");
 		goto fail;
 	}
-	src->info.missing_events = rc_decoder_missing(src->dec);
+	rc_source_note_missing(src);
+	src->info.abi = rc_decoder_abi(src->dec);
 
-	snprintf(name, sizeof(name), "kvm-rootcheck-%ld", (long)getpid());
-	if (tracefs_instance_exists(name)) {
+	/*
+	 * Our own checks, in the directory in use: libtracefs 1.6.4's
+	 * tracefs_instance_exists() looks only in the default one.
+	 */
+	rc_instance_reap_stale(dir);
+	rc_instance_name(name, sizeof(name));
+	if (rc_instance_exists(dir, name)) {
 		rc_seterr(err, errlen, "tracefs instance %s already exists (remove it: rmdir %s/instances/%s)",
 			  name, dir, name);
 		goto fail;
 	}
 	errno = 0;
 	lp->inst = tracefs_instance_create(name);
-	if (!lp->inst || !tracefs_instance_exists(name)) {
-		rc_seterr(err, errlen, "cannot create tracefs instance %s: %s", name,
+	if (!lp->inst || !rc_instance_exists(dir, name)) {
+		rc_seterr(err, errlen, "cannot create tracefs instance %s in %s: %s", name, dir,
 			  errno ? strerror(errno) : "unknown error");
-		if (lp->inst) {
-			tracefs_instance_free(lp->inst);
-			lp->inst = NULL;
-		}
-		goto fail;
+		goto fail;	/* live_close() destroys what exists of it */
 	}
 	install_handlers(lp);
 	tracefs_trace_off(lp->inst);
@@ -596,15 +802,28 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 	clock = tracefs_get_clock(lp->inst);
 	rc_set_clock(&src->info, clock);
 	free(clock);
-	/* Best effort: a larger buffer loses fewer events; the default stays. */
-	tracefs_instance_set_buffer_size(lp->inst, LIVE_BUFFER_KB, -1);
+	if (buffer_kb) {
+		if (tracefs_instance_set_buffer_size(lp->inst, buffer_kb, -1) < 0) {
+			rc_seterr(err, errlen, "cannot set the ring buffer of %s to %u KB per CPU: %s",
+				  name, buffer_kb, strerror(errno));
+			goto fail;
+		}
+	} else {
+		/* Best effort: a larger buffer loses fewer events; the default stays. */
+		tracefs_instance_set_buffer_size(lp->inst, RC_LIVE_BUFFER_KB, -1);
+	}
+	{
+		ssize_t kb = tracefs_instance_get_buffer_size(lp->inst, 0);
 
-	for (i = RC_EV_ROOT_ALLOC; i < RC_EV_LOST; i++) {
-		const char *ev = rc_decoder_event_name((enum rc_ev_type)i);
+		lp->buffer_kb = kb > 0 ? (unsigned int)kb : buffer_kb ? buffer_kb : RC_LIVE_BUFFER_KB;
+	}
+
+	for (i = 0; i < RC_EV__COUNT; i++) {
+		const char *ev = rc_events[i].tp;
 
 		if (!ev || !rc_decoder_has(src->dec, (enum rc_ev_type)i))
 			continue;
-		if (tracefs_event_enable(lp->inst, "kvmmmu", ev) < 0) {
+		if (tracefs_event_enable(lp->inst, RC_TP_SYSTEM, ev) < 0) {
 			rc_seterr(err, errlen, "cannot enable kvmmmu/%s in %s: %s", ev, name,
 				  strerror(errno));
 			goto fail;
@@ -612,6 +831,7 @@ struct rc_source *rc_source_open_live(char *const *argv, char *err, size_t errle
 	}
 	if (open_cpus(src, lp, err, errlen) < 0)
 		goto fail;
+	set_pacing(lp, lp->buffer_kb);
 	if (uname(&u) == 0)
 		snprintf(src->info.kernel, sizeof(src->info.kernel), "%s", u.release);
 	if (tracefs_trace_on(lp->inst) < 0) {
@@ -645,11 +865,13 @@ struct rc_source *rc_live_open_fds(struct tep_handle *tep, const int *fds,
 	src->dec = rc_decoder_new(tep, err, errlen);
 	if (!lp->cpus || !src->dec)
 		goto fail;
-	src->info.missing_events = rc_decoder_missing(src->dec);
+	rc_source_note_missing(src);
+	src->info.abi = rc_decoder_abi(src->dec);
 	for (int i = 0; i < n; i++) {
 		struct live_cpu *c = &lp->cpus[lp->ncpus];
 
 		c->tcpu = tracefs_cpu_alloc_fd(fds[i], subbuf_size, true);
+		c->fd = fds[i];
 		if (!c->tcpu) {
 			rc_seterr(err, errlen, "cannot read fd %d", fds[i]);
 			goto fail;
@@ -657,13 +879,15 @@ struct rc_source *rc_live_open_fds(struct tep_handle *tep, const int *fds,
 		lp->ncpus++;
 		c->cpu = cpus[i];
 		c->kbuf = tep_kbuffer(tep);
-		c->page = malloc((size_t)subbuf_size);
-		if (!c->kbuf || !c->page) {
+		c->size = subbuf_size;
+		if (!c->kbuf || subbuf_size <= 0) {
 			rc_seterr(err, errlen, "out of memory");
 			goto fail;
 		}
 	}
 	src->info.ncpus = n;
+	/* A small buffer: streams of a few dozen pages cross several drains. */
+	set_pacing(lp, 64);
 	install_handlers(lp);
 	return src;
 fail:

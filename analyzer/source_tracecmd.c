@@ -8,14 +8,19 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <trace-cmd.h>
 
-#include "decode.h"
+#include "completeness.h"
+#include "pageguard.h"
+#include "source-local.h"
 
 /*
  * Exported by libtracecmd but declared only in its private header
@@ -26,18 +31,8 @@ extern const char *tracecmd_get_uname(struct tracecmd_input *handle) __attribute
 extern const char *tracecmd_get_trace_clock(struct tracecmd_input *handle) __attribute__((weak));
 extern int tracecmd_cpus(struct tracecmd_input *handle) __attribute__((weak));
 extern const char *tracecmd_get_cpustats(struct tracecmd_input *handle) __attribute__((weak));
-
-/*
- * libtracecmd 3.1.6 leaks the trace clock name (its sscanf("%ms")) when a
- * v6 file carries the clock twice, as trace-cmd convert writes it. Tell
- * LeakSanitizer in the sanitized builds that this library leak is known
- * (nothing in this program uses "%ms"); no effect in other builds.
- */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:isoc99_vsscanf\n";
-}
+extern off_t tracecmd_get_cpu_file_size(struct tracecmd_input *handle, int cpu) __attribute__((weak));
+extern struct kbuffer *tracecmd_record_kbuf(struct tracecmd_input *handle, struct tep_record *record) __attribute__((weak));
 
 static const unsigned char dat_magic[10] = {
 	0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'
@@ -49,6 +44,7 @@ struct file_priv {
 	struct rc_cpu_drops *drops;	/* ring-buffer stats per CPU, or NULL */
 	int ndrops;
 	char instances[256];		/* top buffer read: the file's instances */
+	struct rc_page_fmt fmt;		/* sub-buffer format of the file */
 };
 
 /*
@@ -57,7 +53,7 @@ struct file_priv {
  * string of the header.
  */
 static int precheck(const char *path, char *version, size_t vlen,
-		    char *err, size_t errlen)
+		    struct rc_page_fmt *fmt, char *err, size_t errlen)
 {
 	unsigned char buf[sizeof(dat_magic) + 16];
 	struct stat st;
@@ -65,7 +61,20 @@ static int precheck(const char *path, char *version, size_t vlen,
 	size_t i;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* the type first: opening a FIFO without a writer would block */
+	if (stat(path, &st) < 0) {
+		rc_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc_seterr(err, errlen, "%s: is a directory, not a trace.dat file", path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc_seterr(err, errlen, "%s: not a regular file (a trace.dat is read with seeks)", path);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		rc_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -110,21 +119,88 @@ static int precheck(const char *path, char *version, size_t vlen,
 		rc_seterr(err, errlen, "%s: not a trace-cmd trace.dat file (no version)", path);
 		return -1;
 	}
+	if (rc_page_fmt_from_dat(buf, (size_t)n, fmt) < 0) {
+		rc_seterr(err, errlen,
+			  "%s: cannot read trace.dat version %s (corrupt header: page size or long size)",
+			  path, version);
+		return -1;
+	}
 	return 0;
 }
 
+/* KVM_ROOTCHECK_OPEN_TIMEOUT: the probe's time limit in seconds (0: default) */
+#define RC_OPEN_TIMEOUT_ENV "KVM_ROOTCHECK_OPEN_TIMEOUT"
+
 /*
- * libtracecmd 3.1.6 crashes (NULL dereference in tracecmd_close() on the
+ * The probe's time limit: the environment's, else 60 s plus 1 s per MiB
+ * of file (opening a compressed trace decompresses it: about 0.25 s per
+ * MiB of zstd data here). -1 with err set for a bad variable.
+ */
+static long open_timeout(const char *path, char *err, size_t errlen)
+{
+	const char *s = getenv(RC_OPEN_TIMEOUT_ENV);
+	struct stat st;
+	char *end;
+	long v;
+
+	if (s && *s) {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || *end || v < 1 || v > 86400 || s[0] < '0' || s[0] > '9') {
+			rc_seterr(err, errlen, "%s='%s' is not a number of seconds from 1 to 86400",
+				  RC_OPEN_TIMEOUT_ENV, s);
+			return -1;
+		}
+		return v;
+	}
+	v = 60;
+	if (stat(path, &st) == 0 && st.st_size > 0)
+		v += (long)(st.st_size >> 20);
+	return v;
+}
+
+/*
+ * The probe child runs library code on an untrusted file: whatever the
+ * parent installed (a fuzzer's or a sanitizer's crash handler, an ignored
+ * or blocked signal) must not decide how it ends. Default dispositions,
+ * nothing blocked, no core file.
+ */
+static void probe_child_reset(void)
+{
+	struct rlimit no_core = { 0, 0 };
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);	/* EINVAL on the reserved ones */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setrlimit(RLIMIT_CORE, &no_core);
+}
+
+/*
+ * libtracecmd 1.3.1 (trace-cmd 3.1.6) crashes (NULL dereference in tracecmd_close() on the
  * error path of tracecmd_open_fd()) on a trace.dat that is cut anywhere
  * after its headers, e.g. a copy that did not finish. Try the open in a
- * child first, so that such a file gets an error message, not a crash.
- * Returns 0 if the child opened the file.
+ * child first, so that such a file gets an error message, not a crash;
+ * a child still running after the time limit is killed.
+ * Returns 0 if the child opened the file, -1 if it did not, -2 with err
+ * set if it ran out of memory (exit 3), was killed at the time limit or
+ * the limit is not valid.
  */
-static int probe_open(const char *path)
+static int probe_open(const char *path, char *err, size_t errlen)
 {
-	pid_t pid;
+	long limit = open_timeout(path, err, errlen);
+	struct timespec start, now, nap = { 0, 1000000 };
+	pid_t pid, w;
 	int st;
 
+	if (limit < 0)
+		return -2;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -132,15 +208,39 @@ static int probe_open(const char *path)
 	if (pid == 0) {
 		int fd = open("/dev/null", O_WRONLY);
 
+		probe_child_reset();
 		if (fd >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
 		}
-		_exit(tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS) ? 0 : 1);
+		errno = 0;
+		if (tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS))
+			_exit(0);
+		_exit(errno == ENOMEM ? 3 : 1);
 	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 || (w < 0 && errno == EINTR)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec) >=
+		    limit * 1000000000LL) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			rc_seterr(err, errlen,
+				  "%s: opening the trace did not finish in %ld s (the library hangs on it, or set %s)",
+				  path, limit, RC_OPEN_TIMEOUT_ENV);
+			return -2;
+		}
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 50000000)
+			nap.tv_nsec *= 2;	/* 1 ms, 2 ms, ... up to 64 ms */
+	}
+	if (w < 0)
+		return 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 3) {
+		rc_seterr(err, errlen, "%s: out of memory opening the trace", path);
+		return -2;
+	}
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
@@ -221,6 +321,8 @@ static struct tracecmd_input *find_instance(struct tracecmd_input *top,
 
 struct iter_ctx {
 	struct rc_emitter em;
+	uint64_t *per_cpu;	/* records read per CPU index */
+	int ncpu;
 };
 
 static int iter_cb(struct tracecmd_input *handle, struct tep_record *rec,
@@ -229,8 +331,98 @@ static int iter_cb(struct tracecmd_input *handle, struct tep_record *rec,
 	struct iter_ctx *ctx = data;
 
 	(void)handle;
-	(void)cpu;
+	if (cpu >= 0 && cpu < ctx->ncpu)
+		ctx->per_cpu[cpu]++;
 	return rc_emit_record(&ctx->em, rec);
+}
+
+/* "entries: N" of each CPU's stats: what was still in its buffer at the end. */
+static void stats_entries(const char *text, int64_t *entries, int n)
+{
+	int cpu = -1;
+
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "CPU:", 4))
+			cpu = atoi(p + 4);
+		else if (!strncmp(p, "entries:", 8) && cpu >= 0 && cpu < n)
+			entries[cpu] = strtoll(p + 8, NULL, 10);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/*
+ * Compare what was read per CPU with what the file says (completeness.h).
+ * Each incomplete CPU gets a lost-events report of unknown count at the
+ * end (the roots it may affect are unverified) and a line in info.
+ * Returns -1 with a message if nothing at all could be read.
+ */
+static int check_complete(struct rc_source *src, struct file_priv *fp,
+			  struct iter_ctx *ctx, char *err, size_t errlen)
+{
+	struct rc_trace_info *in = &src->info;
+	const char *stats = tracecmd_get_cpustats ? tracecmd_get_cpustats(fp->handle) : NULL;
+	struct rc_cpu_read *c;
+	int64_t *entries;
+	int n = ctx->ncpu, bad, ret = 0;
+
+	if (!n || !tracecmd_get_cpu_file_size || !tracecmd_record_kbuf)
+		return 0;
+	c = calloc((size_t)n, sizeof(*c));
+	entries = calloc((size_t)n, sizeof(*entries));
+	if (!c || !entries) {
+		free(c);
+		free(entries);
+		rc_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		entries[i] = -1;
+	/* the top buffer's stats only: an instance's are not told apart */
+	if (stats && fp->handle == fp->top)
+		stats_entries(stats, entries, n);
+	for (int i = 0; i < n; i++) {
+		struct tep_record probe = { .cpu = i };
+		struct rc_page_stats ps;
+		off_t size = tracecmd_get_cpu_file_size(fp->handle, i);
+
+		rc_pageguard_stats(tracecmd_record_kbuf(fp->handle, &probe), &ps);
+		c[i].cpu = i;
+		c[i].bytes = size > 0 ? (uint64_t)size : 0;
+		c[i].entries = entries[i];
+		c[i].pages_loaded = ps.loads;
+		c[i].pages_damaged = ps.damaged;
+		c[i].records_in_pages = ps.records;
+		c[i].records_read = ctx->per_cpu[i];
+	}
+	bad = rc_completeness_judge(c, n, fp->fmt.page_size);
+	for (int i = 0; i < n; i++) {
+		in->pages_expected += c[i].pages_expected;
+		if (!c[i].incomplete)
+			continue;
+		in->pages_unread += c[i].pages_unread;
+		in->pages_damaged += c[i].pages_damaged;
+		in->records_missing += c[i].records_missing;
+		if (in->cpus_incomplete++ == 0)
+			rc_completeness_line(&c[i], in->incomplete_detail,
+					     sizeof(in->incomplete_detail));
+	}
+	if (bad && !in->records_read) {
+		rc_seterr(err, errlen,
+			  "no record could be read (%llu pages of data, %llu damaged): corrupt trace data",
+			  in->pages_expected, in->pages_damaged);
+		ret = -1;
+	} else {
+		for (int i = 0; i < n && !ctx->em.stopped; i++)
+			if (c[i].incomplete)
+				rc_emit_lost(&ctx->em, i, ctx->em.last_ts, -1);
+	}
+	free(c);
+	free(entries);
+	return ret;
 }
 
 static int file_run(struct rc_source *src, rc_sink_fn sink, void *arg,
@@ -238,16 +430,42 @@ static int file_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 {
 	struct file_priv *fp = src->priv;
 	struct iter_ctx ctx;
-	int ret;
+	int ret, iter_errno;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.ncpu = tracecmd_cpus ? tracecmd_cpus(fp->handle) : 0;
+	if (ctx.ncpu < 0 || ctx.ncpu > RC_MAX_CPUS)
+		ctx.ncpu = 0;
+	ctx.per_cpu = calloc((size_t)(ctx.ncpu ? ctx.ncpu : 1), sizeof(*ctx.per_cpu));
+	if (!ctx.per_cpu) {
+		rc_seterr(err, errlen, "out of memory");
+		return -1;
+	}
 	ctx.em.dec = src->dec;
 	ctx.em.info = &src->info;
 	ctx.em.sink = sink;
 	ctx.em.arg = arg;
+	errno = 0;
 	ret = tracecmd_iterate_events(fp->handle, NULL, 0, iter_cb, &ctx);
+	iter_errno = errno;
 	if (ret < 0 && !ctx.em.stopped) {
+		free(ctx.per_cpu);
 		rc_seterr(err, errlen, "error reading the trace data (truncated or corrupt file?)");
+		return -1;
+	}
+	if (!ctx.em.stopped && check_complete(src, fp, &ctx, err, errlen) < 0) {
+		free(ctx.per_cpu);
+		return -1;
+	}
+	free(ctx.per_cpu);
+	/*
+	 * The library stops reading a CPU without a word when an allocation
+	 * fails (a page or a decompressed chunk): that is no damage of the
+	 * file but the analyzer's own failure, an input error.
+	 */
+	if (!ctx.em.stopped && src->info.cpus_incomplete && iter_errno == ENOMEM) {
+		rc_seterr(err, errlen, "out of memory reading the trace data (%llu of %llu pages not read)",
+			  src->info.pages_unread, src->info.pages_expected);
 		return -1;
 	}
 	if (fp->drops && !ctx.em.stopped)
@@ -275,6 +493,7 @@ static void file_close(struct rc_source *src)
 		free(fp->drops);
 		free(fp);
 	}
+	rc_pageguard_end();
 	free(src);
 }
 
@@ -289,14 +508,15 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	struct rc_source *src;
 	struct file_priv *fp;
 	struct tep_handle *tep;
+	struct rc_page_fmt fmt;
 	char version[16];
-	int ncpus = 0;
+	int ncpus = 0, probe;
 
 	if (!path || !*path)
 		return rc_seterr(err, errlen, "no trace file given");
 	if (instance && !*instance)
 		return rc_seterr(err, errlen, "empty buffer instance name");
-	if (precheck(path, version, sizeof(version), err, errlen) < 0)
+	if (precheck(path, version, sizeof(version), &fmt, err, errlen) < 0)
 		return NULL;
 
 	src = calloc(1, sizeof(*src));
@@ -309,12 +529,18 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	src->ops = &file_ops;
 	src->priv = fp;
 	src->cmd_status = -1;
+	fp->fmt = fmt;
+	/* every page the library loads from here on is checked first */
+	rc_pageguard_begin(&fmt);
 
 	/* The library's own warnings would break the one-line error rule. */
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	tep_set_loglevel(TEP_LOG_NONE);
 
-	if (probe_open(path) == 0)
+	probe = probe_open(path, err, errlen);
+	if (probe == -2)
+		goto fail;	/* out of memory or timed out, message set */
+	if (probe == 0)
 		fp->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
 	if (!fp->top) {
 		rc_seterr(err, errlen,
@@ -336,8 +562,9 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	src->dec = rc_decoder_new(tep, err, errlen);
 	if (!src->dec)
 		goto fail;
-	src->info.missing_events = rc_decoder_missing(src->dec);
-	if (src->info.missing_events == RC_ABI_NEVENTS) {
+	rc_source_note_missing(src);
+	src->info.abi = rc_decoder_abi(src->dec);
+	if (src->info.missing_events == rc_ev_abi_count()) {
 		rc_seterr(err, errlen,
 			  "%s: trace has no kvmmmu root events (kernel lacks the kvm-rootcheck patches?)",
 			  path);

@@ -5,6 +5,7 @@
 #                            of kernel-patches/v6.12 and v6.1 on pristine
 #                            Debian trees (cached in build/kernel-patches);
 #                            part of make check as check-patches
+#   make kernel-cost-check   bloat-o-meter and disabled-path disassembly
 #   make kernel-build-check  W=1 build of arch/x86/kvm/ at every patch of
 #                            each series, fails on new warnings (minutes;
 #                            not part of make check)
@@ -23,3 +24,10 @@ kernel-build-check:
 	@JOBS=2 kernel-patches/scripts/build-check.sh $(KP_VERSIONS)
 
 CHECKS += check-patches
+
+# make kernel-cost-check: bloat-o-meter of arch/x86/kvm/mmu/*.o without and
+# with each series, and the disassembly of the put and the root iterator
+# with tracing off (minutes; not part of make check).
+.PHONY: kernel-cost-check
+kernel-cost-check:
+	@JOBS=2 kernel-patches/scripts/cost-check.sh $(KP_VERSIONS)

@@ -7,21 +7,8 @@ set -u
 BUILD=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-pass=0
-fail=0
-
-count() {	# add up the "N passed, N failed" line of a test's output
-	local line p f
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' <<<"$1" | tail -n 1)
-	if [ -z "$line" ]; then
-		fail=$((fail + 1))
-		return
-	fi
-	p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
-	f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
-	pass=$((pass + p))
-	fail=$((fail + f))
-}
+. tests/lib/tally.sh
+fail() { TALLY_FAIL=$((TALLY_FAIL + 1)); echo "FAIL: $*"; }
 
 # Fixtures: event text -> trace.dat through the generator.
 export RC_FIXTURES="$BUILD/fixtures"
@@ -29,30 +16,30 @@ mkdir -p "$RC_FIXTURES"
 for t in tests/fixtures/*.txt; do
 	[ -e "$t" ] || continue
 	n=$(basename "$t" .txt)
-	if ! python3 tests/sim/gentrace.py -o "$RC_FIXTURES/$n.dat" "$t"; then
-		echo "FAIL: cannot generate fixture $t"
-		fail=$((fail + 1))
+	fmt=()	# ABI v2 fixtures: the formats of the second kernel series
+	case $n in *_v2_*) fmt=(--formats tests/fixtures/formats-v2) ;; esac
+	if ! python3 tests/sim/gentrace.py "${fmt[@]}" -o "$RC_FIXTURES/$n.dat" "$t"; then
+		fail "cannot generate fixture $t"
 	fi
 done
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ran=0
 for t in "$BUILD"/san/tests/test_*; do
 	[ -x "$t" ] || continue
+	ran=$((ran + 1))
 	out=$("$t" 2>&1)
 	rc=$?
 	echo "$out" | grep -vE '^[a-z_]+: [0-9]+ passed' | head -40
-	echo "$(basename "$t"): $(grep -E '[0-9]+ passed' <<<"$out" | tail -n 1)"
-	count "$out"
-	if [ $rc -ne 0 ] && ! grep -qE '[1-9][0-9]* failed' <<<"$out"; then
-		echo "FAIL: $(basename "$t") exited $rc"
-		fail=$((fail + 1))
-	fi
+	tally_add "$out" "$rc"
+	echo "$(basename "$t"): $TALLY_P passed, $TALLY_F failed${TALLY_WHY:+ ($TALLY_WHY)}"
 done
+[ "$ran" -gt 0 ] || fail "no unit test binary in $BUILD/san/tests"
 
 out=$(tests/cli/run.sh "$BUILD" 2>&1)
+rc=$?
 echo "$out" | tail -n 60
-count "$out"
+tally_add "$out" "$rc"
 
-echo "analyzer: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally_close analyzer

@@ -1,33 +1,24 @@
 #!/bin/bash
 # Run each check target, show its output, and add up the "N passed,
-# N failed" lines they print into one closing line. A target that fails
-# without saying how many of its tests failed counts as one failure.
+# N failed" lines they print into one closing line (tests/lib/tally.sh:
+# a target that prints no such line, fails without counting a failure, or
+# runs nothing counts as one failure). The host's tracefs and debugfs
+# mounts must be the same after the checks as before.
 set -u
-total_pass=0
-total_fail=0
+. "$(dirname "$0")/lib/tally.sh"
 status=0
+# No test may mount, unmount or remount tracefs (or debugfs) on the host.
+mounts() { grep -E '^[^ ]+ [^ ]+ (tracefs|debugfs) ' /proc/mounts 2>/dev/null | sort; }
+mounts_before=$(mounts)
 for t in "$@"; do
 	echo "=== make $t"
-	log=$(mktemp)
-	make --no-print-directory "$t" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	rm -f "$log"
-	if [ -n "$line" ]; then
-		p=$(sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/' <<<"$line")
-		f=$(sed -E 's/^.* ([0-9]+) failed.*/\1/' <<<"$line")
-	else
-		p=0
-		f=0
-	fi
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-	fi
-	[ "$rc" -ne 0 ] && status=1
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
-	echo "=== make $t: exit $rc ($p passed, $f failed)"
+	tally_run make --no-print-directory "$t" || status=1
+	echo "=== make $t: ${TALLY_P} passed, ${TALLY_F} failed${TALLY_WHY:+ ($TALLY_WHY)}"
 done
-[ "$total_fail" -ne 0 ] && status=1
-echo "$total_pass passed, $total_fail failed"
+if [ "$(mounts)" != "$mounts_before" ]; then
+	echo "FAIL: the tests changed the host's tracefs/debugfs mounts:"
+	diff <(echo "$mounts_before") <(mounts)
+	TALLY_FAIL=$((TALLY_FAIL + 1))
+fi
+tally_close || status=1
 exit $status

@@ -5,7 +5,9 @@ Usage: check-abi.py [--selftest] KERNEL_TREE [EVENTS_MD]
 
 Parses arch/x86/kvm/mmu/mmutrace.h (TRACE_EVENT, DECLARE_EVENT_CLASS,
 DEFINE_EVENT) and the enums in arch/x86/kvm/mmu/*.h, and checks, for each
-of the events in docs/events.md:
+of the events of the current ABI in docs/events.md (the text before the
+heading "## ABI v1"; an event documented as "(6.12 only)" is expected only
+in a 6.12 tree and must be absent from others):
   - the event exists in TRACE_SYSTEM kvmmmu;
   - its fields have the documented names, types and order;
   - its TP_printk prints the documented keys in the documented order, each
@@ -25,6 +27,10 @@ and require every mutant to be rejected with the expected problem.
 import os
 import re
 import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kptree  # noqa: E402
 
 DOCS_DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                             "..", "..", "docs", "events.md")
@@ -189,26 +195,38 @@ def parse_docs(path):
         s = open(path).read()
     except OSError as e:
         die("cannot read %s: %s" % (path, e))
+    s = s.split("\n## ABI v1", 1)[0]
     enums = {}
     for m in re.finditer(r"^\|\s*(owner|reason|ctx)\s*\|\s*(\d+)\s*\|\s*`(\w+)`", s, re.M):
         enums.setdefault(m.group(1), {})[int(m.group(2))] = m.group(3)
     events = {}
-    for m in re.finditer(r"^\|\s*`(\w+)`\s*\|\s*`([^`]*)`\s*\|", s, re.M):
+    only = {}
+    for m in re.finditer(r"^\|\s*`(\w+)`\s*\|\s*`([^`]*)`\s*\|([^\n]*)$", s, re.M):
         fields = []
         for f in m.group(2).split(","):
             parts = f.split()
             fields.append((" ".join(parts[:-1]), parts[-1]))
         events[m.group(1)] = fields
+        v = re.search(r"\((\d+\.\d+) only\)", m.group(3))
+        if v:
+            only[m.group(1)] = v.group(1)
     samples = {}
     block = re.search(r"## TP_printk output.*?```\n(.*?)```", s, re.S)
     if block:
         for line in block.group(1).splitlines():
             m = re.match(r"(\w+):\s+(.*)$", line.strip())
             if m:
-                samples[m.group(1)] = re.findall(r"(\w+)=(\S+)", m.group(2))
+                samples[m.group(1)] = re.findall(r"(\w+) (\S+)", m.group(2))
     if len(events) < 9 or not enums or not samples:
         die("could not parse the event tables of %s" % path)
-    return events, enums, samples
+    return events, enums, samples, only
+
+
+def tree_version(tree):
+    try:
+        return kptree.tree_version(tree)
+    except (OSError, ValueError) as e:
+        die("cannot tell the tree's version: %s" % e)
 
 
 def value_class(v, kind_names):
@@ -220,7 +238,7 @@ def value_class(v, kind_names):
         return "dec"
     if re.fullmatch(r"[0-9a-f]*[a-f][0-9a-f]*", v):
         return "hex"
-    if re.fullmatch(r"\w+\+0x[0-9a-f]+", v):
+    if re.fullmatch(r"\w+\+0x[0-9a-f]+(?:/0x[0-9a-f]+)?", v):
         return "ksym"
     return "?"
 
@@ -236,14 +254,20 @@ CONV = {
 
 def check(tree, docs):
     """Return the list of ABI problems of the kernel tree."""
-    d_events, d_enums, d_samples = parse_docs(docs)
+    d_events, d_enums, d_samples, d_only = parse_docs(docs)
     k_events, consts, exported, helpers = parse_kernel(tree)
+    version = tree_version(tree)
     all_names = set()
     for kind in d_enums.values():
         all_names.update(kind.values())
 
     problems = []
     for ev, d_fields in d_events.items():
+        if ev in d_only and d_only[ev] != version:
+            if ev in k_events:
+                problems.append("%s: documented as %s only, present in %s" % (
+                    ev, d_only[ev], version))
+            continue
         if ev not in k_events:
             problems.append("%s: event missing from mmutrace.h" % ev)
             continue
@@ -260,7 +284,7 @@ def check(tree, docs):
         if fmt is None:
             problems.append("%s: no TP_printk" % ev)
             continue
-        keys = re.findall(r"(\w+)=(%[^ ]*|0x%[^ ]*)", fmt)
+        keys = re.findall(r"(\w+) (%[^ ]*)", fmt)
         if [k for k, _ in keys] != [k for k, _ in sample]:
             problems.append("%s: TP_printk keys %s, documented %s" % (
                 ev, " ".join(k for k, _ in keys), " ".join(k for k, _ in sample)))
@@ -276,7 +300,8 @@ def check(tree, docs):
                 problems.append("%s: %s printed as '%s', documented like '%s'" % (ev, k, spec, v))
             if cls != "sym":
                 continue
-            kind = {"owner": "owner", "reason": "reason", "ctx": "ctx"}.get(k)
+            kind = {"owner": "owner", "from": "owner", "to": "owner",
+                    "reason": "reason", "ctx": "ctx"}.get(k)
             arg = conv_args.get(k, "")
             table = None
             m = re.match(r"(\w+)\s*\(\s*__entry->" + k + r"\s*\)$", arg)
@@ -308,7 +333,8 @@ def check(tree, docs):
             if got != d_enums[kind]:
                 problems.append("%s: %s symbols %s, documented %s" % (
                     ev, k, sorted(got.items()), sorted(d_enums[kind].items())))
-    return problems, len(d_events)
+    n = len([e for e in d_events if e not in d_only or d_only[e] == version])
+    return problems, n
 
 
 # Mutations for --selftest: (name, regex, replacement, expected problem text).
@@ -317,20 +343,24 @@ def check(tree, docs):
 MUTANTS = [
     ("event renamed", r"\bkvm_tdp_mmu_root_free\b", "kvm_tdp_mmu_root_freed",
      "kvm_tdp_mmu_root_free: event missing"),
-    ("field type changed", r"__field\(\s*(?:__)?u32\s*,\s*old\s*\)", "__field(u64, old)",
+    ("field type changed", r"__field\(\s*int\s*,\s*old\s*\)", "__field(u32, old)",
      "kvm_tdp_mmu_root_get: fields"),
     ("field renamed", r"__field\(\s*(?:__)?u8\s*,\s*reason\s*\)", "__field(u8, why)",
      "kvm_tdp_mmu_root_invalidate: fields"),
     ("fields reordered",
      r"(__field\(\s*(?:__)?u64\s*,\s*kvm\s*\)\s*\\?\s*)(__field\(\s*(?:__)?u64\s*,\s*root\s*\))",
      r"\2 \1", "fields"),
-    ("decimal printed as hex", r"old=%u", "old=%x", "old printed as '%x'"),
-    ("keys reordered", r"owner=%s caller=%pS", "caller=%pS owner=%s", "TP_printk keys"),
+    ("decimal printed as hex", r"old %d", "old %x", "old printed as '%x'"),
+    ("keys reordered", r"owner %s caller %pS", "caller %pS owner %s", "TP_printk keys"),
     ("owner names swapped", r'"iter"', '"vcpu"', "owner symbols"),
-    ("ctx name changed", r'"zap_all"', '"zapall"', "ctx symbols"),
-    ("owner value changed", r"(KVM_TDP_MMU_ROOT_OWNER_ZAP\s*=\s*)3", r"\g<1>4", "owner symbols"),
-    ("TRACE_DEFINE_ENUM dropped", r"TRACE_DEFINE_ENUM\(\s*KVM_TDP_MMU_ROOT_OWNER_ITER\s*\);", "",
+    ("reason name changed", r'"teardown"', '"tear_down"', "reason symbols"),
+    ("owner value changed", r"(KVM_TDP_MMU_ROOT_ITER,)", r"\1 KVM_TDP_MMU_ROOT_EXTRA,",
+     "owner symbols"),
+    ("TRACE_DEFINE_ENUM dropped", r"TRACE_DEFINE_ENUM\(\s*KVM_TDP_MMU_ROOT_ITER\s*\);", "",
      "lacks TRACE_DEFINE_ENUM"),
+    # (only for a tree other than 6.12: the 6.12-only event must be absent)
+    ("6.12-only event in another tree", r"\bkvm_tdp_mmu_root_free\b",
+     "kvm_tdp_mmu_root_handoff", "documented as 6.12 only", "!6.12"),
 ]
 
 
@@ -344,10 +374,17 @@ def selftest(tree, docs):
         return 1
     bad = 0
     skipped = 0
-    for name, rx, repl, expect in MUTANTS:
+    version = tree_version(tree)
+    for mutant in MUTANTS:
+        name, rx, repl, expect = mutant[:4]
+        if len(mutant) > 4 and mutant[4] == "!" + version:
+            print("abi-selftest: SKIP %s (not for %s)" % (name, version))
+            skipped += 1
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             dst = os.path.join(tmp, "arch", "x86", "kvm", "mmu")
             os.makedirs(dst)
+            shutil.copy(os.path.join(tree, "Makefile"), tmp)
             changed = 0
             for f in os.listdir(src):
                 if not f.endswith(".h"):

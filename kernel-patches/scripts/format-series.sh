@@ -8,6 +8,7 @@
 #   COVER   text file: first line = cover letter subject, rest = body.
 #           Default: keep the subject and body of the existing
 #           kernel-patches/vVER/0000-cover-letter.patch.
+# Env: PREFIX, the subject prefix (default "PATCH v2", the current revision).
 # Replaces every *.patch in kernel-patches/vVER. Exit 0 ok, 2 usage, 1 error.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,7 +38,7 @@ fi
 [ -n "$cover" ] || { echo "format-series: no cover text (pass COVER)" >&2; exit 2; }
 
 git -C "$gitdir" format-patch -q --cover-letter --no-signature \
-	--subject-prefix=PATCH -o "$tmp/series" "$base..HEAD"
+	--subject-prefix="${PREFIX:-PATCH v2}" -o "$tmp/series" "$base..HEAD"
 python3 - "$tmp/series/0000-cover-letter.patch" "$cover" <<'PY'
 import sys
 path, cover = sys.argv[1], sys.argv[2]

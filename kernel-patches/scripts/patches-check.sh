@@ -2,8 +2,13 @@
 # Check the kvmmmu kernel series: for each version, on a pristine git tree
 # of Debian's linux-source-VER tarball (cached in build/kernel-patches):
 #   cover     0000-cover-letter.patch exists and was filled in
-#   checkpatch  scripts/checkpatch.pl --strict on every patch: 0 errors and
-#             0 warnings (checks are reported, not fatal)
+#   checkpatch  scripts/checkpatch.pl --strict --no-signoff on every patch:
+#             0 errors and 0 warnings (checks are reported, not fatal). The
+#             patches carry no Signed-off-by: whoever posts them adds their
+#             own (README.md, "Posting")
+#   owners    every get/put/iterator/tracepoint call site of the patched tree
+#             and the owner it passes equal the owner table of README.md
+#             (check-owners.py), and the check rejects mutated trees
 #   am        git am of the whole series applies cleanly
 #   abi       the patched tree matches docs/events.md (check-abi.py)
 #   abi-selftest  check-abi.py rejects mutated copies of the patched headers
@@ -21,7 +26,7 @@ kp_versions "$@"
 # checkpatch SRC PATCH: run the tree's checkpatch.pl --strict; sets $out
 # (full output) and $total (its "total: N errors, N warnings..." line).
 checkpatch() {
-	out=$(cd "$1" && ./scripts/checkpatch.pl --strict "$2" 2>&1)
+	out=$(cd "$1" && ./scripts/checkpatch.pl --strict --no-signoff "$2" 2>&1)
 	total=$(grep -E '^total: [0-9]+ errors, [0-9]+ warnings' <<<"$out" | tail -n 1)
 }
 clean() { [[ "$1" =~ ^total:\ 0\ errors,\ 0\ warnings ]]; }
@@ -100,6 +105,16 @@ for v in "${vers[@]}"; do
 			ko "v$v abi"
 			sed 's/^/    /' <<<"$out"
 		fi
+		# The owner table, and the owner check must reject mutated trees.
+		for mode in "" --selftest; do
+			if out=$(python3 "$kp_top/kernel-patches/scripts/check-owners.py" $mode \
+					"$src" "$kp_top/kernel-patches/README.md" 2>&1); then
+				ok "v$v $(tail -n 1 <<<"$out")"
+			else
+				ko "v$v owners${mode:+ $mode}"
+				sed 's/^/    /' <<<"$out"
+			fi
+		done
 		# The ABI checker must itself reject deviations from the contract.
 		if out=$(python3 "$kp_top/kernel-patches/scripts/check-abi.py" --selftest \
 				"$src" "$kp_top/docs/events.md" 2>&1); then

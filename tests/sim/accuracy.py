@@ -48,15 +48,15 @@ FAMILY = {
 # Bounded configurations. Exhaustive ones are enumerated completely.
 CONFIGS = {
     "v1": dict(vcpus=[1], fastzaps=1),
-    "v2": dict(vcpus=[2], fastzaps=1),
-    "c0": dict(vcpus=[1, 1], fastzaps=1),
+    "v2": dict(vcpus=[2], hold=1, fastzaps=1),
+    "c0": dict(vcpus=[1, 1], hold=1, fastzaps=1),
     "c1": dict(vcpus=[1], iters=[("zap_leafs", False)], fastzaps=1),
-    "c2": dict(vcpus=[2], iters=[("split", True)], fastzaps=1),
-    "c3": dict(vcpus=[1, 1], fastzaps=2),
+    "c2": dict(vcpus=[2], hold=1, iters=[("split", True)], fastzaps=1),
+    "c3": dict(vcpus=[1, 1], hold=1, fastzaps=2),
     "c4": dict(vcpus=[1, 1], iters=[("zap_leafs", False)], fastzaps=1),
-    "r1": dict(vcpus=[2, 1, 1], iters=[("zap_leafs", False), ("split", True)], fastzaps=2, ncpus=4),
-    "r2": dict(vcpus=[2, 2], iters=[("wrprot", False), ("zap_leafs", False)], fastzaps=1),
-    "r3": dict(vcpus=[1, 1, 1], iters=[("split", True)], fastzaps=3, ncpus=4),
+    "r1": dict(vcpus=[2, 1, 1], hold=2, iters=[("zap_leafs", False), ("split", True)], fastzaps=2, ncpus=4),
+    "r2": dict(vcpus=[2, 2], hold=1, iters=[("wrprot", False), ("zap_leafs", False)], fastzaps=1),
+    "r3": dict(vcpus=[1, 1, 1], hold=1, iters=[("split", True)], fastzaps=3, ncpus=4),
 }
 REUSE = {"r1": True, "r2": True, "r3": False}
 # two VMs, each a seeded run of these configs, interleaved (rootsim.Merged)
@@ -65,15 +65,18 @@ VMS = {"m2": ("c1", "c2")}
 
 def combos():
     for d in rootsim.DESIGNS:
-        for b, (bd, _) in rootsim.BUGS.items():
-            if bd is None or bd == d:
+        for b in rootsim.BUGS:
+            if rootsim.bug_applies(b, d):
                 yield d, b
 
 
 # (design, bug) -> exhaustive configs; full adds the bigger ones
-EXH_CI = {"gifted": ["c1", "v2"], "async-worker": ["c1", "v2"], "v3-defunct": ["v1", "c1"]}
+EXH_CI = {"gifted": ["c1", "v2"], "hybrid": ["c1", "v2"], "async-worker": ["c1", "v2"],
+          "v3": ["v1", "c1"], "v3-defunct": ["v1", "c1"]}
 EXH_FULL = {"gifted": ["v1", "v2", "c0", "c1", "c2", "c3", "c4"],
+            "hybrid": ["v1", "v2", "c0", "c1", "c2", "c3", "c4"],
             "async-worker": ["v1", "v2", "c0", "c1", "c2", "c3", "c4"],
+            "v3": ["v1", "v2", "c0", "c1"],
             "v3-defunct": ["v1", "v2", "c1"]}
 # CI: seeded random schedules of configs whose exhaustive space is too big for CI
 # (get-at-zero needs a one-step window that uniform random schedules

@@ -17,7 +17,17 @@ before the fast zap's zap loop reaches it; the fast zap then puts a
 reference it was never gifted. The analyzer must report GIFT-UNGIFTED-PUT
 on the fast zap's put and name, as cause, the task and call site of the
 put that made the root defunct.
+
+Hand-written cases (no `# rootsim` line, e.g. the `issue12-*` traces of
+the era findings) carry their expectation in the text instead:
+`# expect clean`, or one line per violated root
+`# expect rule=RULE root=0xADDR at=SEQ [pid=PID] [caller=SYM]
+[cause_pid=PID] [cause_caller=SYM]` (the offending event's seq, and the
+task and call site of the culprit event and of its cause). `--write`
+regenerates their .dat from the text.
 """
+
+import glob
 
 import json
 import os
@@ -49,6 +59,14 @@ def is_review(sim):
         and ev[sim.lives[0].truth[2]][0].kind == "fastzap"
 
 
+def defunct_first(sim):
+    """A root made defunct (last_put) before the first fast zap began."""
+    ev = sim.events
+    fz = next((i for i, (t, n, f) in enumerate(ev) if n == "kvm_mmu_zap_all_fast"), None)
+    return fz is not None and any(n == "kvm_tdp_mmu_root_invalidate" and f["reason"] == 2
+                                  for t, n, f in ev[:fz])
+
+
 # name -> (design, bug, config, predicate on the sim)
 CASES = {
     "gifted-clean": ("gifted", "none", "c1", lambda s: not rootsim.truth(s) and len(s.events) > 12),
@@ -67,6 +85,18 @@ CASES = {
                            and any(f.get("reason") == 2 for _, n, f in s.events)),
     "async-worker-queue-twice": ("async-worker", "queue-twice", "v2",
                                  lambda s: [x[2] for x in rootsim.truth(s)] == ["ROOT-REVALIDATE"]),
+    "async-worker-free-valid": ("async-worker", "free-valid", "c1",
+                                lambda s: [x[2] for x in rootsim.truth(s)] == ["ROOT-FREE-VALID"]),
+    "async-worker-fastzap-gift-put": ("async-worker", "fastzap-gift-put", "c1",
+                                      lambda s: [x[2] for x in rootsim.truth(s)] == ["GIFT-UNGIFTED-PUT"]),
+    "hybrid-clean": ("hybrid", "none", "v2",
+                     lambda s: not rootsim.truth(s) and
+                     any(f.get("reason") == 1 for _, n, f in s.events if n == "kvm_tdp_mmu_root_invalidate")
+                     and any(f.get("ctx") == 2 for _, n, f in s.events if n == "kvm_tdp_mmu_root_zap_start")),
+    "hybrid-fastzap-gift-put": ("hybrid", "fastzap-gift-put", "c1",
+                                lambda s: [x[2] for x in rootsim.truth(s)] == ["GIFT-UNGIFTED-PUT"]),
+    "v3-clean": ("v3", "none", "v2", lambda s: not rootsim.truth(s) and defunct_first(s)),
+    "v3-review": ("v3", "none", "v1", lambda s: is_review(s)),
     "v3-defunct-clean": ("v3-defunct", "none", "v1", lambda s: not rootsim.truth(s)),
     "v3-defunct-review": ("v3-defunct", "none", "v1", is_review),
 }
@@ -85,8 +115,78 @@ def text_for(name, tid, sim):
     return txt.replace("# rootsim ", "# case %s\n# rootsim " % name, 1)
 
 
+def hand_written():
+    """Names of the hand-written cases (texts without a rootsim ID)."""
+    out = []
+    for p in sorted(glob.glob(os.path.join(OUT, "*.txt"))):
+        with open(p) as fh:
+            if not any(l.startswith("# rootsim ") for l in fh):
+                out.append(os.path.basename(p)[:-4])
+    return out
+
+
+def expectations(text):
+    """The `# expect` lines: None for clean, else [dict(rule, root, at, ...)]."""
+    exp = []
+    clean = False
+    for l in text.splitlines():
+        if not l.startswith("# expect"):
+            continue
+        kv = l[len("# expect"):].split()
+        if kv == ["clean"]:
+            clean = True
+            continue
+        exp.append(dict(x.split("=", 1) for x in kv))
+    if clean == bool(exp):
+        raise SystemExit("cases: a hand-written case needs either '# expect clean' or '# expect rule=...' lines")
+    return None if clean else exp
+
+
+def check_hand(name, analyzer, work, ok):
+    p = os.path.join(OUT, name + ".txt")
+    text = open(p).read()
+    exp = expectations(text)
+    meta, events = gentrace.parse_text(text, p)
+    fresh = os.path.join(work, name + ".dat")
+    gentrace.text_to_dat(text, fresh, src=p)
+    for which, path in (("committed", p[:-4] + ".dat"), ("fresh", fresh)):
+        rep = subprocess.run(["trace-cmd", "report", path], capture_output=True, text=True)
+        ok(rep.returncode == 0 and not rep.stderr.strip() and
+           sum(1 for l in rep.stdout.splitlines() if ": kvm" in l) == len(events),
+           "%s: trace-cmd report on the %s .dat" % (name, which))
+        r = subprocess.run([analyzer, "--json", path], capture_output=True, text=True)
+        try:
+            out = json.loads(r.stdout)
+        except ValueError:
+            out = {}
+        got = out.get("violations", [])
+        if exp is None:
+            ok(r.returncode == 0 and out.get("verdict") == "clean" and not got,
+               "%s (%s .dat): expected clean, exit %d, %s" % (name, which, r.returncode,
+                                                             [v.get("rule") for v in got]))
+            continue
+        ok(r.returncode == 1 and out.get("verdict") == "violations" and len(got) == len(exp),
+           "%s (%s .dat): expected %d violations, exit %d, got %s" % (
+               name, which, len(exp), r.returncode, [(v.get("root"), v.get("rule")) for v in got]))
+        for e in exp:
+            v = next((v for v in got if int(v.get("root", "0"), 16) == int(e["root"], 16)), {})
+            ev = v.get("event") or {}
+            cause = v.get("cause") or {}
+            want = [("rule", v.get("rule"), e["rule"]), ("at", str(ev.get("seq")), e.get("at"))]
+            want += [("pid", str(ev.get("pid")), e.get("pid")),
+                     ("caller", str(ev.get("caller_sym", "")).split("+")[0], e.get("caller")),
+                     ("cause_pid", str(cause.get("pid")), e.get("cause_pid")),
+                     ("cause_caller", str(cause.get("caller_sym", "")).split("+")[0], e.get("cause_caller"))]
+            bad = ["%s %s (expected %s)" % (k, g, w) for k, g, w in want if w is not None and g != w]
+            ok(not bad, "%s (%s .dat) root %s: %s" % (name, which, e["root"], "; ".join(bad)))
+
+
 def write():
     os.makedirs(OUT, exist_ok=True)
+    for name in hand_written():
+        p = os.path.join(OUT, name + ".txt")
+        gentrace.text_to_dat(open(p).read(), p[:-4] + ".dat", src=p)
+        print("%s: hand-written, %s" % (name, expectations(open(p).read()) or "clean"))
     for name, (d, b, c, pred) in CASES.items():
         tid, sim = find(d, b, c, pred)
         p = os.path.join(OUT, name + ".txt")
@@ -110,6 +210,8 @@ def check(analyzer, work):
             failed += 1
             print("FAIL: " + what)
 
+    for name in hand_written():
+        check_hand(name, analyzer, work, ok)
     for name in CASES:
         p = os.path.join(OUT, name + ".txt")
         if not os.path.exists(p):
@@ -144,7 +246,7 @@ def check(analyzer, work):
             [g for e, g in res["wrong"]], [g for e, g in res["alt"]]))
         ok(not res["at_bad"], "%s: offending event seq %s, expected %s" % (
             name, [s for e, s in res["at_bad"]], [e["at"] for e, s in res["at_bad"]]))
-        if name == "v3-defunct-review":
+        if name in ("v3-defunct-review", "v3-review"):
             v = (out or {}).get("violations") or [{}]
             v = v[0]
             ev = v.get("event") or {}

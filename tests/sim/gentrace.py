@@ -11,8 +11,10 @@ broken formats directory.
 
 The file written follows trace-cmd.dat.v6(5): initial header, header_page
 and header_event text, ftrace and event format files, kallsyms, printk
-formats, saved cmdlines, options (UNAME, TRACECLOCK), then "flyrecord"
-with one page-aligned run of 4096-byte ring-buffer pages per CPU. Each
+formats, saved cmdlines, options (UNAME, TRACECLOCK, and CPUSTAT and
+BUFFER when asked), then "flyrecord" with one page-aligned run of
+4096-byte ring-buffer pages per CPU, then a "flyrecord" section of the
+same kind for each buffer instance (trace-cmd record -B NAME). Each
 page is a buffer_data_page (u64 timestamp, local_t commit, data) holding
 events in the kernel's compressed encoding (5-bit type_len, 27-bit
 time_delta, time extends for deltas >= 2^27 ns). A LOST line starts a new
@@ -29,7 +31,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_FORMATS = os.path.join(HERE, "formats")
-CAPTURED_FORMATS = os.path.join(REPO, "tests", "data", "formats")
+# The generator writes ABI v1 records (docs/events.md): the formats captured
+# from the first kernel series, kept with its traces.
+CAPTURED_FORMATS = os.path.join(REPO, "tests", "data", "v1", "formats")
 
 PAGE_SIZE = 4096
 PAGE_HDR = 16                      # u64 timestamp + local_t commit (8 bytes)
@@ -85,6 +89,8 @@ ENUM_FALLBACK = {
 CLOCKS = ["local", "global", "counter", "uptime", "perf", "mono", "mono_raw",
           "boot", "x86-tsc"]
 
+TRACECMD_OPTION_CPUSTAT = 2
+TRACECMD_OPTION_BUFFER = 3
 TRACECMD_OPTION_TRACECLOCK = 4
 TRACECMD_OPTION_UNAME = 5
 
@@ -217,11 +223,12 @@ def load_formats(directory):
 # ---------------------------------------------------------------- input
 
 class Event:
-    __slots__ = ("ts", "cpu", "pid", "comm", "name", "fields", "lost", "line")
+    __slots__ = ("ts", "cpu", "pid", "comm", "name", "fields", "lost", "line", "buf")
 
-    def __init__(self, ts, cpu, pid, comm, name, fields, lost=None, line=0):
+    def __init__(self, ts, cpu, pid, comm, name, fields, lost=None, line=0, buf=None):
         self.ts, self.cpu, self.pid, self.comm = ts, cpu, pid, comm
         self.name, self.fields, self.lost, self.line = name, fields, lost, line
+        self.buf = buf      # buffer instance name, None for the top buffer
 
 
 def parse_int(s):
@@ -237,14 +244,57 @@ def parse_int(s):
     return -v if neg else v
 
 
+CPUSTAT_KEYS = ("overrun", "commit_overrun", "dropped")
+
+
+def parse_directive(tok, meta, buf, where):
+    """'#@ buffer [NAME]' or '#@ cpustat cpu=N [overrun=N] [commit_overrun=N]
+    [dropped=N]'. Returns the buffer the following events go to."""
+    if not tok:
+        raise InputError("%s: empty '#@' directive (buffer, cpustat)" % where)
+    if tok[0] == "buffer":
+        if len(tok) == 1:
+            return None
+        if len(tok) != 2 or not re.fullmatch(r"[\w.-]+", tok[1]):
+            raise InputError("%s: expected '#@ buffer [NAME]' (NAME: letters, digits, _ . -)" % where)
+        if tok[1] not in meta["buffers"]:
+            meta["buffers"].append(tok[1])
+        return tok[1]
+    if tok[0] == "cpustat":
+        vals = {}
+        for kv in tok[1:]:
+            k, _, v = kv.partition("=")
+            if k not in ("cpu",) + CPUSTAT_KEYS or k in vals:
+                raise InputError("%s: cpustat item '%s' (cpu=, %s=, each once)" %
+                                 (where, kv, "=, ".join(CPUSTAT_KEYS)))
+            try:
+                vals[k] = parse_int(v)
+            except ValueError:
+                raise InputError("%s: cpustat %s must be an integer" % (where, k))
+            if vals[k] < 0:
+                raise InputError("%s: cpustat %s must be >= 0" % (where, k))
+        if "cpu" not in vals:
+            raise InputError("%s: cpustat needs cpu=N" % where)
+        if vals["cpu"] in meta["cpustats"]:
+            raise InputError("%s: cpustat of cpu %d given twice" % (where, vals["cpu"]))
+        meta["cpustats"][vals["cpu"]] = vals
+        return buf
+    raise InputError("%s: unknown directive '#@ %s' (buffer, cpustat)" % (where, tok[0]))
+
+
 def parse_text(text, src="<input>"):
     """Returns (meta dict, [Event]). Raises InputError."""
-    meta = {"kernel": "6.12.117", "clock": "global", "ncpus": None, "skew": {}}
+    meta = {"kernel": "6.12.117", "clock": "global", "ncpus": None, "skew": {},
+            "cpustats": {}, "buffers": []}
     events = []
+    buf = None
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         where = "%s:%d" % (src, lineno)
         if not line:
+            continue
+        if line.startswith("#@"):
+            buf = parse_directive(line[2:].split(), meta, buf, where)
             continue
         if line.startswith("#!"):
             if events:
@@ -300,7 +350,7 @@ def parse_text(text, src="<input>"):
                 raise InputError("%s: LOST count must be an integer (-1 = unknown)" % where)
             if cnt == 0 or cnt < -1:
                 raise InputError("%s: LOST count must be >= 1 or -1 (unknown)" % where)
-            events.append(Event(ts, cpu, None, None, "LOST", None, lost=cnt, line=lineno))
+            events.append(Event(ts, cpu, None, None, "LOST", None, lost=cnt, line=lineno, buf=buf))
             continue
         try:
             pid = parse_int(tok[2])
@@ -317,7 +367,7 @@ def parse_text(text, src="<input>"):
             if k in fields:
                 raise InputError("%s: field '%s' given twice" % (where, k))
             fields[k] = v
-        events.append(Event(ts, cpu, pid, tok[3], name, fields, line=lineno))
+        events.append(Event(ts, cpu, pid, tok[3], name, fields, line=lineno, buf=buf))
     return meta, events
 
 
@@ -434,9 +484,15 @@ def build(meta, events, formats, src="<input>"):
     """Returns the bytes of a trace.dat for parsed input."""
     ncpus = meta["ncpus"]
     maxcpu = max((e.cpu for e in events), default=0)
+    maxcpu = max([maxcpu] + list(meta.get("cpustats", {})))
     if ncpus is None:
         ncpus = maxcpu + 1
-    cpus = [CpuPages() for _ in range(ncpus)]
+    buffers = {None: [CpuPages() for _ in range(ncpus)]}
+    for b in meta.get("buffers", []):
+        buffers[b] = [CpuPages() for _ in range(ncpus)]
+    for c in meta.get("cpustats", {}):
+        if c >= ncpus:
+            raise InputError("%s: cpustat of cpu %d out of range (ncpus=%d)" % (src, c, ncpus))
     comms = {}
     used = set()
     skew = meta.get("skew", {})
@@ -444,7 +500,7 @@ def build(meta, events, formats, src="<input>"):
         where = "%s:%d" % (src, e.line)
         if e.cpu >= ncpus:
             raise InputError("%s: cpu %d out of range (ncpus=%d)" % (where, e.cpu, ncpus))
-        cb = cpus[e.cpu]
+        cb = buffers[e.buf][e.cpu]
         ts = e.ts + skew.get(e.cpu, 0)
         if ts < 0:
             raise InputError("%s: skewed timestamp is negative" % where)
@@ -464,14 +520,38 @@ def build(meta, events, formats, src="<input>"):
         cb.add(ts, encode_record(fmt, e, src))
         if e.pid and e.comm and e.comm != "-":
             comms[e.pid] = e.comm
-    for i, cb in enumerate(cpus):
-        if cb.lost:
-            raise InputError("%s:%d: LOST on cpu %d is not followed by an event on that cpu "
-                             "(lost events are reported with the next record)" % (src, cb.lost_line, i))
-    return assemble(meta, formats, cpus, comms, ncpus)
+    for cpus in buffers.values():
+        for i, cb in enumerate(cpus):
+            if cb.lost:
+                raise InputError("%s:%d: LOST on cpu %d is not followed by an event on that cpu "
+                                 "(lost events are reported with the next record)" % (src, cb.lost_line, i))
+    return assemble(meta, formats, buffers, comms, ncpus)
 
 
-def assemble(meta, formats, cpus, comms, ncpus):
+def cpustat_text(cpu, st):
+    """One CPU's ring-buffer statistics as the kernel's per_cpu/cpuN/stats
+    prints them, preceded by "CPU: N" as trace-cmd record stores them."""
+    return ("CPU: %d\nentries: 0\noverrun: %d\ncommit overrun: %d\nbytes: 0\n"
+            "oldest event ts: 0.000000\nnow ts: 0.000000\ndropped events: %d\n"
+            "read events: 0\n" % (cpu, st.get("overrun", 0), st.get("commit_overrun", 0),
+                                   st.get("dropped", 0)))
+
+
+def _flyrecord(out, datas):
+    """Append "flyrecord", the per-CPU (offset, size) table and the pages
+    (each CPU's run page-aligned) to out."""
+    out += b"flyrecord\0"
+    table_at = len(out)
+    out += b"\0" * (16 * len(datas))
+    off = (len(out) + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
+    out += b"\0" * (off - len(out))
+    for i, d in enumerate(datas):
+        struct.pack_into("<QQ", out, table_at + 16 * i, off if d else 0, len(d))
+        out += d
+        off += len(d)
+
+
+def assemble(meta, formats, buffers, comms, ncpus):
     out = bytearray()
     out += b"\x17\x08\x44tracing6\0"
     out += struct.pack("<BBI", 0, 8, PAGE_SIZE)
@@ -502,17 +582,25 @@ def assemble(meta, formats, cpus, comms, ncpus):
     names = CLOCKS if clock in CLOCKS else CLOCKS + [clock]
     tc = (" ".join("[%s]" % n if n == clock else n for n in names) + "\n").encode() + b"\0"
     out += struct.pack("<HI", TRACECMD_OPTION_TRACECLOCK, len(tc)) + tc
+    # CPUSTAT: one option per CPU, as trace-cmd record writes them
+    for cpu, st in sorted(meta.get("cpustats", {}).items()):
+        t = cpustat_text(cpu, st).encode() + b"\0"
+        out += struct.pack("<HI", TRACECMD_OPTION_CPUSTAT, len(t)) + t
+    # BUFFER: u64 offset of the instance's own flyrecord section, then its
+    # name; the offsets are filled in once the sections are laid out
+    patch = []
+    for name in meta.get("buffers", []):
+        t = struct.pack("<Q", 0) + name.encode() + b"\0"
+        out += struct.pack("<HI", TRACECMD_OPTION_BUFFER, len(t))
+        patch.append((name, len(out)))
+        out += t
     out += struct.pack("<H", 0)
-    out += b"flyrecord\0"
-    datas = [c.finish() for c in cpus]
-    table_at = len(out)
-    out += b"\0" * (16 * ncpus)
-    off = (len(out) + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
-    out += b"\0" * (off - len(out))
-    for i, d in enumerate(datas):
-        struct.pack_into("<QQ", out, table_at + 16 * i, off if d else 0, len(d))
-        out += d
-        off += len(d)
+    _flyrecord(out, [c.finish() for c in buffers[None]])
+    for name, at in patch:
+        base = (len(out) + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
+        out += b"\0" * (base - len(out))
+        struct.pack_into("<Q", out, at, base)
+        _flyrecord(out, [c.finish() for c in buffers[name]])
     return bytes(out)
 
 

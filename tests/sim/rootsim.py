@@ -11,16 +11,34 @@ put, an invalidate-all under mmu_lock held for write, one zap begin/end
 an rwlock: a step that needs it waits until it is compatible; a task keeps
 it across yields only where the kernel does.
 
-Designs (../shared/reference/root-lifecycle.md, docs/events.md):
-  gifted        6.1.y / 6.12: alloc count 2, invalidate-all gifts the MMU's
-                reference, kvm_tdp_mmu_zap_invalidated_roots() zaps + puts.
-  async-worker  v5.18..v6.1.0: alloc count 1, invalidate-all gets a gift and
-                queues the worker, last put of a valid root = defunct (count
-                reset to 1, worker queued), zap_invalidated_roots = flush.
-  v3-defunct    the v3 proposal: like async-worker for put_root, but
-                invalidate-all's gifts are consumed by the fast zap's own loop
-                over *all* invalid roots (no iterator references), so it puts
-                references of defunct roots it was never given.
+Designs (docs/designs.md has the era ranges and the code they follow):
+  gifted        v6.6+ (0df9dab891ff), 6.1.y after its August 2023 backport, 6.12:
+                alloc count 2, invalidate-all gifts the MMU's reference,
+                kvm_tdp_mmu_zap_invalidated_roots() zaps + puts.
+  hybrid        v6.4/v6.5 (edbdb43fc96b): alloc count 2, invalidate-all
+                hands the MMU's reference to the async worker (no get),
+                zap_invalidated_roots = flush_workqueue(), invalidate-all at
+                teardown.
+  async-worker  v5.18..v6.3 (6.1.y before its August 2023 backport of
+                edbdb43fc96b, 6.2.y, 6.3.0/6.3.1): alloc count 1,
+                invalidate-all gets a gift and queues the worker, last put
+                of a valid root = defunct (count reset to 1, worker queued),
+                zap_invalidated_roots = flush_workqueue().
+  v3            the v3 posting, faithfully: put_root as async-worker, but
+                invalidate-all gets a reference on *every* root (invalid
+                ones included) and the fast zap's own loop zaps and puts
+                every invalid root with a nonzero count (no reference taken).
+  v3-defunct    the review's scenario: v3 with an invalidate-all that skips
+                already-invalid roots, so every defunct root the loop meets
+                is put without a gift.
+Workqueue: an unbound workqueue (several kworkers may run work items of
+different roots at once); flush_workqueue() waits only for the items queued
+(or running) when the flush began; destroy_workqueue() drains everything.
+VM teardown follows each era: kvm_tdp_mmu_zap_all() (iterator references,
+ctx zap_all), the vCPUs' last puts (done by the destroying task), then
+kvm_mmu_uninit_tdp_mmu(): drain the workqueue (async-worker, v3*),
+invalidate-all + drain (hybrid), invalidate-all + zap of invalidated roots
+(gifted).
 Injected bugs (BUGS): see the table below.
 
 Ground truth is the model's physical state, never the analyzer's logic:
@@ -33,7 +51,9 @@ direct consequences (accepted, but counted separately from exact matches).
 
 import random
 
-DESIGNS = ["gifted", "async-worker", "v3-defunct"]
+DESIGNS = ["gifted", "hybrid", "async-worker", "v3", "v3-defunct"]
+ASYNC = ("hybrid", "async-worker", "v3", "v3-defunct")     # designs with a workqueue
+COUNT2 = ("gifted", "hybrid")                             # alloc count 2, no defunct roots
 
 # bug -> (design it applies to, one line)
 BUGS = {
@@ -44,9 +64,17 @@ BUGS = {
     "put-before-zap": ("gifted", "gifted put before tdp_mmu_zap_root() ends"),
     "get-at-zero": ("gifted", "kvm_tdp_mmu_get_root() succeeds at refcount 0 (refcount_inc)"),
     "queue-twice": ("async-worker", "invalidate-all re-invalidates a root whose work is still queued"),
+    "free-valid": ("async-worker", "put_root frees a valid root at its last put instead of reviving it"),
+    "fastzap-gift-put": (("async-worker", "hybrid"),
+                         "the fast zap puts the worker's gift of each root it invalidated"),
 }
 
-KERNEL = {"gifted": "6.12.117", "async-worker": "6.1.0", "v3-defunct": "5.17.0"}
+
+def bug_applies(bug, design):
+    d = BUGS[bug][0]
+    return d is None or d == design or (isinstance(d, tuple) and design in d)
+
+KERNEL = {"gifted": "6.12.117", "hybrid": "6.5.0", "async-worker": "6.1.0", "v3": "5.17.0", "v3-defunct": "5.17.0"}
 
 OWNER = {"vcpu": 0, "iter": 1, "mmu": 2, "zap": 3}
 OWNER_NAME = {v: k for k, v in OWNER.items()}
@@ -56,14 +84,14 @@ ENUM_FIELDS = {"owner": OWNER_NAME, "reason": {v: k for k, v in REASON.items()},
                "ctx": {v: k for k, v in CTX.items()}}
 
 # Call sites (symbols of gentrace's kallsyms table).
-C_ALLOC_GET = {"gifted": "kvm_tdp_mmu_alloc_root+0x8e",
-               "async-worker": "kvm_tdp_mmu_get_vcpu_root_hpa+0x6b",
-               "v3-defunct": "kvm_tdp_mmu_get_vcpu_root_hpa+0x6b"}
+C_ALLOC_GET = {d: "kvm_tdp_mmu_get_vcpu_root_hpa+0x6b" for d in DESIGNS}
+C_ALLOC_GET["gifted"] = "kvm_tdp_mmu_alloc_root+0x8e"
 C_VCPU_PUT = "mmu_free_root_page+0x3d"
 C_ZAP_PUT = "kvm_tdp_mmu_zap_invalidated_roots+0x10b"
 C_ZAP_ITER = "kvm_tdp_mmu_zap_invalidated_roots+0x3c"
 C_WORKER_PUT = "tdp_mmu_zap_root_work+0x61"
 C_INVAL_GET = "kvm_tdp_mmu_invalidate_all_roots+0x55"
+C_ZAPALL = "kvm_tdp_mmu_zap_all"
 ITER_FNS = {
     # name: (function, only_valid, mmu_lock mode)
     "zap_leafs": ("kvm_tdp_mmu_zap_leafs", False, "w"),
@@ -132,15 +160,16 @@ class Task:
         self.done = False
         self.lock = None      # "r" / "w" held
         self.fresh = True     # no visible step since the last scheduling point
+        self.held_root = None # vCPU: root kept loaded until the VM is destroyed
+        self.idle = False     # kworker: waiting for a work item
 
 
 class Sim:
     def __init__(self, design, bug, config, chooser, reuse_addr=False):
         if design not in DESIGNS:
             raise ModelError("unknown design %s" % design)
-        bd = BUGS[bug][0]
-        if bd is not None and bd != design:
-            raise ModelError("bug %s applies to design %s" % (bug, bd))
+        if not bug_applies(bug, design):
+            raise ModelError("bug %s applies to design %s" % (bug, BUGS[bug][0]))
         self.design, self.bug, self.config = design, bug, config
         self.chooser = chooser
         self.reuse_addr = reuse_addr
@@ -152,8 +181,9 @@ class Sim:
         self.readers = 0
         self.writer = None
         self.slots_busy = False
-        self.queue = []       # async work items (roots)
-        self.worker_busy = False
+        self.queue = []       # async work items: (seq, root), in queue order
+        self.running = {}     # kworker pid -> seq of the item it runs
+        self.work_seq = 0     # last queue_work() sequence number
         self.tasks = []
         self.kvm = KVM_BASE
         self.roots[self.kvm] = []
@@ -188,7 +218,7 @@ class Sim:
         if addr is None:
             addr = self.next_addr
             self.next_addr += 0x1000
-        count = 2 if self.design == "gifted" else 1
+        count = 2 if self.design in COUNT2 else 1
         r = Root(len(self.lives), self.kvm, addr, count)
         self.lives.append(r)
         r.hold(("vcpu", t.pid), 1)
@@ -281,7 +311,7 @@ class Sim:
                 self._use_check(t, r)
             else:
                 also = self._bad_put_also(r, old)
-                if old == 1 and not r.invalid and self.design == "gifted":
+                if old == 1 and not r.invalid and self.design in COUNT2:
                     also.add("ROOT-FREE-VALID")
                 rule = "ROOT-UAF" if r.freed else ("REF-UNDERFLOW" if old == 0 else "REF-PUT-UNOWNED")
                 also.add("REF-PUT-UNOWNED")
@@ -292,11 +322,14 @@ class Sim:
         r.count = old - 1
         if r.count:
             return
-        if self.design == "gifted" or r.invalid:
-            if not r.invalid:
+        if self.design in COUNT2 or r.invalid or self.bug == "free-valid":
+            if not r.invalid and self.design in COUNT2:
                 self.violate(r, "ROOT-FREE-VALID")      # KVM_BUG_ON(!invalid) in put_root
             yield from sp(t)
             self.free(t, r)
+            if not r.invalid and self.design not in COUNT2:
+                # async designs: the put was fine, freeing instead of reviving is not
+                self.violate(r, "ROOT-FREE-VALID", {"REF-COUNT-MISMATCH"})
         else:
             # async-worker / v3: last put of a valid root -> defunct
             yield from sp(t)
@@ -324,9 +357,20 @@ class Sim:
             self.free_addrs.append(r.addr)
 
     def queue_work(self, r):
+        """queue_work(): a no-op while the item is pending (not yet running)."""
         if not r.work_pending:
             r.work_pending = True
-            self.queue.append(r)
+            self.work_seq += 1
+            self.queue.append((self.work_seq, r))
+
+    def flushed(self, upto):
+        """flush_workqueue() begun when work_seq was `upto` may return."""
+        return not any(q <= upto for q, _ in self.queue) and \
+            not any(q <= upto for q in self.running.values())
+
+    def drained(self):
+        """destroy_workqueue(): nothing queued, nothing running."""
+        return not self.queue and not self.running
 
     def invalidate(self, t, r, reason, zapper):
         """One root of invalidate-all (mmu_lock held for write)."""
@@ -337,6 +381,24 @@ class Sim:
             r.zapped = set()
             self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason], **self.ev_root(r))
             r.hold(("mmu", None), -1)
+            r.hold(("zap", zapper), 1)
+            r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
+        elif self.design == "hybrid":
+            # edbdb43fc96b: no get, the worker is gifted the MMU's reference
+            r.invalid = True
+            r.inval_event = len(self.events)
+            r.zapped = set()
+            self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason], **self.ev_root(r))
+            r.hold(("mmu", None), -1)
+            r.hold(("zap", zapper), 1)
+            r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
+            self.queue_work(r)
+        elif self.design == "v3" and r.invalid:
+            # v3: a reference on every root, already-invalid ones included;
+            # no valid -> invalid transition, so no invalidate event
+            if not self.get(t, r, "zap", C_INVAL_GET):
+                raise ModelError("v3 gift get failed")
+            r.hold(("zap", None), -1)
             r.hold(("zap", zapper), 1)
             r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
         else:
@@ -362,8 +424,8 @@ class Sim:
             r.inval_by_fastzap = t.pid
 
     # ------------------------------------------------------------ zaps
-    def zap_start(self, t, r, ctx, kind):
-        self.emit(t, "kvm_tdp_mmu_root_zap_start", ctx=CTX[ctx], shared=1, **self.ev_root(r))
+    def zap_start(self, t, r, ctx, kind, shared=1):
+        self.emit(t, "kvm_tdp_mmu_root_zap_start", ctx=CTX[ctx], shared=shared, **self.ev_root(r))
         self._use_check(t, r)
         r.zapping.add(kind)
 
@@ -426,6 +488,8 @@ class Sim:
             live = [t for t in self.tasks if not t.done]
             if not live:
                 break
+            if all(t.kind == "worker" for t in live) and not self.queue and not self.running:
+                break          # idle kworkers of a destroyed VM: nothing left to see
             ready = [t for t in live if self.can(t, t.req)]
             if not ready:
                 raise ModelError("deadlock: %s" % [(t.comm, t.req) for t in live])
@@ -449,10 +513,14 @@ def sp(t):
     if not t.fresh:
         yield None
 
-def vcpu_task(t, rounds):
+def vcpu_task(t, rounds, hold=False):
+    """`rounds` loads of a root (reuse or alloc), each followed by its put
+    from mmu_free_root_page(); with `hold`, the last root stays loaded and
+    is put by the VM's destruction (kvm_mmu_unload() from the destroying
+    task, after kvm_tdp_mmu_zap_all())."""
     sim = t.sim
     lockmode = "r" if sim.design == "gifted" else "w"
-    for _ in range(rounds):
+    for n in range(rounds):
         # load: reuse a valid root (get owner vcpu) or allocate one
         yield ("lock", lockmode)
         root = None
@@ -466,11 +534,54 @@ def vcpu_task(t, rounds):
         if root is None:
             root = sim.alloc(t)
         sim.unlock(t)
+        if hold and n == rounds - 1:
+            t.held_root = root
+            return
         # (the guest runs; a fast zap may invalidate the root meanwhile)
         # kvm_mmu_free_roots() -> mmu_free_root_page()
         yield ("lock", lockmode)
         yield from sim.put(t, root, "vcpu", C_VCPU_PUT)
         sim.unlock(t)
+
+
+class RootWalk:
+    """The state of one for_each_tdp_mmu_root_yield_safe walk over the
+    roots linked when it began: position, the root whose iterator
+    reference is held, the get/put call sites, which roots it visits
+    (`want`) and where a buggy walk stops early (`stop`)."""
+
+    def __init__(self, sim, get_caller, put_caller, want=None, stop=None):
+        self.snapshot = list(sim.roots[sim.kvm])
+        self.i = 0
+        self.prev = None
+        self.get_caller, self.put_caller = get_caller, put_caller
+        self.want = want or (lambda r: True)
+        self.stop = stop or (lambda r: False)
+
+
+def next_root(t, w):
+    """One step of the walk (tdp_mmu_next_root()): a reference on the next
+    linked root `w` wants (a root at zero is skipped), then the put of the
+    previous one. Returns the new root, or None at the end of the walk."""
+    sim = t.sim
+    cur = None
+    while w.i < len(w.snapshot):
+        r = w.snapshot[w.i]
+        w.i += 1
+        if not r.linked or not w.want(r):
+            continue
+        if w.stop(r):
+            w.i = len(w.snapshot)
+            break
+        if sim.get(t, r, "iter", w.get_caller):
+            cur = r
+            break
+        yield from sp(t)
+    if w.prev is not None:
+        yield from sp(t)
+        yield from sim.put(t, w.prev, "iter", w.put_caller)
+    w.prev = cur
+    return cur
 
 
 def iter_task(t, which, early_exit):
@@ -479,23 +590,10 @@ def iter_task(t, which, early_exit):
     sim = t.sim
     fn, only_valid, mode = ITER_FNS[which]
     yield ("lock", mode)
-    snapshot = list(sim.roots[sim.kvm])
-    prev = None
-    i = 0
+    w = RootWalk(sim, fn + "+0x5a", fn + "+0x9c",
+                 want=lambda r: not (only_valid and r.invalid))
     while True:
-        cur = None
-        while i < len(snapshot):
-            r = snapshot[i]
-            i += 1
-            if not r.linked or (only_valid and r.invalid):
-                continue
-            if sim.get(t, r, "iter", fn + "+0x5a"):
-                cur = r
-                break
-            yield from sp(t)
-        if prev is not None:
-            yield from sp(t)
-            yield from sim.put(t, prev, "iter", fn + "+0x9c")
+        cur = yield from next_root(t, w)
         if cur is None:
             break
         # work on the root: may drop mmu_lock and reschedule
@@ -508,7 +606,6 @@ def iter_task(t, which, early_exit):
                 yield from sp(t)
                 yield from sim.put(t, cur, "iter", fn + "+0x1f0")
             break
-        prev = cur
         yield from sp(t)
     sim.unlock(t)
 
@@ -517,31 +614,14 @@ def zap_invalidated_gifted(t, ctx_reason):
     """6.12 kvm_tdp_mmu_zap_invalidated_roots(): iterator refs + gift put."""
     sim = t.sim
     yield ("lock", "r")
-    snapshot = list(sim.roots[sim.kvm])
-    sched = [r for r in snapshot if r.scheduled]
+    sched = [r for r in sim.roots[sim.kvm] if r.scheduled]
     skip_last = sim.bug == "fastzap-early-return" and t.kind == "fastzap" and sched
-    prev = None
-    i = 0
+    w = RootWalk(sim, C_ZAP_ITER, fn_put_iter(),
+                 stop=lambda r: skip_last and r is sched[-1])   # the bug: return before this root
     while True:
-        cur = None
-        while i < len(snapshot):
-            r = snapshot[i]
-            i += 1
-            if not r.linked:
-                continue
-            if skip_last and r is sched[-1]:
-                i = len(snapshot)      # the bug: return before this root
-                break
-            if sim.get(t, r, "iter", C_ZAP_ITER):
-                cur = r
-                break
-            yield from sp(t)
-        if prev is not None:
-            yield from sp(t)
-            yield from sim.put(t, prev, "iter", fn_put_iter())
+        cur = yield from next_root(t, w)
         if cur is None:
             break
-        prev = cur
         if not cur.scheduled:
             yield from sp(t)
             continue
@@ -588,17 +668,18 @@ def zap_invalidated_v3(t):
 
 
 def invalidate_all(t, reason):
+    """kvm_tdp_mmu_invalidate_all_roots(). Returns the workqueue sequence
+    number at its end (a flush_workqueue() begun then waits for up to it)."""
     sim = t.sim
-    zapper = "worker" if sim.design == "async-worker" else "fastzap"
+    zapper = "worker" if sim.design in ("async-worker", "hybrid") else "fastzap"
     for r in list(sim.roots[sim.kvm]):
         if not r.invalid:
             sim.invalidate(t, r, reason, zapper)
+        elif sim.design == "v3" and r.linked and r.count > 0:
+            sim.invalidate(t, r, reason, zapper)
         elif sim.bug == "queue-twice" and r.work_pending:
             sim.invalidate(t, r, reason, zapper)
-
-
-def flush_wait(sim):
-    return not sim.queue and not sim.worker_busy
+    return sim.work_seq
 
 
 def fastzap_task(t):
@@ -611,15 +692,25 @@ def fastzap_task(t):
     sim.emit(t, "kvm_mmu_zap_all_fast", mmu_valid_gen=sim.gen_no & 0xff, mmu_used_pages=0)
     # roots already invalid when the fast zap starts are its business too
     fz["owned"] = {r.life for r in sim.roots[sim.kvm] if r.invalid and not r.freed}
-    invalidate_all(t, "fast_zap")
-    fz["owned"] |= {r.life for r in sim.roots[sim.kvm] if r.inval_by_fastzap == t.pid}
+    upto = invalidate_all(t, "fast_zap")
+    mine = [r for r in sim.roots[sim.kvm] if r.inval_by_fastzap == t.pid and r.inval_event is not None
+            and r.inval_event >= fz["start"]]
+    fz["owned"] |= {r.life for r in mine}
     sim.unlock(t)
+    if sim.bug == "fastzap-gift-put" and mine:
+        # the bug: put what invalidate-all handed to the worker
+        yield ("lock", "r")
+        for r in mine:
+            yield from sp(t)
+            yield from sim.put(t, r, "zap", C_ZAP_PUT, zapper="fastzap")
+        sim.unlock(t)
     if sim.design == "gifted":
         yield from zap_invalidated_gifted(t, "fast_zap")
-    elif sim.design == "v3-defunct":
+    elif sim.design in ("v3", "v3-defunct"):
         yield from zap_invalidated_v3(t)
     else:
-        yield ("wait", lambda: flush_wait(sim))
+        # flush_workqueue(): only what was queued when the flush began
+        yield ("wait", lambda: sim.flushed(upto))
     yield from sp(t)
     sim.emit(t, "kvm_mmu_zap_all_fast_done", kvm=sim.kvm)
     for r in sim.lives:
@@ -630,15 +721,24 @@ def fastzap_task(t):
 
 
 def worker_task(t):
+    """One kworker of the VM's unbound workqueue: tdp_mmu_zap_root_work()."""
     sim = t.sim
+
+    def mine():
+        # kworkers are interchangeable: of the idle ones, the first takes
+        # the next item (a trace with the other one differs only by name)
+        return sim.queue and not any(w.kind == "worker" and w.idle and w.pid < t.pid for w in sim.tasks)
+
     while True:
-        yield ("wait", lambda: sim.queue or sim.others_done(t), "r")
+        t.idle = True
+        yield ("wait", lambda: mine() or (not sim.queue and sim.others_done(t)), "r")
+        t.idle = False
         if not sim.queue:
             sim.unlock(t)
             return
-        r = sim.queue.pop(0)
+        seq, r = sim.queue.pop(0)
         r.work_pending = False
-        sim.worker_busy = True
+        sim.running[t.pid] = seq
         sim.zap_start(t, r, "worker", "worker")
         sim.unlock(t)
         yield ("lock", "r")
@@ -646,23 +746,50 @@ def worker_task(t):
         yield from sp(t)
         yield from sim.put(t, r, "zap", C_WORKER_PUT, zapper="worker")
         sim.unlock(t)
-        sim.worker_busy = False
+        del sim.running[t.pid]
+
+
+def zap_all(t):
+    """kvm_tdp_mmu_zap_all() (mmu_lock held for write, may yield it):
+    every root, invalid ones included, under iterator references."""
+    sim = t.sim
+    w = RootWalk(sim, C_ZAPALL + "+0x5a", C_ZAPALL + "+0x9c")
+    while True:
+        cur = yield from next_root(t, w)
+        if cur is None:
+            break
+        yield from sp(t)
+        sim.zap_start(t, cur, "zap_all", "zap_all", shared=0)
+        sim.unlock(t)                  # tdp_mmu_zap_root() yields
+        yield ("lock", "w")
+        sim.zap_end(t, cur, "zap_all", "zap_all")
+        prev = cur
+        yield from sp(t)
 
 
 def teardown_task(t):
+    """kvm_destroy_vm(): mmu notifier release (zap-all), vCPU destruction
+    (their last puts), kvm_mmu_uninit_tdp_mmu() as the era has it."""
     sim = t.sim
     yield ("wait", lambda: sim.others_done(t) and not sim.slots_busy, "w")
-    invalidate_all(t, "teardown")
+    yield from zap_all(t)
+    for v in sim.tasks:
+        if v.kind == "vcpu" and v.held_root is not None:
+            yield from sp(t)
+            yield from sim.put(t, v.held_root, "vcpu", C_VCPU_PUT)
     sim.unlock(t)
     if sim.design == "gifted":
+        yield ("lock", "w")
+        invalidate_all(t, "teardown")
+        sim.unlock(t)
         yield from zap_invalidated_gifted(t, "teardown")
-    elif sim.design == "v3-defunct":
-        # flush the worker first: teardown itself does not race with put_root
-        yield ("wait", lambda: flush_wait(sim))
-        yield from zap_invalidated_v3(t)
-        yield ("wait", lambda: flush_wait(sim))
     else:
-        yield ("wait", lambda: flush_wait(sim))
+        if sim.design == "hybrid":
+            # without mmu_lock: the VM has no users left
+            yield from sp(t)
+            invalidate_all(t, "teardown")
+        # destroy_workqueue() drains the queue
+        yield ("wait", lambda: sim.drained())
     yield from sp(t)
     sim.emit(t, "kvm_tdp_mmu_teardown", kvm=sim.kvm)
     for r in sim.lives:
@@ -682,12 +809,14 @@ def teardown_task(t):
 # ---------------------------------------------------------------- configs
 
 def build(design, bug, config, chooser, reuse_addr=False):
-    """config: dict(vcpus=[rounds...], iters=[(which, early_exit)...], fastzaps=N)."""
+    """config: dict(vcpus=[rounds...], hold=N (the first N vCPUs keep their
+    last root until teardown), iters=[(which, early_exit)...], fastzaps=N,
+    kworkers=N (async designs, default 2), ncpus=N)."""
     sim = Sim(design, bug, config, chooser, reuse_addr)
     ncpus = config.get("ncpus", 2)
     cpu = 0
     for i, rounds in enumerate(config.get("vcpus", [])):
-        sim.add("vcpu", 3001 + i, "CPU%d/KVM" % i, i % ncpus, vcpu_task, rounds)
+        sim.add("vcpu", 3001 + i, "CPU%d/KVM" % i, i % ncpus, vcpu_task, rounds, i < config.get("hold", 0))
     for i, (which, early) in enumerate(config.get("iters", [])):
         if bug == "iter-double-put" and which == "split":
             early = True
@@ -696,8 +825,9 @@ def build(design, bug, config, chooser, reuse_addr=False):
     for i in range(config.get("fastzaps", 0)):
         sim.add("fastzap", 3000 if i == 0 else 3200 + i, "qemu-system-x86" if i == 0 else "qemu-slot%d" % i,
                 (cpu + i) % ncpus, fastzap_task)
-    if design in ("async-worker", "v3-defunct"):
-        sim.add("worker", 91, "kworker/u4:2", 1 % ncpus, worker_task)
+    if design in ASYNC:
+        for i in range(config.get("kworkers", 2)):
+            sim.add("worker", 91 + i, "kworker/u4:%d" % (2 + i), (1 + i) % ncpus, worker_task)
     sim.add("teardown", 2999, "qemu-destroy", 0, teardown_task)
     return sim
 
@@ -811,10 +941,14 @@ class _VTask:
         self.kind, self.pid, self.comm, self.cpu = t.kind, t.pid + pid_off, t.comm, t.cpu
 
 
+VM_ADDR_STRIDE = 0x10000000
+
+
 class Merged:
     """Independent VMs (each its own Sim) interleaved into one trace: VM j
-    gets kvm + j * 0x40000 and pids + 1000 * j; root addresses repeat
-    across VMs on purpose (a root is (kvm, root))."""
+    gets kvm + j * 0x40000, pids + 1000 * j and root addresses + j *
+    VM_ADDR_STRIDE: a root page belongs to one VM at a time (ROOT-CROSS-VM),
+    so VMs alive together have disjoint root addresses."""
     def __init__(self, sims, rng):
         self.design, self.bug = sims[0].design, sims[0].bug
         self.events, self.lives = [], []
@@ -831,12 +965,15 @@ class Merged:
             f = dict(f)
             if "kvm" in f:
                 f["kvm"] += j * 0x40000
+            if "root" in f:
+                f["root"] += j * VM_ADDR_STRIDE
             remap[j][pos[j]] = len(self.events)
             self.events.append((vt, name, f))
             pos[j] += 1
         for j, s in enumerate(sims):
             for r in s.lives:
-                c = Root(len(self.lives), r.kvm + j * 0x40000, r.addr, r.count)
+                c = Root(len(self.lives), r.kvm + j * 0x40000,
+                         r.addr + j * VM_ADDR_STRIDE, r.count)
                 c.alloc_at = remap[j][r.alloc_at]
                 c.free_at = None if r.free_at is None else remap[j][r.free_at]
                 c.freed = r.freed

@@ -12,9 +12,9 @@ SIM_JOBS ?= 2
 
 .PHONY: check-accuracy accuracy accuracy-full
 
-$(SIM_READDAT): tests/sim/readdat.c | deps
+$(SIM_READDAT): tests/sim/readdat.c | pkg-check
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_REL) -o $@ $< $(PKG_LIBS)
+	$(CC) $(CFLAGS_REL) -o $@ $< $(LINK_LIBS)
 
 check-accuracy: $(SIM_READDAT) $(ANALYZER)
 	@PYTHON=$(PYTHON) tests/sim/check.sh $(SIM_READDAT) $(ANALYZER) $(SIM_BUILD)/check

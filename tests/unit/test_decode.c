@@ -14,8 +14,8 @@
 
 #include <event-parse.h>
 
-#include "decode.h"
-#include "tap.h"
+#include "source-local.h"
+#include "unit.h"
 
 struct fdef {
 	const char *type;
@@ -25,8 +25,9 @@ struct fdef {
 
 /* Build a format file and parse it into tep. Fields are laid out in the
  * order given, after the common fields, with a gap of `pad` bytes first. */
-static int add_format(struct tep_handle *tep, const char *sys, const char *name,
-		      int id, const struct fdef *f, int nf, int pad)
+static int add_format_fmt(struct tep_handle *tep, const char *sys, const char *name,
+			  int id, const struct fdef *f, int nf, int pad,
+			  const char *pfmt)
 {
 	char buf[4096];
 	int off = 8 + pad, n;
@@ -44,8 +45,14 @@ static int add_format(struct tep_handle *tep, const char *sys, const char *name,
 			      f[i].type, f[i].name, off, f[i].size);
 		off += f[i].size;
 	}
-	n += snprintf(buf + n, sizeof(buf) - n, "\nprint fmt: \"x\"\n");
+	n += snprintf(buf + n, sizeof(buf) - n, "\nprint fmt: %s\n", pfmt);
 	return tep_parse_event(tep, buf, (unsigned long)n, sys);
+}
+
+static int add_format(struct tep_handle *tep, const char *sys, const char *name,
+		      int id, const struct fdef *f, int nf, int pad)
+{
+	return add_format_fmt(tep, sys, name, id, f, nf, pad, "\"x\"");
 }
 
 /* The ABI events, fields reversed with respect to docs/events.md. */
@@ -183,7 +190,10 @@ static void test_all_fields(void)
 	}
 	CHECK(rc_decoder_missing(d) == 0);
 	for (int t = RC_EV_ROOT_ALLOC; t < RC_EV_LOST; t++)
-		CHECK_MSG(rc_decoder_has(d, (enum rc_ev_type)t), "type %d", t);
+		if (t != RC_EV_ROOT_HANDOFF)	/* ABI v2, 6.12 only */
+			CHECK_MSG(rc_decoder_has(d, (enum rc_ev_type)t), "type %d", t);
+	CHECK(!rc_decoder_has(d, RC_EV_ROOT_HANDOFF));
+	CHECK(rc_decoder_abi(d) == 1);
 
 	/* alloc: every field distinct, values at the top of their width */
 	rec_init(&rc, tep, "kvm_tdp_mmu_root_alloc", 4242, 1000, 1);
@@ -497,7 +507,7 @@ static void test_missing(void)
 	d = rc_decoder_new(tep, err, sizeof(err));
 	CHECK_MSG(d != NULL, "%s", err);
 	if (d) {
-		CHECK(rc_decoder_missing(d) == RC_ABI_NEVENTS);
+		CHECK(rc_decoder_missing(d) == rc_ev_abi_count() && rc_ev_abi_count() == 9);
 		CHECK(!rc_decoder_has(d, RC_EV_ROOT_ALLOC));
 		CHECK(rc_decoder_has(d, RC_EV_FAST_ZAP_START));
 		rc_decoder_free(d);
@@ -573,14 +583,234 @@ static void test_clock(void)
 	CHECK(info.clock[0] == '\0' && info.clock_reliable == 0);
 }
 
-int main(void)
+/* The event table: well formed, and get/set agree on every field. */
+static void test_table(void)
 {
-	test_all_fields();
-	test_emitter();
-	test_missing();
-	test_mismatch();
-	test_clock();
-	test_cpustats();
-	test_reorder();
-	return tap_done("decode");
+	struct rc_event ev;
+	int ntp = 0;
+
+	for (int t = 0; t < RC_EV__COUNT; t++) {
+		const struct rc_event_desc *d = &rc_events[t];
+		unsigned int seen = 0;
+
+		CHECK_MSG(d->nfields <= RC_EV_MAX_FIELDS, "type %d", t);
+		for (unsigned int k = 0; k < d->nfields; k++) {
+			CHECK_MSG(d->fields[k] < RC_F__COUNT && !(seen & (1u << d->fields[k])),
+				  "type %d field %u", t, k);
+			seen |= 1u << d->fields[k];
+		}
+		CHECK_MSG(!d->abi || d->tp, "type %d: ABI event without tracepoint", t);
+		ntp += d->tp != NULL;
+		if (d->tp)
+			CHECK(strcmp(rc_decoder_event_name((enum rc_ev_type)t), d->tp) == 0);
+	}
+	/* + kvm_mmu_zap_all_fast, + the ABI v2 handoff (6.12 only, not counted) */
+	CHECK(ntp == rc_ev_abi_count() + 2);
+	CHECK(rc_events[RC_EV_ROOT_HANDOFF].tp && !rc_events[RC_EV_ROOT_HANDOFF].abi);
+	CHECK(rc_events[RC_EV_LOST].tp == NULL);
+	for (int f = 0; f < RC_F__COUNT; f++) {
+		CHECK_MSG(rc_fields[f].name != NULL, "field %d", f);
+		CHECK_MSG((rc_fields[f].kind == RC_FK_ENUM) == (rc_fields[f].enum_name != NULL),
+			  "field %d", f);
+		memset(&ev, 0, sizeof(ev));
+		rc_event_set(&ev, (enum rc_field)f, 5);
+		CHECK_MSG(rc_event_get(&ev, (enum rc_field)f) == 5, "field %s", rc_fields[f].name);
+	}
+}
+
+/*
+ * ABI v2 (docs/events.md): owners mapped by the names the format prints
+ * (zap = 2, not 3 as in v1), zap ctx derived from shared, no count in
+ * invalidate, the handoff event, a signed old.
+ */
+static const struct fdef v2_getput[] = {
+	{ "u64", "kvm", 8 }, { "u64", "root", 8 }, { "unsigned long", "caller", 8 },
+	{ "int", "old", 4 }, { "u8", "owner", 1 },
+};
+static const struct fdef v2_handoff[] = {
+	{ "u64", "kvm", 8 }, { "u64", "root", 8 }, { "unsigned long", "caller", 8 },
+	{ "u8", "from", 1 }, { "u8", "to", 1 },
+};
+static const struct fdef v2_inval[] = {
+	{ "u64", "kvm", 8 }, { "u64", "root", 8 }, { "u8", "reason", 1 },
+};
+static const struct fdef v2_zap[] = {
+	{ "u64", "kvm", 8 }, { "u64", "root", 8 }, { "u8", "shared", 1 },
+};
+
+#define V2_OWNERS "{ 0, \"vcpu\" }, { 1, \"iter\" }, { 2, \"zap\" }"
+
+static void test_abi_v2(void)
+{
+	struct tep_handle *tep = tep_alloc();
+	char err[256] = "";
+	struct rc_decoder *d;
+	struct rc_event ev;
+	struct rec rc;
+	int bad = 0;
+
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_long_size(tep, 8);
+	bad |= add_format(tep, "kvmmmu", "kvm_tdp_mmu_root_alloc", 1461, f_alloc, N(f_alloc), 0);
+	bad |= add_format_fmt(tep, "kvmmmu", "kvm_tdp_mmu_root_put", 1463, v2_getput,
+			      N(v2_getput), 0,
+			      "\"old %d owner %s\", REC->old, __print_symbolic(REC->owner, "
+			      V2_OWNERS ")");
+	bad |= add_format_fmt(tep, "kvmmmu", "kvm_tdp_mmu_root_handoff", 1470, v2_handoff,
+			      N(v2_handoff), 0,
+			      "\"from %s to %s\", __print_symbolic(REC->from, " V2_OWNERS
+			      "), __print_symbolic(REC->to, " V2_OWNERS ")");
+	bad |= add_format(tep, "kvmmmu", "kvm_tdp_mmu_root_invalidate", 1464, v2_inval,
+			  N(v2_inval), 0);
+	bad |= add_format(tep, "kvmmmu", "kvm_tdp_mmu_root_zap_start", 1465, v2_zap, N(v2_zap), 0);
+	bad |= add_format(tep, "kvmmmu", "kvm_tdp_mmu_root_zap_end", 1466, v2_zap, N(v2_zap), 0);
+	CHECK(bad == 0);
+	d = rc_decoder_new(tep, err, sizeof(err));
+	CHECK_MSG(d != NULL, "%s", err);
+	if (!d) {
+		tep_free(tep);
+		return;
+	}
+	CHECK(rc_decoder_abi(d) == 2);
+	CHECK(rc_decoder_has(d, RC_EV_ROOT_HANDOFF));
+
+	/* owner 2 is "zap" in v2 (it was "mmu" in v1); old is signed */
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_put", 7, 100, 0);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_put", "owner", 2);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_put", "old", 0xffffffffu);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_ROOT_PUT && ev.owner == RC_OWN_ZAP);
+	CHECK((int32_t)ev.old == -1);
+	/* a value the format does not name is an unknown owner */
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_put", "owner", 3);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.owner >= RC_OWN__COUNT);
+
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_handoff", 7, 200, 0);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_handoff", "root", ROOT);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_handoff", "caller", CALLER);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_handoff", "from", 1);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_handoff", "to", 0);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_ROOT_HANDOFF && ev.owner == RC_OWN_ITER &&
+	      ev.to == RC_OWN_VCPU && ev.root == ROOT && ev.caller == CALLER);
+
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_zap_start", 7, 300, 0);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_start", "shared", 1);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.ctx == RC_CTX_FAST_ZAP && ev.shared == 1);
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_zap_end", 7, 400, 0);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_zap_end", "shared", 0);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.type == RC_EV_ROOT_ZAP_END && ev.ctx == RC_CTX_ZAP_ALL);
+
+	rec_init(&rc, tep, "kvm_tdp_mmu_root_invalidate", 7, 500, 0);
+	rec_set(&rc, tep, "kvm_tdp_mmu_root_invalidate", "reason", 1);
+	CHECK(rc_decode(d, &rc.r, &ev) == 1);
+	CHECK(ev.reason == RC_RSN_TEARDOWN && ev.count == 0);
+	rc_decoder_free(d);
+	tep_free(tep);
+}
+
+/*
+ * The decoder reads records in place when the file's byte order is the
+ * host's, and through libtraceevent's byte-swapping readers otherwise: on
+ * the same values, every field of every event type, both must decode the
+ * same event (and the values written).
+ */
+static void put_be(unsigned char *p, uint64_t v, int size)
+{
+	for (int i = 0; i < size; i++)
+		p[size - 1 - i] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_byte_order(void)
+{
+	struct tep_handle *le = make_tep(0x1ff, 1, 5), *be = make_tep(0x1ff, 1, 5);
+	struct rc_decoder *dle, *dbe;
+	char err[256] = "";
+	uint64_t x = 0x243f6a8885a308d3ull;
+
+	tep_set_file_bigendian(be, TEP_BIG_ENDIAN);
+	dle = rc_decoder_new(le, err, sizeof(err));
+	dbe = rc_decoder_new(be, err, sizeof(err));
+	CHECK_MSG(dle && dbe, "%s", err);
+	for (int t = 0; dle && dbe && t < RC_EV__COUNT; t++) {
+		struct tep_event *e;
+		struct rec a, b;
+		struct rc_event ea, eb;
+
+		if (!rc_events[t].tp)
+			continue;
+		e = tep_find_event_by_name(le, "kvmmmu", rc_events[t].tp);
+		if (!e)
+			continue;	/* an event of another ABI version */
+		for (int round = 0; round < 50; round++) {
+			memset(&a, 0, sizeof(a));
+			memset(&b, 0, sizeof(b));
+			put_le(a.data, (uint64_t)e->id, 2);
+			put_be(b.data, (uint64_t)e->id, 2);
+			put_le(a.data + 4, 1000u + (unsigned int)round, 4);
+			put_be(b.data + 4, 1000u + (unsigned int)round, 4);
+			a.r.size = b.r.size = 8;
+			for (struct tep_format_field *f = e->format.fields; f; f = f->next) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				put_le(a.data + f->offset, x, f->size);
+				put_be(b.data + f->offset, x, f->size);
+				if (f->offset + f->size > a.r.size)
+					a.r.size = b.r.size = f->offset + f->size;
+			}
+			a.r.data = a.data;
+			b.r.data = b.data;
+			a.r.ts = b.r.ts = 77;
+			memset(&ea, 0, sizeof(ea));
+			memset(&eb, 0xa5, sizeof(eb));
+			CHECK(rc_decode(dle, &a.r, &ea) == 1);
+			CHECK(rc_decode(dbe, &b.r, &eb) == 1);
+			CHECK_MSG(!memcmp(&ea, &eb, sizeof(ea)), "%s: native and swapped decode differ",
+				  rc_events[t].tp);
+			CHECK(ea.type == (enum rc_ev_type)t && ea.pid == 1000 + round);
+			for (unsigned int k = 0; k < rc_events[t].nfields; k++) {
+				enum rc_field f = rc_events[t].fields[k];
+				struct tep_format_field *ff = tep_find_field(e, rc_fields[f].name);
+				unsigned long long v = 0;
+				struct rc_event w;
+
+				/* owners are mapped by name: compared above only */
+				if (!ff || f == RC_F_OWNER || f == RC_F_FROM || f == RC_F_TO)
+					continue;
+				tep_read_number_field(ff, a.data, &v);
+				memset(&w, 0, sizeof(w));
+				rc_event_set(&w, f, v);
+				CHECK_MSG(rc_event_get(&ea, f) == rc_event_get(&w, f), "%s.%s",
+					  rc_events[t].tp, rc_fields[f].name);
+			}
+		}
+	}
+	rc_decoder_free(dle);
+	rc_decoder_free(dbe);
+	tep_free(le);
+	tep_free(be);
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_table),
+	UNIT_TEST(test_all_fields),
+	UNIT_TEST(test_byte_order),
+	UNIT_TEST(test_abi_v2),
+	UNIT_TEST(test_emitter),
+	UNIT_TEST(test_missing),
+	UNIT_TEST(test_mismatch),
+	UNIT_TEST(test_clock),
+	UNIT_TEST(test_cpustats),
+	UNIT_TEST(test_reorder),
+};
+
+int main(int argc, char **argv)
+{
+	return unit_main("decode", argc, argv, tests, sizeof(tests) / sizeof(tests[0]),
+			 NULL, NULL);
 }

@@ -4,11 +4,12 @@
  * trigger it and a near miss that must not. The model is fed directly.
  */
 #include <string.h>
+#include "engine.h"
 #include "findings.h"
 #include "model.h"
 #include "report.h"
 #include "rules.h"
-#include "tap.h"
+#include "unit.h"
 
 #define KVM 0xffff888004000000ull
 #define R1 0x1000000ull
@@ -19,16 +20,17 @@
 #define FZ 300
 #define WORKER 400
 
-static struct rc_model *m;
+static struct rc_engine *eng;
+static const struct rc_model *m;
 static uint64_t seq;
 
 static void start(enum rc_design d)
 {
 	struct rc_model_opts o = { .design = d };
 
-	if (m)
-		rc_model_free(m);
-	m = rc_model_new(&o);
+	rc_engine_free(eng);
+	eng = rc_engine_new(&o);
+	m = rc_engine_model(eng);
 	seq = 0;
 }
 
@@ -38,7 +40,7 @@ static void feed(struct rc_event ev)
 	ev.ts = 1000 * ++seq;
 	if (!ev.kvm && ev.type != RC_EV_LOST && ev.type != RC_EV_FAST_ZAP_START)
 		ev.kvm = KVM;
-	rc_model_feed(m, &ev);
+	rc_engine_feed(eng, &ev);
 }
 
 static void alloc(uint64_t root, uint32_t count)
@@ -95,11 +97,11 @@ static void lost(int cpu)
 static const char *found(void)
 {
 	static char buf[512];
-	struct rc_findings *f;
+	const struct rc_findings *f;
 	size_t off = 0;
 
-	rc_model_finish(m);
-	f = rc_model_findings(m);
+	rc_engine_finish(eng);
+	f = rc_engine_findings(eng);
 	buf[0] = '\0';
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->v[i].retracted)
@@ -149,6 +151,7 @@ static void test_clean(void)
 	teardown();
 	EXPECT("");
 	rep.model = m;
+	rep.findings = rc_engine_findings(eng);
 	CHECK(rc_report_exit(&rep) == RC_EXIT_CLEAN);
 	CHECK(rc_model_stats(m)->roots == 2);
 	CHECK(rc_model_stats(m)->roots_freed == 2);
@@ -227,7 +230,7 @@ static void test_mismatch_and_reorder(void)
 	get(R1, ITER + 1, RC_OWN_ITER, 3);	/* B: 3 -> 4 */
 	put(R1, ITER, RC_OWN_ITER, 3);		/* A: 3 -> 2 */
 	EXPECT("");
-	CHECK(rc_model_stats(m)->mismatches_resolved == 1);
+	CHECK(rc_model_stats(m)->reordered == 1);
 
 	/* An iterator's put traced after the last put and the free. */
 	start(RC_DESIGN_AUTO);
@@ -314,7 +317,7 @@ static void test_revalidate(void)
 /* The review's v3 bug: a root made defunct by a put, then put by the fast zap. */
 static void test_ungifted_v3(void)
 {
-	struct rc_findings *f;
+	const struct rc_findings *f;
 
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 1);
@@ -323,7 +326,7 @@ static void test_ungifted_v3(void)
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);	/* the fast zap walks it too */
 	put(R1, FZ, RC_OWN_ZAP, 1);		/* ...and puts what it never had */
 	EXPECT("GIFT-UNGIFTED-PUT");
-	f = rc_model_findings(m);
+	f = rc_engine_findings(eng);
 	CHECK(f->n == 1 && f->v[0].has_cause);
 	CHECK(f->n == 1 && f->v[0].cause.pid == VCPU &&
 	      f->v[0].cause.type == RC_EV_ROOT_PUT);
@@ -350,7 +353,7 @@ static void test_ungifted_v3(void)
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
 	put(R1, FZ, RC_OWN_ZAP, 2);
 	EXPECT("GIFT-UNGIFTED-PUT");
-	f = rc_model_findings(m);
+	f = rc_engine_findings(eng);
 	CHECK(f->n == 1 && f->v[0].has_cause && f->v[0].cause.pid == VCPU &&
 	      f->v[0].cause.type == RC_EV_ROOT_PUT);
 
@@ -488,7 +491,7 @@ static void test_teardown_leaks(void)
 	teardown();
 	EXPECT("ITER-LEAK");
 	{
-		struct rc_findings *f = rc_model_findings(m);
+		const struct rc_findings *f = rc_engine_findings(eng);
 
 		CHECK(f->n == 1 && f->v[0].has_cause && f->v[0].cause.pid == ITER);
 	}
@@ -513,6 +516,7 @@ static void test_lost_events(void)
 	teardown();
 	EXPECT("");
 	rep.model = m;
+	rep.findings = rc_engine_findings(eng);
 	CHECK(rc_report_exit(&rep) == RC_EXIT_INCONCLUSIVE);
 	CHECK(rc_model_stats(m)->roots_unverified == 1);
 
@@ -526,6 +530,7 @@ static void test_lost_events(void)
 	lost(0);
 	EXPECT("REF-PUT-UNOWNED");
 	rep.model = m;
+	rep.findings = rc_engine_findings(eng);
 	CHECK(rc_report_exit(&rep) == RC_EXIT_VIOLATIONS);
 
 	/* The same loss reported on another CPU could explain it. */
@@ -535,6 +540,7 @@ static void test_lost_events(void)
 	lost(1);
 	EXPECT("");
 	rep.model = m;
+	rep.findings = rc_engine_findings(eng);
 	CHECK(rc_report_exit(&rep) == RC_EXIT_INCONCLUSIVE);
 
 	/*
@@ -549,6 +555,7 @@ static void test_lost_events(void)
 	put(R1, ITER, RC_OWN_ITER, 3);
 	EXPECT("");
 	rep.model = m;
+	rep.findings = rc_engine_findings(eng);
 	CHECK(rc_report_exit(&rep) == RC_EXIT_INCONCLUSIVE);
 	CHECK(rc_model_stats(m)->roots_adopted == 1);
 	CHECK(rc_model_stats(m)->roots_unverified == 1);
@@ -567,6 +574,7 @@ static void test_lost_events(void)
 	put(R2, ITER, RC_OWN_ITER, 2);
 	EXPECT("REF-PUT-UNOWNED");
 	rep.model = m;
+	rep.findings = rc_engine_findings(eng);
 	CHECK(rc_report_exit(&rep) == RC_EXIT_VIOLATIONS);
 }
 
@@ -598,7 +606,7 @@ static void test_adopted(void)
  */
 static void test_history(void)
 {
-	struct rc_findings *f;
+	const struct rc_findings *f;
 	const struct rc_finding *x;
 	int iter_refs = 0;
 
@@ -612,18 +620,18 @@ static void test_history(void)
 	}
 	put(R1, WORKER, RC_OWN_ZAP, 2);		/* before any zap ended */
 	EXPECT("GIFT-PUT-BEFORE-ZAP");
-	f = rc_model_findings(m);
+	f = rc_engine_findings(eng);
 	x = &f->v[0];
-	CHECK(x->nhist == RC_HIST);
-	CHECK(x->nevents == 43);
-	CHECK(x->hist[0].type == RC_EV_ROOT_ALLOC);
-	CHECK(x->hist[1].type == RC_EV_ROOT_INVALIDATE);
-	CHECK(x->hist[RC_HIST - 1].type == RC_EV_ROOT_PUT &&
-	      x->hist[RC_HIST - 1].owner == RC_OWN_ZAP);
-	for (unsigned int i = 0; i < x->nhist; i++) {
-		iter_refs += x->hist[i].owner == RC_OWN_ITER;
+	CHECK(x->e.nhist == RC_HIST);
+	CHECK(x->e.nevents == 43);
+	CHECK(x->e.hist[0].type == RC_EV_ROOT_ALLOC);
+	CHECK(x->e.hist[1].type == RC_EV_ROOT_INVALIDATE);
+	CHECK(x->e.hist[RC_HIST - 1].type == RC_EV_ROOT_PUT &&
+	      x->e.hist[RC_HIST - 1].owner == RC_OWN_ZAP);
+	for (unsigned int i = 0; i < x->e.nhist; i++) {
+		iter_refs += x->e.hist[i].owner == RC_OWN_ITER;
 		if (i)
-			CHECK(x->hist[i].seq > x->hist[i - 1].seq);
+			CHECK(x->e.hist[i].seq > x->e.hist[i - 1].seq);
 	}
 	CHECK(iter_refs == RC_HIST - 3);
 
@@ -632,8 +640,49 @@ static void test_history(void)
 	alloc(R1, 2);
 	put(R1, ITER, RC_OWN_ITER, 2);
 	EXPECT("REF-PUT-UNOWNED");
-	x = &rc_model_findings(m)->v[0];
-	CHECK(x->nhist == 2 && x->nevents == 2);
+	x = &rc_engine_findings(eng)->v[0];
+	CHECK(x->e.nhist == 2 && x->e.nevents == 2);
+}
+
+/* ROOT-CROSS-VM: a root page belongs to one VM at a time. */
+static void test_cross_vm(void)
+{
+	const uint64_t kvm2 = KVM + 0x10000;
+	const struct rc_findings *f;
+	struct rc_event g = { .type = RC_EV_ROOT_GET, .kvm = kvm2, .pid = VCPU2,
+			      .root = R1, .owner = RC_OWN_VCPU, .old = 1,
+			      .caller = 0xffffffff81000123ull };
+
+	/* A vCPU of VM 2 takes a reference to VM 1's live root. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);
+	feed(g);
+	EXPECT("ROOT-CROSS-VM");
+	f = rc_engine_findings(eng);
+	CHECK(f->n == 1 && f->v[0].ev.kvm == kvm2 && f->v[0].ev.pid == VCPU2);
+	CHECK(f->n == 1 && f->v[0].has_cause && f->v[0].cause.kvm == KVM &&
+	      f->v[0].cause.pid == ITER);
+
+	/* The page was freed by VM 1 first: VM 2 may own it now. */
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	feed(g);
+	EXPECT("");
+
+	/* VM 1 is gone (its leaked root with it): no twin either. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	teardown();
+	feed(g);
+	EXPECT("TEARDOWN-LEAK");
+
+	/* A failed get takes nothing. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	g.old = 0;
+	feed(g);
+	EXPECT("");
 }
 
 static void test_rule_table(void)
@@ -642,30 +691,40 @@ static void test_rule_table(void)
 		CHECK(rc_rules[i].id && rc_rules[i].summary);
 		CHECK(strlen(rc_rules[i].summary) <= 64);
 		CHECK(rc_rule_by_id(rc_rules[i].id) == i);
+		CHECK(rc_rules[i].judge && rc_rules[i].on);
 	}
 	CHECK(rc_rule_by_id("NO-SUCH-RULE") == -1);
 }
 
-int main(void)
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_clean),
+	UNIT_TEST(test_underflow),
+	UNIT_TEST(test_put_unowned),
+	UNIT_TEST(test_get_zero),
+	UNIT_TEST(test_mismatch_and_reorder),
+	UNIT_TEST(test_uaf_double_free),
+	UNIT_TEST(test_free_valid),
+	UNIT_TEST(test_revalidate),
+	UNIT_TEST(test_ungifted_v3),
+	UNIT_TEST(test_gift_double_put),
+	UNIT_TEST(test_gift_leak),
+	UNIT_TEST(test_put_before_zap),
+	UNIT_TEST(test_fast_zap_incomplete),
+	UNIT_TEST(test_teardown_leaks),
+	UNIT_TEST(test_lost_events),
+	UNIT_TEST(test_history),
+	UNIT_TEST(test_adopted),
+	UNIT_TEST(test_cross_vm),
+	UNIT_TEST(test_rule_table),
+};
+
+static void free_model(void)
 {
-	test_clean();
-	test_underflow();
-	test_put_unowned();
-	test_get_zero();
-	test_mismatch_and_reorder();
-	test_uaf_double_free();
-	test_free_valid();
-	test_revalidate();
-	test_ungifted_v3();
-	test_gift_double_put();
-	test_gift_leak();
-	test_put_before_zap();
-	test_fast_zap_incomplete();
-	test_teardown_leaks();
-	test_lost_events();
-	test_history();
-	test_adopted();
-	test_rule_table();
-	rc_model_free(m);
-	return tap_done("rules");
+	rc_engine_free(eng);
+}
+
+int main(int argc, char **argv)
+{
+	return unit_main("rules", argc, argv, tests, sizeof(tests) / sizeof(tests[0]),
+			 NULL, free_model);
 }

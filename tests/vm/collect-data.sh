@@ -2,6 +2,11 @@
 # Copy the traces and event format files of one vm-test.sh run into
 # tests/data (clean: <kver>-<workload>.dat, injected: <kver>-inject-<bug>.dat,
 # formats/<kver>/), and the clean 6.12 rootstress trace to demo.dat.
+# QEMU scenarios (qemu-*/) and the modular-KVM configuration (KVER-mod,
+# mod/): only the traces listed in tests/vm/expect.tsv are copied (each
+# trace carries ~0.3 MB of kallsyms; the others are judged by vm-test
+# against tests/vm/expect-vm.tsv and not kept), and only when the run
+# was good: workload exit 0, or an injected bug that fired.
 # Usage: tests/vm/collect-data.sh KVER RUNDIR   (RUNDIR = build/vm/runs/KVER)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,7 +17,7 @@ n=0
 for f in "$run"/clean/*.dat; do
 	[ -e "$f" ] || continue
 	b=$(basename "$f" .dat)
-	case $b in live-offline) continue ;; esac
+	case $b in live-offline|record) continue ;; esac
 	if [ "$(cat "$run/clean/$b.rc" 2>/dev/null)" != 0 ]; then
 		echo "collect-data: $b: workload failed in the guest, trace not copied" >&2
 		continue
@@ -22,6 +27,29 @@ done
 for f in "$run"/inject-*/inject-*.dat; do
 	[ -e "$f" ] || continue
 	cp "$f" "$data/$kv-$(basename "$f")"; n=$((n + 1))
+done
+for f in "$run"/qemu-*/*.dat "$run"/mod/*.dat; do
+	[ -e "$f" ] || continue
+	d=$(dirname "$f")
+	case $d in *.flake-*|*.job) continue ;; esac
+	b=$(basename "$f" .dat)
+	t=$kv-${b#mod-}.dat
+	awk -F'\t' -v f="$t" '$1 == f {found = 1} END {exit !found}' "$top/tests/vm/expect.tsv" || continue
+	case $b in
+	*inject*)
+		h=$d/inject-hits.txt
+		[ "$b" = mod-inject-gift-early-put ] && h=$d/mod-inject-hits.txt
+		if [ "$(cat "$h" 2>/dev/null)" != 1 ]; then
+			echo "collect-data: $b: the injected bug did not fire, trace not copied" >&2
+			continue
+		fi ;;
+	*)
+		if [ "$(cat "$d/$b.rc" 2>/dev/null)" != 0 ]; then
+			echo "collect-data: $b: workload failed in the guest, trace not copied" >&2
+			continue
+		fi ;;
+	esac
+	cp "$f" "$data/$t"; n=$((n + 1))
 done
 if [ -d "$run/clean/formats" ]; then
 	rm -rf "$data/formats/$kv"

@@ -9,7 +9,9 @@
 # Exit: 0 the job ran and returned 0; 1 the job ran and failed;
 #       2 usage; 3 QEMU hit the timeout (killed); 4 bad boot (no
 #       "clocksource tsc" in the serial log, TSC marked unstable, or no
-#       results came back); 5 kernel WARN/BUG/panic in the serial log.
+#       results came back); 5 kernel WARN/BUG/panic in the serial log;
+#       6 the emulator's nested-virtualization flake (serial-flake.sh): an
+#       infrastructure failure, no verdict on the kernel (OUTDIR/flake.txt).
 set -uo pipefail
 timeout_s=300
 append=""
@@ -42,6 +44,12 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 \
 qrc=$?
 secs=$(echo "$(date +%s.%N) - $t0" | bc)
 printf 'run-vm: QEMU exited rc=%s after %.1f s\n' "$qrc" "$secs" >&2
+# the emulator's nested-virtualization flake (tests/vm/serial-flake.sh)
+if flake=$("$(dirname "$0")/serial-flake.sh" "$serial"); then
+	printf '%s\n' "$flake" > "$outdir/flake.txt"
+	echo "run-vm: INFRASTRUCTURE: the emulator's nested-virtualization flake: $flake" >&2
+	exit 6
+fi
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
 	echo "run-vm: TIMEOUT: QEMU killed after ${timeout_s} s; last console lines:" >&2
 	tail -n 15 "$serial" >&2

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The engine: model -> rules -> findings (engine.h). */
+#include <stdlib.h>
+#include <string.h>
+#include "engine.h"
+#include "findings.h"
+#include "model.h"
+#include "rules.h"
+
+struct rc_engine {
+	struct rc_model *m;
+	struct rc_findings f;
+};
+
+static void evidence(const struct rc_root *r, const struct rc_event *ev,
+		     struct rc_evidence *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kvm = r->kvm;
+	e->root = r->addr;
+	e->root_id = r->id;
+	e->life = r->life;
+	e->count = r->count_known ? r->count : -1;
+	memcpy(e->owners, r->owners, sizeof(e->owners));
+	e->nevents = r->nevents;
+	e->nhist = rc_root_history(r, e->hist, RC_FINDING_HIST);
+	/* A VM-level moment is not in the root's history: end with it. */
+	if (!e->nhist || e->hist[e->nhist - 1].seq != ev->seq ||
+	    e->hist[e->nhist - 1].type != ev->type) {
+		if (e->nhist == RC_FINDING_HIST)
+			memmove(e->hist, e->hist + 1, --e->nhist * sizeof(e->hist[0]));
+		e->hist[e->nhist++] = *ev;
+		e->nevents++;
+	}
+}
+
+static bool on_judge(void *arg, const struct rc_model *m,
+		     const struct rc_root *r, const struct rc_event *ev,
+		     uint64_t fz_start)
+{
+	struct rc_engine *e = arg;
+	struct rc_rule_in in = { .r = r, .ev = ev, .fz_start = fz_start };
+	struct rc_verdict v;
+	struct rc_evidence ev_e;
+
+	if (ev->type == RC_EV_ROOT_GET)
+		in.twin = rc_model_twin(m, r);
+	rc_rules_judge(&in, &v);
+	if (v.rule < 0)
+		return false;
+	if (rc_findings_admit(&e->f, r->id, r->unverified) == RC_ADMIT_NEW) {
+		evidence(r, ev, &ev_e);
+		rc_findings_add(&e->f, &v, ev, &ev_e);
+	}
+	return true;
+}
+
+static void on_lost(void *arg, const struct rc_root *r, int cpu, uint64_t since)
+{
+	struct rc_engine *e = arg;
+
+	rc_findings_retract_after(&e->f, r->id, cpu, since);
+}
+
+static void on_gone(void *arg, const struct rc_root *r)
+{
+	struct rc_engine *e = arg;
+
+	rc_findings_forget(&e->f, r->id);
+}
+
+struct rc_engine *rc_engine_new(const struct rc_model_opts *opts)
+{
+	struct rc_engine *e = calloc(1, sizeof(*e));
+	struct rc_model_hooks hooks = {
+		.judge = on_judge, .lost = on_lost, .gone = on_gone,
+	};
+
+	if (!e)
+		return NULL;
+	rc_findings_init(&e->f);
+	hooks.arg = e;
+	e->m = rc_model_new(opts, &hooks);
+	if (!e->m) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void rc_engine_free(struct rc_engine *e)
+{
+	if (!e)
+		return;
+	rc_model_free(e->m);
+	rc_findings_release(&e->f);
+	free(e);
+}
+
+int rc_engine_feed(struct rc_engine *e, const struct rc_event *ev)
+{
+	return rc_model_feed(e->m, ev);
+}
+
+void rc_engine_finish(struct rc_engine *e)
+{
+	rc_model_finish(e->m);
+}
+
+const struct rc_model *rc_engine_model(const struct rc_engine *e)
+{
+	return e->m;
+}
+
+const struct rc_findings *rc_engine_findings(const struct rc_engine *e)
+{
+	return &e->f;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The engine: the one place the middle of the pipeline is wired,
+ *   decoded event -> model (state) -> rules (judgement) -> findings.
+ * It owns a model and the findings; the model calls back into it before
+ * each event is applied, the rules judge, the findings record.
+ */
+#ifndef RC_ENGINE_H
+#define RC_ENGINE_H
+
+#include "event.h"
+#include "findings.h"
+#include "model.h"
+
+struct rc_engine;
+
+struct rc_engine *rc_engine_new(const struct rc_model_opts *opts);
+void rc_engine_free(struct rc_engine *e);
+
+/* Feed one event (in stream order). Returns -1 once out of memory (the
+ * model is then incomplete: stop and report the error), else 0. */
+int rc_engine_feed(struct rc_engine *e, const struct rc_event *ev);
+/* End of stream. */
+void rc_engine_finish(struct rc_engine *e);
+
+const struct rc_model *rc_engine_model(const struct rc_engine *e);
+const struct rc_findings *rc_engine_findings(const struct rc_engine *e);
+
+#endif

@@ -1,0 +1,151 @@
+#!/bin/busybox sh
+# l2-qemu: the QEMU scenarios, run inside the test guest (L1) with the
+# guest's KVM (nested SVM on QEMU's software CPU). Installed as
+# /usr/bin/l2-qemu by tests/vm/build-initramfs.sh --qemu, which also puts
+# Debian's qemu-system-x86_64 (every ldd entry, loader included), its x86
+# firmware and the L2 kernel + initramfs (/opt/l2) into the initramfs.
+#
+# Usage: l2-qemu boot NAME [QEMU ARGS...]   boot L2 once (it powers off)
+#        l2-qemu two NAME                    two L2 boots at once
+#        l2-qemu monitor NAME                L2 stays up; through the HMP
+#                  monitor (256 MB, up to 1 GB): hot-add a 64 MB DIMM, migrate to a pipe (dirty
+#                  logging on, then off), cont, system_reset, wait for the
+#                  second boot, quit
+#        l2-qemu args NAME [QEMU ARGS...]    print the arguments of "boot"
+#                  but -append (for kvm-rootcheck live -- qemu-system-x86_64
+#                  $(l2-qemu args NAME) -append "console=ttyS0 panic=-1 no_timer_check quiet")
+# The L2 console goes to /out/NAME.l2.console, QEMU's own output to
+# /out/NAME.qemu.log (monitor: /out/NAME.monitor.log): never to the L1
+# serial log, whose kernel messages run-vm.sh judges.
+# Exit: 0 every L2 boot reached "L2-GUEST: done" and QEMU exited 0;
+#       1 otherwise (the reason on stderr); 2 usage.
+L2=${L2_DIR:-/opt/l2}
+OUT=${L2_OUT:-/out}
+ACCEL=${L2_ACCEL:--enable-kvm}	# host-side trials: L2_ACCEL="-accel tcg"
+TMO=${L2_TIMEOUT:-400}
+
+usage() { echo "usage: l2-qemu boot|two|monitor|args NAME [QEMU ARGS]" >&2; exit 2; }
+[ $# -ge 2 ] || usage
+mode=$1 name=$2
+shift 2
+
+# the L2 kernel is the test kernel itself; no_timer_check: a slow
+# (emulated) host makes the IO-APIC timer check panic L2 ("IO-APIC +
+# timer doesn't work"); quiet: every console byte is
+# an I/O exit of the nested guest, slow under the software CPU
+base_args() {	# NAME
+	echo "$ACCEL -cpu qemu64 -smp 1 -nodefaults -display none -vga none -net none" \
+		"-serial file:$OUT/$1.l2.console -kernel $L2/bzImage -initrd $L2/initrd.gz"
+}
+
+count() {	# FILE PATTERN: matching lines (0 when none or no file)
+	local n
+	n=$(grep -c "$2" "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+check_console() {	# NAME NEEDED_DONE_COUNT
+	local n
+	n=$(count $OUT/$1.l2.console "L2-GUEST: done")
+	if [ "$n" -lt "$2" ]; then
+		echo "l2-qemu: $1: L2 printed 'L2-GUEST: done' $n times, expected $2; last L2 console lines:" >&2
+		tail -n 8 $OUT/$1.l2.console >&2
+		return 1
+	fi
+}
+
+boot() {	# NAME [QEMU ARGS]
+	local n=$1 t0 rc
+	shift
+	t0=$(date +%s)
+	# shellcheck disable=SC2046
+	timeout -s KILL "$TMO" qemu-system-x86_64 $(base_args "$n") -m 128 -monitor none \
+		-no-reboot -append "console=ttyS0 panic=-1 no_timer_check quiet" "$@" \
+		</dev/null >$OUT/$n.qemu.log 2>&1
+	rc=$?
+	echo "l2-qemu: $n: QEMU rc=$rc after $(( $(date +%s) - t0 )) s"
+	if [ $rc -ne 0 ]; then
+		echo "l2-qemu: $n: QEMU failed (rc=$rc):" >&2
+		tail -n 5 $OUT/$n.qemu.log >&2
+		return 1
+	fi
+	check_console "$n" 1
+}
+
+wait_for() {	# FILE PATTERN COUNT SECONDS [PID that must stay alive]
+	local i=0
+	while [ "$(count "$1" "$2")" -lt "$3" ]; do
+		i=$((i + 1))
+		[ $i -le "$4" ] || return 1
+		if [ -n "${5:-}" ] && ! kill -0 "$5" 2>/dev/null; then
+			echo "l2-qemu: QEMU exited while waiting for '$2' in $1" >&2
+			return 1
+		fi
+		sleep 1
+	done
+}
+
+monitor() {	# NAME
+	local n=$1 fifo=/tmp/$1.hmp qpid rc=0 t0
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	t0=$(date +%s)
+	# shellcheck disable=SC2046
+	timeout -s KILL "$TMO" qemu-system-x86_64 $(base_args "$n") \
+		-m 256M,slots=2,maxmem=1G -monitor stdio \
+		-append "console=ttyS0 panic=-1 no_timer_check quiet l2hold" \
+		<"$fifo" >$OUT/$n.monitor.log 2>&1 &
+	qpid=$!
+	trap '' PIPE	# QEMU may be gone: a write to the monitor fails, no SIGPIPE
+	exec 3>"$fifo"
+	send() { echo "l2-qemu: $n: (hmp) $*"; echo "$*" >&3; }
+	step() { echo "l2-qemu: $n: $* after $(( $(date +%s) - t0 )) s"; }
+	if ! wait_for $OUT/$n.l2.console "L2-GUEST: done" 1 "$TMO" $qpid; then
+		echo "l2-qemu: $n: L2 did not come up" >&2; rc=1
+	fi
+	if [ $rc -eq 0 ]; then
+		step "L2 up"
+		send "object_add memory-backend-ram,id=hp1,size=64M"
+		send "device_add pc-dimm,id=dimm1,memdev=hp1"
+		send "info memory-devices"
+		send "migrate_set_parameter max-bandwidth 1G"
+		send 'migrate "exec:cat > /dev/null"'
+		send "info migrate"
+		if ! wait_for $OUT/$n.monitor.log "Migration status: completed" 1 "$TMO" $qpid; then
+			echo "l2-qemu: $n: migration did not complete" >&2; rc=1
+		fi
+	fi
+	if [ $rc -eq 0 ]; then
+		step "migrated"
+		send "cont"
+		sleep 2
+		send "system_reset"
+		if ! wait_for $OUT/$n.l2.console "L2-GUEST: done" 2 "$TMO" $qpid; then
+			echo "l2-qemu: $n: L2 did not boot again after system_reset" >&2; rc=1
+		else
+			step "L2 up again after system_reset"
+		fi
+	fi
+	send "quit"
+	exec 3>&-
+	wait $qpid
+	step "QEMU rc=$?"
+	rm -f "$fifo"
+	grep -q 'Memory device \[dimm\]: "dimm1"' $OUT/$n.monitor.log ||
+		{ echo "l2-qemu: $n: no dimm1 in 'info memory-devices'" >&2; rc=1; }
+	[ $rc -eq 0 ] || tail -n 10 $OUT/$n.monitor.log >&2
+	return $rc
+}
+
+case $mode in
+boot) boot "$name" "$@" ;;
+two)
+	boot "$name-a" "$@" & a=$!
+	boot "$name-b" "$@" & b=$!
+	wait $a; ra=$?
+	wait $b; rb=$?
+	[ $ra -eq 0 ] && [ $rb -eq 0 ] ;;
+monitor) monitor "$name" ;;
+args) echo "$(base_args "$name") -m 128 -monitor none -no-reboot $*" ;;
+*) usage ;;
+esac

@@ -1,0 +1,143 @@
+#!/bin/bash
+# check-vm-harness: the vm-test harness logic without QEMU (seconds).
+#  - serial-flake.sh knows the emulator's nested-virtualization flake and
+#    nothing else (fixtures: the flake; a WARN with kvm_arch_vcpu_ioctl_run
+#    on the stack; "scheduling while atomic" elsewhere). The flake fixture
+#    is written in the kernel's format from the signature in issue 13.
+#  - vm-test.sh with a stub run-vm.sh: a boot that flakes on every try is
+#    retried VM_TRIES times and its cases are neither passed nor failed
+#    (INFRA lines, the infrastructure summary line, exit 3); a boot that
+#    flakes once is retried and then judged; an injected bug whose hit
+#    counter stays 0 fails its case and gets no verdict; results.tsv holds
+#    every judged step.
+#  - expect.tsv and expect-vm.tsv: no trace listed in both, and every QEMU
+#    scenario of vm-test.sh has an expected verdict for both kernels.
+#  - vm-test.sh takes its event list from kvm-rootcheck --list-events and
+#    stops (exit 2) when that lists nothing.
+# Prints "vm-harness: N passed, N failed"; exit 1 on any failure.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "vm-harness: FAIL $*"; }
+fx=tests/vm/fixtures
+tmp=$(mktemp -d)
+trap "rm -rf \"$tmp\"" EXIT
+
+# 1. the flake signature
+out=$(tests/vm/serial-flake.sh $fx/serial-flake.log); rc=$?
+[ $rc -eq 0 ] && [ "$out" = "BUG: scheduling while atomic: qemu-system-x86/187/0x00110000" ] && ok ||
+	bad "serial-flake.sh on the flake: rc $rc, '$out'"
+tests/vm/serial-flake.sh $fx/serial-warn.log >/dev/null; rc=$?
+[ $rc -eq 1 ] && ok || bad "serial-flake.sh calls a kernel WARN a flake (rc $rc)"
+tests/vm/serial-flake.sh $fx/serial-atomic-other.log >/dev/null; rc=$?
+[ $rc -eq 1 ] && ok || bad "serial-flake.sh calls scheduling-while-atomic outside KVM a flake (rc $rc)"
+tests/vm/serial-flake.sh /nonexistent 2>/dev/null; rc=$?
+[ $rc -eq 2 ] && ok || bad "serial-flake.sh without a readable log: rc $rc, want 2"
+
+# 2. the expectation files
+dups=$(cat tests/vm/expect.tsv tests/vm/expect-vm.tsv | cut -f1 | grep -v '^file$' | sort | uniq -d)
+[ -z "$dups" ] && ok || bad "listed in both expect.tsv and expect-vm.tsv: $dups"
+for kv in 6.12 6.1; do
+	for s in qemu-boot qemu-smm qemu-two qemu-monitor qemu-inject-gift-leak qemu-inject-fastzap-skip \
+		qemu-inject-gift-early-put qemu-inject-v3-invalidate; do
+		grep -q "^$s|" <(sed -n '/^QEMU_SCENARIOS="/,/^"/p; /^QEMU_INJECTS="/,/^"/p' tests/vm/vm-test.sh) ||
+			{ bad "vm-test.sh has no QEMU scenario $s"; continue; }
+		cut -f1 tests/vm/expect.tsv tests/vm/expect-vm.tsv | grep -qx "$kv-$s.dat" && ok ||
+			bad "no expected verdict for $kv-$s.dat"
+	done
+done
+
+# 2b. verdict.py: a gcc partition of the expected function (FUNC.cold, as in
+# Debian's kvm.ko) names that function; a longer name does not
+printf 'x.dat\t1\tGIFT-PUT-BEFORE-ZAP\tkvm_tdp_mmu_zap_invalidated_roots\n' > "$tmp/e.tsv"
+for sym in kvm_tdp_mmu_zap_invalidated_roots.cold kvm_tdp_mmu_zap_invalidated_roots_x.cold; do
+	printf '{"violations":[{"rule":"GIFT-PUT-BEFORE-ZAP","event":{"caller_sym":"%s+0x3c"},"cause":null}]}\n' "$sym" > "$tmp/v.json"
+	tests/vm/verdict.py "$tmp/e.tsv" x.dat 1 "$tmp/v.json" >/dev/null; rc=$?
+	case $sym:$rc in *_x.cold:1|*roots.cold:0) ok ;; *) bad "verdict.py: site of $sym: rc $rc" ;; esac
+done
+
+# 3. vm-test.sh's flake handling and hit counter, with a stub run-vm.sh
+analyzer=${ANALYZER:-$top/build/kvm-rootcheck}
+if [ ! -x "$analyzer" ]; then
+	bad "no analyzer at $analyzer (make analyzer)"
+else
+	mkdir -p "$tmp/pre"
+	: > "$tmp/pre/bzImage"; : > "$tmp/pre/initrd"
+	clean=tests/data/v1/6.12-smm_test.dat
+	cat > "$tmp/run-vm" <<EOF
+#!/bin/bash
+# stub: qemu-a flakes on every boot, qemu-b on its first, injected runs
+# report a hit counter of 0
+while getopts "t:a:" o; do :; done
+shift \$((OPTIND - 1))
+out=\$4
+mkdir -p "\$out"
+n=\$(cat "$tmp/count-\$(basename "\$out")" 2>/dev/null || echo 0)
+echo \$((n + 1)) > "$tmp/count-\$(basename "\$out")"
+case \$(basename "\$out") in
+qemu-a) cp $top/$fx/serial-flake.log "\$out/serial.log"; echo "BUG: scheduling while atomic" > "\$out/flake.txt"; exit 6 ;;
+qemu-b) if [ "\$n" = 0 ]; then cp $top/$fx/serial-flake.log "\$out/serial.log"; echo flake > "\$out/flake.txt"; exit 6; fi
+	echo "clocksource tsc" > "\$out/serial.log"
+	for s in qemu-two qemu-monitor; do
+		echo 0 > "\$out/\$s.rc"; cp $top/$clean "\$out/\$s.dat"; echo "L2-GUEST: done" > "\$out/\$s.l2.console"
+	done
+	echo 0 > "\$out/job.rc"; exit 0 ;;
+qemu-inject-*)
+	echo "clocksource tsc" > "\$out/serial.log"
+	n=\$(basename "\$out"); echo 0 > "\$out/\$n.rc"; cp $top/$clean "\$out/\$n.dat"; echo 0 > "\$out/inject-hits.txt"
+	echo "L2-GUEST: done" > "\$out/\$n.l2.console"; echo 0 > "\$out/job.rc"; exit 0 ;;
+esac
+exit 2
+EOF
+	chmod 755 "$tmp/run-vm"
+	RUN_VM=$tmp/run-vm VM_PREBUILT=$tmp/pre ANALYZER=$analyzer VM_TRIES=3 \
+		tests/vm/vm-test.sh --kver 6.12 --only qemu --out "$tmp/runs" > "$tmp/q.out" 2>&1
+	rc=$?
+	[ $rc -eq 3 ] && ok || bad "vm-test with a boot that always flakes: exit $rc, want 3 ($(tail -n 3 "$tmp/q.out"))"
+	[ "$(cat "$tmp/count-qemu-a" 2>/dev/null)" = 3 ] && ok || bad "the flaky boot ran $(cat "$tmp/count-qemu-a" 2>/dev/null) times, want 3"
+	[ "$(cat "$tmp/count-qemu-b" 2>/dev/null)" = 2 ] && ok || bad "the once-flaky boot ran $(cat "$tmp/count-qemu-b" 2>/dev/null) times, want 2"
+	grep -qx "vm: infrastructure: 4 emulator flakes retried, 1 boots not judged (6.12 qemu-a)" "$tmp/q.out" && ok ||
+		bad "no infrastructure summary line: $(grep 'vm: infra' "$tmp/q.out")"
+	grep -qx "vm: 6 passed, 0 failed" "$tmp/q.out" && ok || bad "want 6 passed (qemu-b's), got: $(tail -n 1 "$tmp/q.out")"
+	grep -E "PASS|FAIL" "$tmp/q.out" | grep -qE "qemu-boot|qemu-smm|live" && bad "a case of the flaky boot was judged" || ok
+	grep -q "PASS 6.12-qemu-two.dat: exit 0" "$tmp/q.out" && ok || bad "the retried boot's trace was not judged"
+	[ "$(grep -c INFRA "$tmp/runs/results.tsv")" = 5 ] && [ "$(grep -c PASS "$tmp/runs/results.tsv")" = 6 ] && ok ||
+		bad "results.tsv: $(cut -f2 "$tmp/runs/results.tsv" | sort | uniq -c | tr '\n' ' ')"
+	[ -d "$tmp/runs/6.12/qemu-a.flake-3" ] && [ -f "$tmp/runs/6.12/qemu-b.flake-1/serial.log" ] && ok ||
+		bad "flaky boots' logs not kept as OUTDIR.flake-N"
+
+	RUN_VM=$tmp/run-vm VM_PREBUILT=$tmp/pre ANALYZER=$analyzer \
+		tests/vm/vm-test.sh --kver 6.12 --only qemu-inject --inject gift-leak --out "$tmp/runs2" > "$tmp/i.out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && ok || bad "vm-test with an injected bug that did not fire: exit $rc, want 1"
+	grep -q "FAIL 6.12 qemu-inject-gift-leak: injected bug 2 did not fire" "$tmp/i.out" && ok ||
+		bad "no 'did not fire' failure: $(grep -E 'PASS|FAIL' "$tmp/i.out")"
+	grep -q "6.12-qemu-inject-gift-leak.dat" "$tmp/i.out" && bad "a bug that did not fire got a verdict" || ok
+
+	# --ci (make vm-test-ci, .ci/run): exactly the boots of 6.12 clean,
+	# inject and qemu and of 6.1 clean and inject
+	cat > "$tmp/run-vm-ci" <<STUB
+#!/bin/bash
+while getopts "t:a:" o; do :; done
+shift \$((OPTIND - 1))
+echo "\$(basename "\$(dirname "\$4")")/\$(basename "\$4")" >> "$tmp/ci-boots"
+exit 2
+STUB
+	chmod 755 "$tmp/run-vm-ci"
+	RUN_VM=$tmp/run-vm-ci VM_PREBUILT=$tmp/pre ANALYZER=$analyzer \
+		tests/vm/vm-test.sh --ci --out "$tmp/runs3" > "$tmp/ci.out" 2>&1
+	want="6.1/clean 6.1/inject-double-put 6.1/inject-fastzap-skip 6.1/inject-gift-early-put 6.1/inject-gift-leak 6.1/inject-v3-invalidate 6.12/clean 6.12/inject-double-put 6.12/inject-fastzap-skip 6.12/inject-gift-early-put 6.12/inject-gift-leak 6.12/inject-v3-invalidate 6.12/qemu-a 6.12/qemu-b"
+	got=$(sort "$tmp/ci-boots" 2>/dev/null | tr '\n' ' ')
+	[ "$got" = "$want " ] && ok || bad "vm-test --ci booted: $got; want: $want"
+fi
+
+# 4. the event list comes from the analyzer (--list-events), not a copy
+ANALYZER=/bin/true RUN_VM=/bin/false tests/vm/vm-test.sh --out "$tmp/noev" --only clean \
+	>/dev/null 2>"$tmp/noev.err"; rc=$?
+[ $rc -eq 2 ] && grep -q -- "--list-events listed no event" "$tmp/noev.err" && ok ||
+	bad "vm-test.sh ran without the analyzer's event list (rc $rc)"
+
+echo "vm-harness: $pass passed, $fail failed"
+[ $fail -eq 0 ]
