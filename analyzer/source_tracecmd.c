@@ -160,16 +160,27 @@ static long open_timeout(const char *path, char *err, size_t errlen)
 }
 
 /*
+ * Present only when a sanitizer runtime is linked (the test and fuzz
+ * builds): libFuzzer registers a death callback that saves the current
+ * input as a crash, and a forked child inherits it.
+ */
+void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+/*
  * The probe child runs library code on an untrusted file: whatever the
- * parent installed (a fuzzer's or a sanitizer's crash handler, an ignored
- * or blocked signal) must not decide how it ends. Default dispositions,
- * nothing blocked, no core file.
+ * parent installed (a fuzzer's or a sanitizer's crash handler or death
+ * callback, an ignored or blocked signal) must not decide how it ends: a
+ * library crash in the child is contained and reported by the parent.
+ * Default dispositions, nothing blocked, no core file, no death callback.
  */
 static void probe_child_reset(void)
 {
 	struct rlimit no_core = { 0, 0 };
 	struct sigaction sa;
 	sigset_t none;
+
+	if (__sanitizer_set_death_callback)
+		__sanitizer_set_death_callback(NULL);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
