@@ -170,18 +170,13 @@ static void emit_raw(struct rc_emitter *em, const struct rc_event *ev, uint8_t c
 	memset(buf, 0, sizeof(buf));
 	put(buf, sizeof(buf), tep_find_common_field(e, "common_type"), (uint64_t)e->id);
 	put(buf, sizeof(buf), tep_find_common_field(e, "common_pid"), (uint64_t)ev->pid);
-	put(buf, sizeof(buf), tep_find_field(e, "kvm"), ev->kvm);
-	put(buf, sizeof(buf), tep_find_field(e, "root"), ev->root);
-	put(buf, sizeof(buf), tep_find_field(e, "caller"), ev->caller);
-	put(buf, sizeof(buf), tep_find_field(e, "old"), ev->old);
-	put(buf, sizeof(buf), tep_find_field(e, "count"), ev->count);
-	put(buf, sizeof(buf), tep_find_field(e, "role"), ev->role);
-	put(buf, sizeof(buf), tep_find_field(e, "as_id"), ev->as_id);
-	put(buf, sizeof(buf), tep_find_field(e, "level"), ev->level);
-	put(buf, sizeof(buf), tep_find_field(e, "owner"), ev->owner);
-	put(buf, sizeof(buf), tep_find_field(e, "reason"), ev->reason);
-	put(buf, sizeof(buf), tep_find_field(e, "ctx"), ev->ctx);
-	put(buf, sizeof(buf), tep_find_field(e, "shared"), ev->shared);
+	/* the fields the decoder reads, from the same event table */
+	for (unsigned int i = 0; i < rc_events[ev->type].nfields; i++) {
+		enum rc_field f = rc_events[ev->type].fields[i];
+
+		put(buf, sizeof(buf), tep_find_field(e, rc_fields[f].name),
+		    rc_event_get(ev, f));
+	}
 	memset(&rec, 0, sizeof(rec));
 	rec.ts = ev->ts;
 	rec.cpu = ev->cpu;
