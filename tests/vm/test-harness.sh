@@ -115,6 +115,10 @@ EOF
 	grep -q "FAIL 6.12 qemu-inject-gift-leak: injected bug 2 did not fire" "$tmp/i.out" && ok ||
 		bad "no 'did not fire' failure: $(grep -E 'PASS|FAIL' "$tmp/i.out")"
 	grep -q "6.12-qemu-inject-gift-leak.dat" "$tmp/i.out" && bad "a bug that did not fire got a verdict" || ok
+	# the failures are repeated just before the closing line (CI logs keep the tail)
+	tail -n 2 "$tmp/i.out" | head -n 1 | grep -q "^vm: failed: 6.12 qemu-inject-gift-leak: injected bug 2 did not fire" &&
+		tail -n 1 "$tmp/i.out" | grep -q "^vm: [0-9]* passed, 1 failed" && ok ||
+		bad "no recap of the failure before the closing line: $(tail -n 3 "$tmp/i.out")"
 
 	# --ci (make vm-test-ci, .ci/run): exactly the boots of 6.12 clean,
 	# inject and qemu and of 6.1 clean and inject

@@ -371,11 +371,20 @@ phase_clean() {
 			# (its instance stays) followed by a run that removes it
 			cat <<'LIVEPATHS'
 echo '== live exit paths'
-kvm-rootcheck live -- sleep 60 > /out/live-int.txt 2>&1 & p=$!
-sleep 3; kill -INT $p; wait $p; echo $? > /out/live-int.rc
+# wait (up to 60 s) until live has made its instance: a slow emulated guest
+# may take longer than a fixed nap, and a signal before it tests nothing
+inst_wait() {
+	for i in $(seq 1 60); do
+		ls /sys/kernel/tracing/instances | grep -q '^kvm-rootcheck-' && break
+		sleep 1
+	done
+	sleep 1
+}
+kvm-rootcheck live -- sleep 120 > /out/live-int.txt 2>&1 & p=$!
+inst_wait; kill -INT $p; wait $p; echo $? > /out/live-int.rc
 ls /sys/kernel/tracing/instances > /out/instances-int.txt
-kvm-rootcheck live -- sleep 60 > /out/live-kill.txt 2>&1 & p=$!
-sleep 3; kill -KILL $p; wait $p
+kvm-rootcheck live -- sleep 120 > /out/live-kill.txt 2>&1 & p=$!
+inst_wait; kill -KILL $p; wait $p
 ls /sys/kernel/tracing/instances > /out/instances-kill.txt
 kvm-rootcheck live -- true > /out/live-stale.txt 2>&1; echo $? > /out/live-stale.rc
 ls /sys/kernel/tracing/instances > /out/instances-end.txt
@@ -647,6 +656,16 @@ for kv in $kvers; do
 done
 echo "vm: wall time $(( $(date +%s) - t_start )) s"
 echo "vm: infrastructure: $infra_retries emulator flakes retried, $infra_unjudged boots not judged${infra_list:+ (}${infra_list# }${infra_list:+)}"
+# the failures again, last, where a CI log that keeps only its tail shows
+# them, each with the end of the file it names
+if [ $fail -gt 0 ]; then
+	awk -F'\t' '$2 == "FAIL" { print $3 }' "$results" | while IFS= read -r f; do
+		echo "vm: failed: $f"
+		ref=${f##*(}
+		ref=${ref%)}
+		[ "$ref" != "$f" ] && [ -f "$ref" ] && tail -n 8 "$ref" | sed 's/^/vm:   | /'
+	done
+fi
 echo "vm: $pass passed, $fail failed"
 save SUMMARY "$pass passed, $fail failed, $infra_retries flakes retried, $infra_unjudged boots not judged"
 [ $fail -eq 0 ] || exit 1
