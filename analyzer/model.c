@@ -395,6 +395,11 @@ const struct rc_event *rc_root_last_event(const struct rc_root *r)
 	return r->hist_n ? &r->hist[(r->hist_n - 1) % RC_HIST] : NULL;
 }
 
+const struct rc_event *rc_root_prev_event(const struct rc_root *r)
+{
+	return r->hist_n > 1 ? &r->hist[(r->hist_n - 2) % RC_HIST] : NULL;
+}
+
 const struct rc_root *rc_model_twin(const struct rc_model *m,
 				    const struct rc_root *r)
 {

@@ -252,6 +252,8 @@ const struct rc_task_refs *rc_root_iter_holder(const struct rc_root *r);
 const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid);
 /* The latest event applied to r. */
 const struct rc_event *rc_root_last_event(const struct rc_root *r);
+/* The event before the latest (during a judge hook: the one before ev). */
+const struct rc_event *rc_root_prev_event(const struct rc_root *r);
 /*
  * Another VM's life at r's address that is alive (allocated in the trace,
  * not freed, not unverified): a root page belongs to one VM at a time.

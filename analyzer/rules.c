@@ -441,6 +441,31 @@ static bool judge_teardown_leak(const struct rc_rule_in *in,
 	return true;
 }
 
+/*
+ * The zapper of invalidated roots (ctx fast_zap: the fast zap's
+ * kvm_tdp_mmu_zap_invalidated_roots(), or a worker) zaps only roots that
+ * were invalidated and so given to a zapper; a valid root is zapped only
+ * by kvm_tdp_mmu_zap_all() (ctx zap_all) when its VM is going away. The
+ * cause is the root's event before the zap; the verdict rests on
+ * cross-CPU order when that event is on another CPU (an invalidation
+ * recorded there may belong before the zap).
+ */
+static bool judge_root_zap_valid(const struct rc_rule_in *in,
+				 struct rc_verdict *v)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
+	const struct rc_event *last = rc_root_prev_event(r);
+
+	if (ev->ctx == RC_CTX_ZAP_ALL || ev->ctx >= RC_CTX__COUNT ||
+	    !r->valid || !r->valid_known || r->freed)
+		return false;
+	VERDICT(v, "%s zap of a root that nobody invalidated", rc_ctx_name(ev->ctx));
+	v->cause = last;
+	v->cross_cpu = !last || last->cpu != ev->cpu;
+	return true;
+}
+
 #define GET RC_ON(RC_EV_ROOT_GET)
 #define PUT RC_ON(RC_EV_ROOT_PUT)
 #define INVAL RC_ON(RC_EV_ROOT_INVALIDATE)
@@ -480,6 +505,9 @@ const struct rc_rule rc_rules[RC_R__COUNT] = {
 	[RC_R_ROOT_CROSS_VM] = { "ROOT-CROSS-VM", "lifetime",
 		"get on a root that is alive in another VM",
 		GET, judge_root_cross_vm },
+	[RC_R_ROOT_ZAP_VALID] = { "ROOT-ZAP-VALID", "lifetime",
+		"zapper of invalidated roots zapped a valid root",
+		ZAP_START, judge_root_zap_valid },
 	[RC_R_ROOT_FREE_VALID] = { "ROOT-FREE-VALID", "lifetime",
 		"last reference dropped while the root is still valid",
 		PUT | FREE, judge_root_free_valid },

@@ -685,6 +685,42 @@ static void test_cross_vm(void)
 	EXPECT("");
 }
 
+/* ROOT-ZAP-VALID: only kvm_tdp_mmu_zap_all() zaps a valid root. */
+static void test_zap_valid(void)
+{
+	const struct rc_findings *f;
+
+	/* The fast zap's zapper zaps a root nobody invalidated (bug 8). */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, VCPU, RC_OWN_VCPU, 1);
+	get(R1, FZ, RC_OWN_ITER, 2);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	EXPECT("ROOT-ZAP-VALID");
+	f = rc_engine_findings(eng);
+	CHECK(f->n == 1 && f->v[0].ev.type == RC_EV_ROOT_ZAP_START &&
+	      f->v[0].ev.pid == FZ);
+	CHECK(f->n == 1 && f->v[0].has_cause && f->v[0].cause.pid == FZ &&
+	      f->v[0].cause.type == RC_EV_ROOT_GET);
+
+	/* A worker alike. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 1);
+	zap(R1, WORKER, RC_CTX_WORKER, false);
+	EXPECT("ROOT-ZAP-VALID");
+
+	/* VM teardown zaps valid roots (ctx zap_all): legal. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	zap(R1, FZ, RC_CTX_ZAP_ALL, false);
+	EXPECT("");
+
+	/* After the invalidation: the gift's zap, legal. */
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	EXPECT("");
+}
+
 static void test_rule_table(void)
 {
 	for (int i = 0; i < RC_R__COUNT; i++) {
@@ -715,6 +751,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_history),
 	UNIT_TEST(test_adopted),
 	UNIT_TEST(test_cross_vm),
+	UNIT_TEST(test_zap_valid),
 	UNIT_TEST(test_rule_table),
 };
 

@@ -119,6 +119,9 @@ gift-leak|2|root|rootstress -s 3 -r 30 -m 2 -c 2
 fastzap-skip|3|root|rootstress -s 4 -r 30 -m 2 -c 2
 gift-early-put|4|root|rootstress -s 5 -r 30 -m 2 -c 2
 v3-invalidate|5|root|rootstress -s 6 -r 30 -m 2 -c 2
+iter-leak|6|root|rootstress -s 8 -r 30 -m 2 -c 2 -S -U
+untraced-get|7|root|rootstress -s 9 -r 30 -m 2 -c 2
+zap-valid|8|root|rootstress -s 2 -r 30 -m 2 -c 2
 "
 LIVE_CMD="rootstress -s 7 -r 40 -m 2 -c 2"
 
@@ -227,14 +230,14 @@ print(",".join(sorted({v.get("rule","?") for v in d.get("violations",[])})) or "
 expect_all=$outbase/expect-all.tsv
 cat tests/vm/expect.tsv tests/vm/expect-vm.tsv > "$expect_all" 2>/dev/null
 
-check_verdict() {	# FILE TRACE_BASENAME
+check_verdict() {	# FILE TRACE_BASENAME [DMESG: the kernel's culprit line]
 	local f=$1 b=$2 line
 	if [ ! -x "$ANALYZER" ]; then
 		echo "vm: SKIP verdict of $b: no analyzer at $ANALYZER (make analyzer)"
 		return
 	fi
 	analyze "$f"
-	line=$(tests/vm/verdict.py "$expect_all" "$b" "$a_rc" "$f.analyzer.json")
+	line=$(tests/vm/verdict.py "$expect_all" "$b" "$a_rc" "$f.analyzer.json" ${3:+"$3"})
 	case $line in
 	PASS*) ok "${line#PASS }" ;;
 	*) bad "${line#FAIL } ($f.analyzer.json)" ;;
@@ -259,7 +262,7 @@ judge_inject() {
 	fi
 	check_hits "$2/inject-hits.txt" "$1" "$5" || return
 	if [ -s "$2/$3.dat" ]; then
-		check_verdict "$2/$3.dat" "$4"
+		check_verdict "$2/$3.dat" "$4" "$2/dmesg.txt"
 	else
 		bad "$1: no trace"
 	fi

@@ -61,6 +61,7 @@ static int kvm_fd;
 static int quiet;
 static int have_smm;
 static int no_smi;
+static int unmap_data;	/* -U: MADV_DONTNEED the data slot while live */
 static long run_size;
 
 struct vcpu {
@@ -273,8 +274,10 @@ static void vm_destroy(struct vm *vm)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rootstress [-s SEED] [-r ROUNDS] [-m VMS 1..%d] [-c VCPUS 1..%d] [-q] [-S]\n"
-		"  -S  no SMIs (SMM entry is on by default when KVM_CAP_X86_SMM)\n",
+	fprintf(stderr, "usage: rootstress [-s SEED] [-r ROUNDS] [-m VMS 1..%d] [-c VCPUS 1..%d] [-q] [-S] [-U]\n"
+		"  -S  no SMIs (SMM entry is on by default when KVM_CAP_X86_SMM)\n"
+		"  -U  in the sleep step, drop the data slot's pages (MADV_DONTNEED):\n"
+		"      mmu-notifier unmaps of a live memslot (kvm_unmap_gfn_range)\n",
 		MAX_VMS, MAX_VCPUS);
 	exit(2);
 }
@@ -303,7 +306,7 @@ int main(int argc, char **argv)
 		"vm-recreate", "sleep",
 	};
 
-	while ((opt = getopt(argc, argv, "s:r:m:c:qS")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:m:c:qSU")) != -1) {
 		switch (opt) {
 		case 's': seed = (uint64_t)num(optarg, 0, 0x7fffffff); break;
 		case 'r': rounds = num(optarg, 1, 1000000); break;
@@ -311,6 +314,7 @@ int main(int argc, char **argv)
 		case 'c': nvcpus = (int)num(optarg, 1, MAX_VCPUS); break;
 		case 'q': quiet = 1; break;
 		case 'S': no_smi = 1; break;
+		case 'U': unmap_data = 1; break;
 		default: usage();
 		}
 	}
@@ -376,6 +380,10 @@ int main(int argc, char **argv)
 			vm_create(vm, next_id++, nvcpus, seed + (uint64_t)r);
 			break;
 		default:
+			/* the guest only counts in these pages: zeroing is harmless */
+			if (unmap_data && vm->data_present &&
+			    madvise(vm->data, DATA_SIZE, MADV_DONTNEED) < 0)
+				die("vm%d: madvise", vm->id);
 			usleep(1000 + rnd(&s) % 4000);
 			break;
 		}
