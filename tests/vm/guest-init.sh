@@ -9,6 +9,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+# POSIX semaphores (sem_open: hardware_disable_test) live in /dev/shm
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 echo "VM-GUEST: up: $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu 2>/dev/null)"

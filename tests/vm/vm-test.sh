@@ -111,6 +111,7 @@ memslot_modification_stress_test|all|/opt/selftests/memslot_modification_stress_
 kvm_page_table_test|all|/opt/selftests/kvm_page_table_test -v 2 -b 16M
 dirty_log_test|root|/opt/selftests/dirty_log_test -i 3 -I 10
 smm_test|all|/opt/selftests/smm_test
+hardware_disable_test|root|/opt/selftests/hardware_disable_test
 "
 # Injected bugs: name|kvm.rootcheck_inject value|events|workload
 INJECTS="
