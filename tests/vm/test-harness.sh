@@ -135,6 +135,10 @@ STUB
 	want="6.1/clean 6.1/inject-double-put 6.1/inject-fastzap-skip 6.1/inject-gift-early-put 6.1/inject-gift-leak 6.1/inject-iter-leak 6.1/inject-untraced-get 6.1/inject-v3-invalidate 6.1/inject-zap-valid 6.12/clean 6.12/inject-double-put 6.12/inject-fastzap-skip 6.12/inject-gift-early-put 6.12/inject-gift-leak 6.12/inject-iter-leak 6.12/inject-untraced-get 6.12/inject-v3-invalidate 6.12/inject-zap-valid 6.12/qemu-a 6.12/qemu-b"
 	got=$(sort "$tmp/ci-boots" 2>/dev/null | tr '\n' ' ')
 	[ "$got" = "$want " ] && ok || bad "vm-test --ci booted: $got; want: $want"
+	# --ci's clean boot leaves out the slow workloads, and keeps the others
+	! grep -q hardware_disable_test "$tmp/runs3/6.12/clean.job/job.sh" &&
+		grep -q "^rec rootstress " "$tmp/runs3/6.12/clean.job/job.sh" && ok ||
+		bad "--ci clean job: $(grep -c '^rec ' "$tmp/runs3/6.12/clean.job/job.sh" 2>/dev/null) workloads, hardware_disable_test $(grep -c hardware_disable_test "$tmp/runs3/6.12/clean.job/job.sh" 2>/dev/null)"
 fi
 
 # 4. the event list comes from the analyzer (--list-events), not a copy
