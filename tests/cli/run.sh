@@ -196,6 +196,36 @@ cp "$fx/cli_clean.dat" "$tmp/trace.dat"
 (cd "$tmp" && "$bin" >/dev/null 2>&1); rc=$?
 [ $rc -eq 0 ] && ok || bad "default ./trace.dat: exit $rc, want 0"
 
+# No root event at all is not a PASS (issue 14): the formats of every root
+# event and no record, VM-level events only, a lost-event mark only.
+for t in no_records vm_only lost_only; do
+	expect_exit 3 "nothing-$t" "$fx/cli_$t.dat"
+	grep -qx 'verdict: INCONCLUSIVE: no root events recorded' "$tmp/out" && ! grep -q PASS "$tmp/out" && ok ||
+		bad "nothing-$t: verdict line: $(grep '^verdict' "$tmp/out")"
+	"$bin" --json "$fx/cli_$t.dat" >"$tmp/nothing.json"
+	python3 - "$tmp/nothing.json" <<'PY' && ok || bad "nothing-$t: JSON verdict, reason or counts wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["verdict"], d["reason"], d["exit"]) == ("inconclusive", "no_root_events", 3), d
+assert d["events"]["root_lifecycle"] == 0 and d["roots"]["lives"] == 0 and d["command"] is None
+PY
+done
+grep -q '^warning: no root event, only 3 VM-level events (fast zap, teardown)$' <("$bin" "$fx/cli_vm_only.dat") && ok ||
+	bad "nothing-vm_only: no warning naming the VM-level events"
+expect_exit 3 nothing-summary --summary "$fx/cli_no_records.dat"
+[ "$(tail -n 1 "$tmp/out")" = 'verdict: INCONCLUSIVE: no root events recorded' ] && ok ||
+	bad "nothing-summary: last line: $(tail -n 1 "$tmp/out")"
+expect_exit 3 nothing-table --summary "$fx/cli_clean.dat" "$fx/cli_no_records.dat"
+grep -qx "INCONCLUSIVE 3  $fx/cli_no_records.dat  no root events recorded" "$tmp/out" &&
+	grep -q "^PASS  *0  $fx/cli_clean.dat " "$tmp/out" && ok || bad "nothing-table: $(cat "$tmp/out")"
+"$bin" --json "$fx/cli_no_records.dat" "$fx/cli_clean.dat" >"$tmp/nothing-multi.json"; rc=$?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if [(x["exit"], x["reason"]) for x in d]==[(3, "no_root_events"), (0, None)] else 1)' \
+	"$tmp/nothing-multi.json" && [ $rc -eq 3 ] && ok || bad "nothing-multi --json: exit $rc, want 3 and reasons no_root_events, null"
+# a --root filter that matches nothing is an error (exit 2), never a PASS
+expect_exit 2 root-absent --root 0xdead000 "$fx/cli_clean.dat"
+grep -q -- '--root 0xdead000: no event of this root in the trace' "$tmp/err" && ok || bad "root-absent: $(cat "$tmp/err")"
+expect_exit 2 root-in-empty --root 0x1a2b000 "$fx/cli_no_records.dat"
+
 # Several FILEs: one report each, the worst exit wins (1, then 2, then
 # 3, then 0); --summary gives one line per file; --json an array.
 expect_exit 0 two-files "$fx/cli_clean.dat" "$fx/cli_clean.dat"
@@ -295,6 +325,11 @@ FAKEFS=$tmp/fs-none FAKE_TRACE="$fx/cli_clean.dat" record_run 2 no-kvmmmu -- tru
 FAKE_TRACE="$fx/cli_clean.dat" record_run 0 o-and-b -o mine.dat -b 512 true
 sed -n '5p;$p' "$tmp/rec/args" | tr '\n' ' ' | grep -qx '512 true ' && grep -qx mine.dat "$tmp/rec/args" &&
 	[ -f "$tmp/rec/mine.dat" ] && ok || bad "record -o/-b: $(tr '\n' ' ' <"$tmp/rec/args")"
+# a command that crashed before KVM ran: trace-cmd writes a trace without
+# a record (and exits 0): not a PASS
+FAKE_TRACE="$fx/cli_no_records.dat" record_run 3 no-root-event -o empty.dat -- false
+grep -qx 'verdict: INCONCLUSIVE: no root events recorded' "$tmp/out" && ok ||
+	bad "record of a trace without root events: $(grep '^verdict' "$tmp/out")"
 FAKE_TRACE= FAKE_RC=1 record_run 2 trace-cmd-fails -o fail.dat -- true
 [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q 'trace-cmd record exited with status 1' "$tmp/err" && ok ||
 	bad "record with a failing trace-cmd: $(cat "$tmp/err")"
