@@ -343,6 +343,60 @@ record_run 2 analyzer-option-after-record --summary -- true	# record's options o
 expect_exit 2 record-bad-b record -b 0 -- true
 expect_exit 2 record-with-instance -B x record -- true
 
+# live on a fake tracefs (tests/cli/fakefs.py: the formats, and pages in
+# the instance's trace_pipe_raw of CPU 0; fakefs_preload.c fills the
+# instance live creates): how the command ended is part of the verdict,
+# and a run without a root event is not a PASS (issue 14).
+if ${CC:-cc} -shared -fPIC -o "$tmp/fakefs_preload.so" tests/cli/fakefs_preload.c -ldl 2>"$tmp/cc.err" &&
+	python3 tests/cli/fakefs.py "$tmp/live-clean" tests/fixtures/cli_clean.txt &&
+	python3 tests/cli/fakefs.py "$tmp/live-bug" tests/fixtures/cli_v3_defunct.txt &&
+	python3 tests/cli/fakefs.py "$tmp/live-empty"; then
+	live_run() {	# WANT_EXIT NAME FS VERDICT-LINE JSON-COMMAND JSON-REASON COMMAND...
+		local want=$1 name=$2 fs=$3 line=$4 jcmd=$5 jwhy=$6 rc
+		shift 6
+		for j in "" --json; do
+			FAKEFS_TEMPLATE="$tmp/$fs/template" KVM_ROOTCHECK_TRACEFS="$tmp/$fs/tracefs" \
+				LD_PRELOAD="$tmp/fakefs_preload.so" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+				timeout 120 "$bin" $j live -- "$@" >"$tmp/live.out" 2>"$tmp/live.err"
+			rc=$?
+			[ $rc -eq "$want" ] && ok || bad "live $name $j: exit $rc, want $want: $(head -c 300 "$tmp/live.err")"
+			if [ -z "$j" ]; then
+				[ "$(sed -n '/^verdict: /,$p' "$tmp/live.out")" = "$line" ] && ok ||
+					bad "live $name: verdict '$(sed -n '/^verdict: /,$p' "$tmp/live.out")', want '$line'"
+			else
+				python3 - "$tmp/live.out" "$jcmd" "$jwhy" "$want" <<'PY' && ok || bad "live $name --json: command, reason or exit wrong: $(tail -n 1 "$tmp/live.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert json.dumps(d["command"], sort_keys=True) == sys.argv[2], d["command"]
+assert d["reason"] == (sys.argv[3] if sys.argv[3] != "null" else None), d["reason"]
+assert d["exit"] == int(sys.argv[4]) and d["input"] == "live"
+PY
+			fi
+		done
+		[ -z "$(ls "$tmp/$fs/tracefs/instances")" ] && ok || bad "live $name: instance left behind"
+	}
+	live_run 0 clean-true live-clean 'verdict: PASS: 3 root lives in 2 VMs, 16 rules, no violation' \
+		'{"exit": 0, "name": "true", "signal": null}' null true
+	live_run 3 clean-false live-clean "$(printf 'verdict: INCONCLUSIVE: command exited 1\n  no violation in 3 root lives in 2 VMs')" \
+		'{"exit": 1, "name": "false", "signal": null}' command_failed false
+	live_run 3 clean-segv live-clean "$(printf 'verdict: INCONCLUSIVE: command killed by SIGSEGV\n  no violation in 3 root lives in 2 VMs')" \
+		'{"exit": null, "name": "sh", "signal": "SIGSEGV"}' command_failed sh -c 'kill -SEGV $$'
+	live_run 3 clean-exit-139 live-clean "$(printf 'verdict: INCONCLUSIVE: command exited 139\n  no violation in 3 root lives in 2 VMs')" \
+		'{"exit": 139, "name": "sh", "signal": null}' command_failed sh -c 'exit 139'
+	live_run 1 bug-false live-bug "$(printf 'verdict: FAIL: 1 violation; command exited 1\n  GIFT-UNGIFTED-PUT')" \
+		'{"exit": 1, "name": "false", "signal": null}' null false
+	live_run 3 empty-true live-empty 'verdict: INCONCLUSIVE: no root events recorded' \
+		'{"exit": 0, "name": "true", "signal": null}' no_root_events true
+	live_run 3 empty-false live-empty 'verdict: INCONCLUSIVE: no root events recorded; command exited 1' \
+		'{"exit": 1, "name": "false", "signal": null}' no_root_events false
+	live_run 3 empty-segv live-empty "$(printf 'verdict: INCONCLUSIVE: no root events recorded\n  command killed by SIGSEGV')" \
+		'{"exit": null, "name": "sh", "signal": "SIGSEGV"}' no_root_events sh -c 'kill -SEGV $$'
+	grep -qx 'kvm-rootcheck: note: command killed by SIGSEGV' "$tmp/live.err" && ok ||
+		bad "live empty-segv: stderr: $(cat "$tmp/live.err")"
+else
+	bad "cannot set up the fake tracefs for live: $(head -c 300 "$tmp/cc.err")"
+fi
+
 # The lost-events case: no violation at all in the JSON, exit 3.
 "$bin" --json "$fx/cli_lost.dat" >"$tmp/lost.json"
 python3 - "$tmp/lost.json" <<'PY' && ok || bad "cli_lost JSON: violations or verdict wrong"
