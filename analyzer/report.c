@@ -25,14 +25,15 @@ enum rc_why rc_report_why(const struct rc_report *r)
 	 * not recorded that the rules need: no verdict */
 	if (r->info && r->info->cpus_incomplete)
 		return RC_WHY_TRACE_INCOMPLETE;
+	/* nothing to check (and so no violation), whatever else is missing */
+	if (!st->root_events)
+		return RC_WHY_NO_ROOT_EVENTS;
 	if (r->info && rc_trace_complete_events(r->info) < 0)
 		return RC_WHY_EVENTS_NOT_RECORDED;
 	if (puts_not_recorded(st))
 		return RC_WHY_PUTS_NOT_RECORDED;
 	if (r->findings->total)
 		return RC_WHY_VIOLATIONS;
-	if (!st->root_events)
-		return RC_WHY_NO_ROOT_EVENTS;
 	if (st->lost_reports || st->roots_unverified)
 		return RC_WHY_LOST_EVENTS;
 	if (st->values_outside)

@@ -14,18 +14,19 @@ enum rc_exit { RC_EXIT_CLEAN = 0, RC_EXIT_VIOLATIONS = 1, RC_EXIT_USAGE = 2,
 
 /*
  * Why the verdict is what it is, first match in this order (one place:
- * rc_report_why()). The first three hold even over violations (they are
- * then only possible ones); NO_ROOT_EVENTS and the later ones make a
- * trace without violations inconclusive. COMMAND: live's command exited
- * non-zero or was killed, and nothing else stood in the way of a pass.
+ * rc_report_why()). The ones before VIOLATIONS hold even over violations
+ * (they are then only possible ones; with no root event there is none);
+ * the later ones make a trace without violations inconclusive. COMMAND:
+ * live's command exited non-zero or was killed, and nothing else stood
+ * in the way of a pass.
  */
 enum rc_why {
 	RC_WHY_NONE,			/* clean: PASS */
 	RC_WHY_TRACE_INCOMPLETE,	/* records missing without a mark */
+	RC_WHY_NO_ROOT_EVENTS,		/* nothing to check */
 	RC_WHY_EVENTS_NOT_RECORDED,	/* root events absent from the formats */
 	RC_WHY_PUTS_NOT_RECORDED,	/* roots freed, not one put recorded */
 	RC_WHY_VIOLATIONS,		/* FAIL */
-	RC_WHY_NO_ROOT_EVENTS,		/* nothing to check */
 	RC_WHY_LOST_EVENTS,		/* roots unverified (lost events, reuse) */
 	RC_WHY_VALUES_OUTSIDE_ABI,	/* events not applied */
 	RC_WHY_CAP_REACHED,		/* events not tracked */

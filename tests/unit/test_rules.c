@@ -605,9 +605,10 @@ static void print_to(char *buf, size_t len, const struct rc_report *rep,
 	free(p);
 }
 
-static void show(struct shown *s, const struct rc_cmd *cmd)
+static void show_info(struct shown *s, const struct rc_cmd *cmd,
+		      const struct rc_trace_info *info)
 {
-	struct rc_report rep = { .input = "t.dat" };
+	struct rc_report rep = { .input = "t.dat", .info = info };
 
 	rc_engine_finish(eng);
 	rep.model = m;
@@ -619,6 +620,11 @@ static void show(struct shown *s, const struct rc_cmd *cmd)
 	print_to(s->text, sizeof(s->text), &rep, rc_report_text);
 	print_to(s->line, sizeof(s->line), &rep, rc_report_line);
 	print_to(s->json, sizeof(s->json), &rep, rc_report_json);
+}
+
+static void show(struct shown *s, const struct rc_cmd *cmd)
+{
+	show_info(s, cmd, NULL);
 }
 
 #define HAS(buf, str) CHECK_MSG(strstr(buf, str) != NULL, "no '%s' in: %s", str, buf)
@@ -669,6 +675,30 @@ static void test_no_root_events(void)
 	HAS(s.text, "\nverdict: PASS: 1 root life in 1 VM, ");
 	HAS(s.json, "\"verdict\":\"clean\",\"reason\":null,\"exit\":0}");
 	CHECK(rc_model_stats(m)->root_events == 11);
+
+	/*
+	 * Recorded without some root events and none recorded: nothing was
+	 * checked, that is the verdict; a trace not read in full comes first
+	 * (the root events may be in what was not read).
+	 */
+	{
+		struct rc_trace_info info = { .ncpus = 2, .abi = 1 };
+
+		snprintf(info.missing_names, sizeof(info.missing_names), "get");
+		start(RC_DESIGN_AUTO);
+		show_info(&s, NULL, &info);
+		CHECK(s.why == RC_WHY_NO_ROOT_EVENTS && s.exit == RC_EXIT_INCONCLUSIVE);
+		HAS(s.text, "\nverdict: INCONCLUSIVE: no root events recorded\n");
+		start(RC_DESIGN_AUTO);
+		gifted_clean_life(R1);
+		show_info(&s, NULL, &info);
+		CHECK(s.why == RC_WHY_EVENTS_NOT_RECORDED && s.exit == RC_EXIT_INCONCLUSIVE);
+		HAS(s.json, "\"reason\":\"events_not_recorded\"");
+		info.cpus_incomplete = 1;
+		start(RC_DESIGN_AUTO);
+		show_info(&s, NULL, &info);
+		CHECK(s.why == RC_WHY_TRACE_INCOMPLETE && s.exit == RC_EXIT_INCONCLUSIVE);
+	}
 
 	/* a single root event (a put of a root seen mid-life) is something */
 	start(RC_DESIGN_AUTO);
