@@ -21,13 +21,13 @@ enum rc_why rc_report_why(const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
 
-	/* records missing without a mark, position unknown, or root events
-	 * not recorded that the rules need: no verdict */
+	/* records missing without a mark, position unknown: no verdict */
 	if (r->info && r->info->cpus_incomplete)
 		return RC_WHY_TRACE_INCOMPLETE;
 	/* nothing to check (and so no violation), whatever else is missing */
 	if (!st->root_events)
 		return RC_WHY_NO_ROOT_EVENTS;
+	/* root events the rules need not recorded, or no put: no verdict */
 	if (r->info && rc_trace_complete_events(r->info) < 0)
 		return RC_WHY_EVENTS_NOT_RECORDED;
 	if (puts_not_recorded(st))
