@@ -1,7 +1,9 @@
 #!/bin/bash
 # CLI tests of kvm-rootcheck (the ASan+UBSan build): exit codes, one-line
 # errors, golden text and JSON reports, the 72-column limit, --summary,
-# --root, and the real kernel traces listed in tests/vm/expect.tsv.
+# --root, traces without a root event, record with a fake trace-cmd, live
+# on a fake tracefs (fakefs.py, fakefs_preload.c), and the real kernel
+# traces listed in tests/vm/expect.tsv.
 # UPDATE_GOLDEN=1 rewrites tests/cli/golden/ from the current output.
 # Prints "cli: N passed, N failed".
 set -u
