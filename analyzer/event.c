@@ -104,6 +104,16 @@ int rc_ev_abi_count(void)
 	return n;
 }
 
+int rc_ev_names_root(enum rc_ev_type t)
+{
+	if ((unsigned int)t >= RC_EV__COUNT)
+		return 0;
+	for (unsigned int k = 0; k < rc_events[t].nfields; k++)
+		if (rc_events[t].fields[k] == RC_F_ROOT)
+			return 1;
+	return 0;
+}
+
 uint64_t rc_event_get(const struct rc_event *ev, enum rc_field f)
 {
 	switch (f) {

@@ -111,6 +111,12 @@ extern const struct rc_event_desc rc_events[RC_EV__COUNT];
 
 /* Number of the ABI events (rc_events[].abi). */
 int rc_ev_abi_count(void);
+/*
+ * Whether events of type t name a root (a root field in rc_events[]):
+ * the root-lifecycle events, not the VM-level ones (fast zap, teardown)
+ * nor lost-event marks.
+ */
+int rc_ev_names_root(enum rc_ev_type t);
 
 /* Value of field f of ev (0 if the event has no such field). */
 uint64_t rc_event_get(const struct rc_event *ev, enum rc_field f);

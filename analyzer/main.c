@@ -63,7 +63,9 @@ static void usage(FILE *out)
 "  -V, --version        print the version\n"
 "\n"
 "Exit status: 0 clean, 1 violations found, 2 usage or input error,\n"
-"3 inconclusive (lost events: some roots could not be verified).\n"
+"3 inconclusive: lost events (some roots could not be verified), no root\n"
+"event at all in the trace, or (live) COMMAND exited non-zero or was\n"
+"killed while nothing was violated (the verdict line names which).\n"
 "With several FILEs the worst wins: 1, then 2, then 3, then 0.\n");
 }
 
@@ -202,6 +204,13 @@ static int analyze(const struct opts *o, const char *path, bool live,
 	rep.summary_only = o->summary;
 	rep.have_root = o->mopts.have_root_filter;
 	rep.root = o->mopts.root_filter;
+	if (live && cmd && cmd[0] && (rc_source_cmd_status(src) >= 0 ||
+				      rc_source_cmd_signal(src))) {
+		rep.cmd.ran = true;
+		rep.cmd.name = cmd[0];
+		rep.cmd.signal = rc_source_cmd_signal(src);
+		rep.cmd.exit_code = rep.cmd.signal ? -1 : rc_source_cmd_status(src);
+	}
 	rep.color = !strcmp(o->color, "always") ||
 		    (!strcmp(o->color, "auto") && !o->json && isatty(STDOUT_FILENO));
 	if (o->table) {
@@ -216,9 +225,12 @@ static int analyze(const struct opts *o, const char *path, bool live,
 		}
 		rc_report_text(stdout, &rep);
 	}
-	if (live && rc_source_cmd_status(src) > 0)
-		fprintf(stderr, "kvm-rootcheck: note: the command exited with status %d\n",
-			rc_source_cmd_status(src));
+	if (rep.cmd.ran && rc_report_cmd_failed(&rep)) {
+		char desc[64];
+
+		fprintf(stderr, "kvm-rootcheck: note: %s\n",
+			rc_report_cmd_desc(&rep, desc, sizeof(desc)));
+	}
 	rc = rc_report_exit(&rep);
 	if (rc_stdout_finish() < 0) {
 		fprintf(stderr, "kvm-rootcheck: cannot write the report to standard output: %s\n",

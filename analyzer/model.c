@@ -1017,6 +1017,8 @@ static void (*const on_event[RC_EV__COUNT])(struct rc_model *m,
 int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 {
 	m->st.events++;
+	if (rc_ev_names_root(ev->type))
+		m->st.root_events++;
 	if (ev->outside_abi) {
 		on_outside_abi(m, ev);
 		return m->st.oom ? -1 : 0;

@@ -153,6 +153,8 @@ struct rc_model_opts {
 
 struct rc_stats {
 	uint64_t events;
+	uint64_t root_events;		/* events naming a root (rc_ev_names_root()),
+					 * applied or not: 0 leaves nothing to check */
 	uint64_t lost_events;		/* known count */
 	uint64_t lost_reports;		/* LOST markers (incl. unknown count) */
 	uint64_t vms;

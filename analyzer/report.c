@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the text and JSON reports share: verdict, event wording, warnings. */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "findings.h"
@@ -16,24 +17,93 @@ static bool puts_not_recorded(const struct rc_stats *st)
 	return st->roots_freed && !puts;
 }
 
-enum rc_exit rc_report_exit(const struct rc_report *r)
+enum rc_why rc_report_why(const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
-	const struct rc_findings *f = r->findings;
 
-	/* records missing without a mark, position unknown, or root events
-	 * not recorded that the rules need: no verdict */
-	if (r->info && (r->info->cpus_incomplete ||
-			rc_trace_complete_events(r->info) < 0))
-		return RC_EXIT_INCONCLUSIVE;
+	/* records missing without a mark, position unknown: no verdict */
+	if (r->info && r->info->cpus_incomplete)
+		return RC_WHY_TRACE_INCOMPLETE;
+	/* nothing to check (and so no violation), whatever else is missing */
+	if (!st->root_events)
+		return RC_WHY_NO_ROOT_EVENTS;
+	/* root events the rules need not recorded, or no put: no verdict */
+	if (r->info && rc_trace_complete_events(r->info) < 0)
+		return RC_WHY_EVENTS_NOT_RECORDED;
 	if (puts_not_recorded(st))
-		return RC_EXIT_INCONCLUSIVE;
-	if (f->total)
-		return RC_EXIT_VIOLATIONS;
-	if (st->lost_reports || st->roots_unverified || st->values_outside ||
-	    st->over_cap)
-		return RC_EXIT_INCONCLUSIVE;
-	return RC_EXIT_CLEAN;
+		return RC_WHY_PUTS_NOT_RECORDED;
+	if (r->findings->total)
+		return RC_WHY_VIOLATIONS;
+	if (st->lost_reports || st->roots_unverified)
+		return RC_WHY_LOST_EVENTS;
+	if (st->values_outside)
+		return RC_WHY_VALUES_OUTSIDE_ABI;
+	if (st->over_cap)
+		return RC_WHY_CAP_REACHED;
+	if (rc_report_cmd_failed(r))
+		return RC_WHY_COMMAND_FAILED;
+	return RC_WHY_NONE;
+}
+
+enum rc_exit rc_report_exit(const struct rc_report *r)
+{
+	switch (rc_report_why(r)) {
+	case RC_WHY_NONE: return RC_EXIT_CLEAN;
+	case RC_WHY_VIOLATIONS: return RC_EXIT_VIOLATIONS;
+	default: return RC_EXIT_INCONCLUSIVE;
+	}
+}
+
+const char *rc_report_why_name(enum rc_why w)
+{
+	switch (w) {
+	case RC_WHY_TRACE_INCOMPLETE: return "trace_incomplete";
+	case RC_WHY_EVENTS_NOT_RECORDED: return "events_not_recorded";
+	case RC_WHY_PUTS_NOT_RECORDED: return "puts_not_recorded";
+	case RC_WHY_NO_ROOT_EVENTS: return "no_root_events";
+	case RC_WHY_LOST_EVENTS: return "lost_events";
+	case RC_WHY_VALUES_OUTSIDE_ABI: return "values_outside_abi";
+	case RC_WHY_CAP_REACHED: return "cap_reached";
+	case RC_WHY_COMMAND_FAILED: return "command_failed";
+	default: return NULL;
+	}
+}
+
+bool rc_report_cmd_failed(const struct rc_report *r)
+{
+	return r->cmd.ran && (r->cmd.signal || r->cmd.exit_code);
+}
+
+const char *rc_report_signal_name(int sig, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
+		[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL",
+		[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+		[SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ", [SIGSYS] = "SIGSYS",
+	};
+
+	if (sig > 0 && (size_t)sig < sizeof(names) / sizeof(names[0]) && names[sig])
+		snprintf(buf, len, "%s", names[sig]);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
+}
+
+const char *rc_report_cmd_desc(const struct rc_report *r, char *buf, size_t len)
+{
+	char sig[32];
+
+	if (!rc_report_cmd_failed(r))
+		return NULL;
+	if (r->cmd.signal)
+		snprintf(buf, len, "command killed by %s",
+			 rc_report_signal_name(r->cmd.signal, sig, sizeof(sig)));
+	else
+		snprintf(buf, len, "command exited %d", r->cmd.exit_code);
+	return buf;
 }
 
 const char *rc_report_verdict_word(enum rc_exit e)
@@ -159,6 +229,12 @@ unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
 		WARN("roots freed but no put in the trace: no verdict");
 	if (!st->events)
 		WARN("no kvmmmu root events recorded (was -e kvmmmu given?)");
+	else if (!st->root_events && st->events > st->lost_reports)
+		WARN("no root event, only %" PRIu64 " VM-level event%s (fast zap,"
+		     " teardown)", st->events - st->lost_reports,
+		     st->events - st->lost_reports == 1 ? "" : "s");
+	else if (!st->root_events)
+		WARN("no root event, only lost-event marks");
 #undef WARN
 	return n;
 }

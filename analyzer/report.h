@@ -12,6 +12,35 @@
 enum rc_exit { RC_EXIT_CLEAN = 0, RC_EXIT_VIOLATIONS = 1, RC_EXIT_USAGE = 2,
 	       RC_EXIT_INCONCLUSIVE = 3 };
 
+/*
+ * Why the verdict is what it is, first match in this order (one place:
+ * rc_report_why()). The ones before VIOLATIONS hold even over violations
+ * (they are then only possible ones; with no root event there is none);
+ * the later ones make a trace without violations inconclusive. COMMAND:
+ * live's command exited non-zero or was killed, and nothing else stood
+ * in the way of a pass.
+ */
+enum rc_why {
+	RC_WHY_NONE,			/* clean: PASS */
+	RC_WHY_TRACE_INCOMPLETE,	/* records missing without a mark */
+	RC_WHY_NO_ROOT_EVENTS,		/* nothing to check */
+	RC_WHY_EVENTS_NOT_RECORDED,	/* root events absent from the formats */
+	RC_WHY_PUTS_NOT_RECORDED,	/* roots freed, not one put recorded */
+	RC_WHY_VIOLATIONS,		/* FAIL */
+	RC_WHY_LOST_EVENTS,		/* roots unverified (lost events, reuse) */
+	RC_WHY_VALUES_OUTSIDE_ABI,	/* events not applied */
+	RC_WHY_CAP_REACHED,		/* events not tracked */
+	RC_WHY_COMMAND_FAILED,		/* live: the command failed */
+};
+
+/* live: how COMMAND ended (ran false: no command, or not live). */
+struct rc_cmd {
+	bool ran;
+	const char *name;		/* argv[0] */
+	int exit_code;			/* when it exited */
+	int signal;			/* the signal that killed it, 0 if none */
+};
+
 struct rc_report {
 	const char *input;		/* file name, or "live" */
 	const struct rc_trace_info *info;	/* NULL if unknown */
@@ -23,10 +52,21 @@ struct rc_report {
 	bool summary_only;
 	bool have_root;
 	uint64_t root;
+	struct rc_cmd cmd;
 };
 
+enum rc_why rc_report_why(const struct rc_report *r);
+/* The exit status that rc_report_why() implies. */
 enum rc_exit rc_report_exit(const struct rc_report *r);
 const char *rc_report_verdict_word(enum rc_exit e);
+/* JSON "reason": "no_root_events", ...; NULL for NONE and VIOLATIONS. */
+const char *rc_report_why_name(enum rc_why w);
+/* Whether live's command exited non-zero or was killed. */
+bool rc_report_cmd_failed(const struct rc_report *r);
+/* "command exited 1", "command killed by SIGSEGV"; NULL if it did not fail. */
+const char *rc_report_cmd_desc(const struct rc_report *r, char *buf, size_t len);
+/* "SIGSEGV" (or "signal 99"); returns buf. */
+const char *rc_report_signal_name(int sig, char *buf, size_t len);
 
 void rc_report_text(FILE *out, const struct rc_report *r);
 void rc_report_json(FILE *out, const struct rc_report *r);

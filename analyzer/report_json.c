@@ -107,6 +107,26 @@ static void jfinding(FILE *out, const struct rc_report *r,
 	fprintf(out, "]}");
 }
 
+/* live: {"name", "exit" (null if killed), "signal" (null if it exited)}. */
+static void jcommand(FILE *out, const struct rc_cmd *c)
+{
+	char sig[32];
+
+	if (!c->ran) {
+		fprintf(out, "null");
+		return;
+	}
+	fprintf(out, "{\"name\":");
+	jstr(out, c->name ? c->name : "");
+	if (c->signal) {
+		fprintf(out, ",\"exit\":null,\"signal\":");
+		jstr(out, rc_report_signal_name(c->signal, sig, sizeof(sig)));
+	} else {
+		fprintf(out, ",\"exit\":%d,\"signal\":null", c->exit_code);
+	}
+	fputc('}', out);
+}
+
 void rc_report_json(FILE *out, const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
@@ -118,6 +138,7 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	unsigned int nw = rc_report_warnings(r, w, 8);
 	bool first = true;
 	uint64_t stored = 0;
+	const char *why;
 
 	fprintf(out, "{\"tool\":\"kvm-rootcheck\",\"schema\":%d,\"input\":",
 		RC_JSON_SCHEMA);
@@ -129,9 +150,10 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	fprintf(out, ",\"clock_reliable\":%s,\"abi\":%d,\"records\":%llu},\n",
 		in && in->clock_reliable ? "true" : "false", in ? in->abi : 0,
 		in ? in->records_read : 0ull);
-	fprintf(out, "\"events\":{\"root_events\":%" PRIu64 ",\"lost\":%" PRIu64
-		",\"lost_reports\":%" PRIu64 "},\n",
-		st->events - st->lost_reports, st->lost_events, st->lost_reports);
+	fprintf(out, "\"events\":{\"root_events\":%" PRIu64 ",\"root_lifecycle\":%"
+		PRIu64 ",\"lost\":%" PRIu64 ",\"lost_reports\":%" PRIu64 "},\n",
+		st->events - st->lost_reports, st->root_events, st->lost_events,
+		st->lost_reports);
 	fprintf(out, "\"design\":{\"requested\":\"%s\",\"detected\":\"%s\"},\n",
 		rc_design_name(r->design_opt),
 		d == RC_DESIGN_AUTO ? "none" : rc_design_name(d));
@@ -192,8 +214,15 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 			fputc(',', out);
 		jstr(out, w[i]);
 	}
-	fprintf(out, "],\n\"verdict\":\"%s\",\"exit\":%d}\n",
-		rc_report_verdict_word(e), (int)e);
+	fprintf(out, "],\n\"command\":");
+	jcommand(out, &r->cmd);
+	fprintf(out, ",\"verdict\":\"%s\",\"reason\":", rc_report_verdict_word(e));
+	why = rc_report_why_name(rc_report_why(r));
+	if (why)
+		jstr(out, why);
+	else
+		fprintf(out, "null");
+	fprintf(out, ",\"exit\":%d}\n", (int)e);
 }
 
 void rc_report_json_error(FILE *out, const char *input, const char *err)

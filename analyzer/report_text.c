@@ -114,15 +114,30 @@ static void finding(FILE *out, const struct rc_report *r,
 		print_event(out, r, "    ", &f->e.hist[i]);
 }
 
+/* The verdict line head, then the command's failure on it if it fits. */
+static void verdict_line(FILE *out, const struct rc_report *r, const char *head)
+{
+	char buf[64];
+	const char *cmd = rc_report_cmd_desc(r, buf, sizeof(buf));
+
+	if (!cmd)
+		fprintf(out, "\nverdict: %s\n", head);
+	else if (strlen("verdict: ") + strlen(head) + 2 + strlen(cmd) <= COLS)
+		fprintf(out, "\nverdict: %s; %s\n", head, cmd);
+	else
+		fprintf(out, "\nverdict: %s\n  %s\n", head, cmd);
+}
+
 static void verdict(FILE *out, const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
 	const struct rc_findings *f = r->findings;
-	enum rc_exit e = rc_report_exit(r);
-	char rules[COLS + 1] = "";
+	enum rc_why why = rc_report_why(r);
+	char rules[COLS + 1] = "", head[COLS + 1], cmd[64];
 	size_t off = 0;
 
-	if (e == RC_EXIT_VIOLATIONS) {
+	switch (why) {
+	case RC_WHY_VIOLATIONS:
 		for (int i = 0; i < RC_R__COUNT; i++) {
 			if (!f->per_rule[i])
 				continue;
@@ -132,21 +147,37 @@ static void verdict(FILE *out, const struct rc_report *r)
 				break;
 			off += n;
 		}
-		fprintf(out, "\nverdict: FAIL: %" PRIu64 " violation%s\n  %s\n",
-			f->total, f->total == 1 ? "" : "s", rules);
-	} else if (e == RC_EXIT_INCONCLUSIVE && f->total) {
-		fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s;"
-			" see the warnings\n", f->total, f->total == 1 ? "" : "s");
-	} else if (e == RC_EXIT_INCONCLUSIVE) {
-		fprintf(out, "\nverdict: INCONCLUSIVE: no violation, %" PRIu64
-			" root li%s unverified\n", st->roots_unverified,
-			st->roots_unverified == 1 ? "fe" : "ves");
-	} else {
+		snprintf(head, sizeof(head), "FAIL: %" PRIu64 " violation%s",
+			 f->total, f->total == 1 ? "" : "s");
+		verdict_line(out, r, head);
+		fprintf(out, "  %s\n", rules);
+		return;
+	case RC_WHY_NONE:
 		fprintf(out, "\nverdict: PASS: %" PRIu64 " root li%s in %" PRIu64
 			" VM%s, %d rules, no violation\n", st->roots,
 			st->roots == 1 ? "fe" : "ves", st->vms,
 			st->vms == 1 ? "" : "s", RC_R__COUNT);
+		return;
+	case RC_WHY_NO_ROOT_EVENTS:
+		verdict_line(out, r, "INCONCLUSIVE: no root events recorded");
+		return;
+	case RC_WHY_COMMAND_FAILED:
+		fprintf(out, "\nverdict: INCONCLUSIVE: %s\n  no violation in %" PRIu64
+			" root li%s in %" PRIu64 " VM%s\n",
+			rc_report_cmd_desc(r, cmd, sizeof(cmd)), st->roots,
+			st->roots == 1 ? "fe" : "ves", st->vms, st->vms == 1 ? "" : "s");
+		return;
+	default:
+		break;
 	}
+	if (f->total)
+		snprintf(head, sizeof(head), "INCONCLUSIVE: %" PRIu64 " possible violation%s;"
+			 " see the warnings", f->total, f->total == 1 ? "" : "s");
+	else
+		snprintf(head, sizeof(head), "INCONCLUSIVE: no violation, %" PRIu64
+			 " root li%s unverified", st->roots_unverified,
+			 st->roots_unverified == 1 ? "fe" : "ves");
+	verdict_line(out, r, head);
 }
 
 void rc_report_text(FILE *out, const struct rc_report *r)
@@ -197,7 +228,10 @@ void rc_report_line(FILE *out, const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
 	const struct rc_findings *f = r->findings;
+	enum rc_why why = rc_report_why(r);
 	enum rc_exit e = rc_report_exit(r);
+	char buf[64];
+	const char *cmd = rc_report_cmd_desc(r, buf, sizeof(buf));
 
 	if (e == RC_EXIT_VIOLATIONS) {
 		fprintf(out, "%-12s %d  %s  %" PRIu64 " violation%s:", "FAIL", (int)e,
@@ -205,14 +239,22 @@ void rc_report_line(FILE *out, const struct rc_report *r)
 		for (int i = 0; i < RC_R__COUNT; i++)
 			if (f->per_rule[i])
 				fprintf(out, " %s", rc_rules[i].id);
-		fputc('\n', out);
+	} else if (why == RC_WHY_NO_ROOT_EVENTS) {
+		fprintf(out, "%-12s %d  %s  no root events recorded", "INCONCLUSIVE",
+			(int)e, r->input);
+	} else if (why == RC_WHY_COMMAND_FAILED) {
+		fprintf(out, "%-12s %d  %s  %s", "INCONCLUSIVE", (int)e, r->input, cmd);
+		cmd = NULL;
 	} else if (e == RC_EXIT_INCONCLUSIVE) {
-		fprintf(out, "%-12s %d  %s  %" PRIu64 " root li%s unverified\n",
+		fprintf(out, "%-12s %d  %s  %" PRIu64 " root li%s unverified",
 			"INCONCLUSIVE", (int)e, r->input, st->roots_unverified,
 			st->roots_unverified == 1 ? "fe" : "ves");
 	} else {
-		fprintf(out, "%-12s %d  %s  %" PRIu64 " root li%s in %" PRIu64 " VM%s\n",
+		fprintf(out, "%-12s %d  %s  %" PRIu64 " root li%s in %" PRIu64 " VM%s",
 			"PASS", (int)e, r->input, st->roots,
 			st->roots == 1 ? "fe" : "ves", st->vms, st->vms == 1 ? "" : "s");
 	}
+	if (cmd)
+		fprintf(out, "; %s", cmd);
+	fputc('\n', out);
 }

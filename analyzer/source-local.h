@@ -130,6 +130,7 @@ struct rc_source {
 	struct tep_handle *tep;		/* symbols and comms; owned by the kind */
 	struct rc_decoder *dec;
 	int cmd_status;			/* live: exit status of the command, -1 if none */
+	int cmd_signal;			/* live: the signal that killed it, 0 if none */
 	int ran;			/* rc_source_run() was called */
 	void *priv;			/* per-kind state */
 };

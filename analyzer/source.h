@@ -84,8 +84,13 @@ const char *rc_source_comm(const struct rc_source *src, int pid);
  */
 int rc_live_event_exists(const char *system, const char *name);
 
-/* For live: exit status of the command run, -1 if none. */
+/*
+ * For live: exit status of the command run (128 + N if signal N killed
+ * it), -1 if none ran or its end is unknown.
+ */
 int rc_source_cmd_status(const struct rc_source *src);
+/* For live: the signal that killed the command, 0 if it exited or none ran. */
+int rc_source_cmd_signal(const struct rc_source *src);
 
 void rc_source_close(struct rc_source *src);
 

@@ -121,6 +121,11 @@ int rc_source_cmd_status(const struct rc_source *src)
 	return src ? src->cmd_status : -1;
 }
 
+int rc_source_cmd_signal(const struct rc_source *src)
+{
+	return src ? src->cmd_signal : 0;
+}
+
 void rc_source_close(struct rc_source *src)
 {
 	if (!src)

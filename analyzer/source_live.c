@@ -270,12 +270,15 @@ static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int 
 
 static void set_status(struct rc_source *src, int st)
 {
-	if (WIFEXITED(st))
+	src->cmd_signal = 0;
+	if (WIFEXITED(st)) {
 		src->cmd_status = WEXITSTATUS(st);
-	else if (WIFSIGNALED(st))
+	} else if (WIFSIGNALED(st)) {
+		src->cmd_signal = WTERMSIG(st);
 		src->cmd_status = 128 + WTERMSIG(st);
-	else
+	} else {
 		src->cmd_status = -1;
+	}
 }
 
 /*

@@ -1,7 +1,9 @@
 #!/bin/bash
 # CLI tests of kvm-rootcheck (the ASan+UBSan build): exit codes, one-line
 # errors, golden text and JSON reports, the 72-column limit, --summary,
-# --root, and the real kernel traces listed in tests/vm/expect.tsv.
+# --root, traces without a root event, record with a fake trace-cmd, live
+# on a fake tracefs (fakefs.py, fakefs_preload.c), and the real kernel
+# traces listed in tests/vm/expect.tsv.
 # UPDATE_GOLDEN=1 rewrites tests/cli/golden/ from the current output.
 # Prints "cli: N passed, N failed".
 set -u
@@ -196,6 +198,36 @@ cp "$fx/cli_clean.dat" "$tmp/trace.dat"
 (cd "$tmp" && "$bin" >/dev/null 2>&1); rc=$?
 [ $rc -eq 0 ] && ok || bad "default ./trace.dat: exit $rc, want 0"
 
+# No root event at all is not a PASS (issue 14): the formats of every root
+# event and no record, VM-level events only, a lost-event mark only.
+for t in no_records vm_only lost_only; do
+	expect_exit 3 "nothing-$t" "$fx/cli_$t.dat"
+	grep -qx 'verdict: INCONCLUSIVE: no root events recorded' "$tmp/out" && ! grep -q PASS "$tmp/out" && ok ||
+		bad "nothing-$t: verdict line: $(grep '^verdict' "$tmp/out")"
+	"$bin" --json "$fx/cli_$t.dat" >"$tmp/nothing.json"
+	python3 - "$tmp/nothing.json" <<'PY' && ok || bad "nothing-$t: JSON verdict, reason or counts wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["verdict"], d["reason"], d["exit"]) == ("inconclusive", "no_root_events", 3), d
+assert d["events"]["root_lifecycle"] == 0 and d["roots"]["lives"] == 0 and d["command"] is None
+PY
+done
+grep -q '^warning: no root event, only 3 VM-level events (fast zap, teardown)$' <("$bin" "$fx/cli_vm_only.dat") && ok ||
+	bad "nothing-vm_only: no warning naming the VM-level events"
+expect_exit 3 nothing-summary --summary "$fx/cli_no_records.dat"
+[ "$(tail -n 1 "$tmp/out")" = 'verdict: INCONCLUSIVE: no root events recorded' ] && ok ||
+	bad "nothing-summary: last line: $(tail -n 1 "$tmp/out")"
+expect_exit 3 nothing-table --summary "$fx/cli_clean.dat" "$fx/cli_no_records.dat"
+grep -qx "INCONCLUSIVE 3  $fx/cli_no_records.dat  no root events recorded" "$tmp/out" &&
+	grep -q "^PASS  *0  $fx/cli_clean.dat " "$tmp/out" && ok || bad "nothing-table: $(cat "$tmp/out")"
+"$bin" --json "$fx/cli_no_records.dat" "$fx/cli_clean.dat" >"$tmp/nothing-multi.json"; rc=$?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if [(x["exit"], x["reason"]) for x in d]==[(3, "no_root_events"), (0, None)] else 1)' \
+	"$tmp/nothing-multi.json" && [ $rc -eq 3 ] && ok || bad "nothing-multi --json: exit $rc, want 3 and reasons no_root_events, null"
+# a --root filter that matches nothing is an error (exit 2), never a PASS
+expect_exit 2 root-absent --root 0xdead000 "$fx/cli_clean.dat"
+grep -q -- '--root 0xdead000: no event of this root in the trace' "$tmp/err" && ok || bad "root-absent: $(cat "$tmp/err")"
+expect_exit 2 root-in-empty --root 0x1a2b000 "$fx/cli_no_records.dat"
+
 # Several FILEs: one report each, the worst exit wins (1, then 2, then
 # 3, then 0); --summary gives one line per file; --json an array.
 expect_exit 0 two-files "$fx/cli_clean.dat" "$fx/cli_clean.dat"
@@ -295,6 +327,11 @@ FAKEFS=$tmp/fs-none FAKE_TRACE="$fx/cli_clean.dat" record_run 2 no-kvmmmu -- tru
 FAKE_TRACE="$fx/cli_clean.dat" record_run 0 o-and-b -o mine.dat -b 512 true
 sed -n '5p;$p' "$tmp/rec/args" | tr '\n' ' ' | grep -qx '512 true ' && grep -qx mine.dat "$tmp/rec/args" &&
 	[ -f "$tmp/rec/mine.dat" ] && ok || bad "record -o/-b: $(tr '\n' ' ' <"$tmp/rec/args")"
+# a command that crashed before KVM ran: trace-cmd writes a trace without
+# a record (and exits 0): not a PASS
+FAKE_TRACE="$fx/cli_no_records.dat" record_run 3 no-root-event -o empty.dat -- false
+grep -qx 'verdict: INCONCLUSIVE: no root events recorded' "$tmp/out" && ok ||
+	bad "record of a trace without root events: $(grep '^verdict' "$tmp/out")"
 FAKE_TRACE= FAKE_RC=1 record_run 2 trace-cmd-fails -o fail.dat -- true
 [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q 'trace-cmd record exited with status 1' "$tmp/err" && ok ||
 	bad "record with a failing trace-cmd: $(cat "$tmp/err")"
@@ -307,6 +344,60 @@ record_run 2 analyzer-option-after-record --summary -- true	# record's options o
 [ $rc -eq 2 ] && grep -q 'cannot run trace-cmd' "$tmp/err" && ok || bad "record without trace-cmd: exit $rc"
 expect_exit 2 record-bad-b record -b 0 -- true
 expect_exit 2 record-with-instance -B x record -- true
+
+# live on a fake tracefs (tests/cli/fakefs.py: the formats, and pages in
+# the instance's trace_pipe_raw of CPU 0; fakefs_preload.c fills the
+# instance live creates): how the command ended is part of the verdict,
+# and a run without a root event is not a PASS (issue 14).
+if ${CC:-cc} -shared -fPIC -o "$tmp/fakefs_preload.so" tests/cli/fakefs_preload.c -ldl 2>"$tmp/cc.err" &&
+	python3 tests/cli/fakefs.py "$tmp/live-clean" tests/fixtures/cli_clean.txt &&
+	python3 tests/cli/fakefs.py "$tmp/live-bug" tests/fixtures/cli_v3_defunct.txt &&
+	python3 tests/cli/fakefs.py "$tmp/live-empty"; then
+	live_run() {	# WANT_EXIT NAME FS VERDICT-LINE JSON-COMMAND JSON-REASON COMMAND...
+		local want=$1 name=$2 fs=$3 line=$4 jcmd=$5 jwhy=$6 rc
+		shift 6
+		for j in "" --json; do
+			FAKEFS_TEMPLATE="$tmp/$fs/template" KVM_ROOTCHECK_TRACEFS="$tmp/$fs/tracefs" \
+				LD_PRELOAD="$tmp/fakefs_preload.so" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+				timeout 120 "$bin" $j live -- "$@" >"$tmp/live.out" 2>"$tmp/live.err"
+			rc=$?
+			[ $rc -eq "$want" ] && ok || bad "live $name $j: exit $rc, want $want: $(head -c 300 "$tmp/live.err")"
+			if [ -z "$j" ]; then
+				[ "$(sed -n '/^verdict: /,$p' "$tmp/live.out")" = "$line" ] && ok ||
+					bad "live $name: verdict '$(sed -n '/^verdict: /,$p' "$tmp/live.out")', want '$line'"
+			else
+				python3 - "$tmp/live.out" "$jcmd" "$jwhy" "$want" <<'PY' && ok || bad "live $name --json: command, reason or exit wrong: $(tail -n 1 "$tmp/live.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert json.dumps(d["command"], sort_keys=True) == sys.argv[2], d["command"]
+assert d["reason"] == (sys.argv[3] if sys.argv[3] != "null" else None), d["reason"]
+assert d["exit"] == int(sys.argv[4]) and d["input"] == "live"
+PY
+			fi
+		done
+		[ -z "$(ls "$tmp/$fs/tracefs/instances")" ] && ok || bad "live $name: instance left behind"
+	}
+	live_run 0 clean-true live-clean 'verdict: PASS: 3 root lives in 2 VMs, 16 rules, no violation' \
+		'{"exit": 0, "name": "true", "signal": null}' null true
+	live_run 3 clean-false live-clean "$(printf 'verdict: INCONCLUSIVE: command exited 1\n  no violation in 3 root lives in 2 VMs')" \
+		'{"exit": 1, "name": "false", "signal": null}' command_failed false
+	live_run 3 clean-segv live-clean "$(printf 'verdict: INCONCLUSIVE: command killed by SIGSEGV\n  no violation in 3 root lives in 2 VMs')" \
+		'{"exit": null, "name": "sh", "signal": "SIGSEGV"}' command_failed sh -c 'kill -SEGV $$'
+	live_run 3 clean-exit-139 live-clean "$(printf 'verdict: INCONCLUSIVE: command exited 139\n  no violation in 3 root lives in 2 VMs')" \
+		'{"exit": 139, "name": "sh", "signal": null}' command_failed sh -c 'exit 139'
+	live_run 1 bug-false live-bug "$(printf 'verdict: FAIL: 1 violation; command exited 1\n  GIFT-UNGIFTED-PUT')" \
+		'{"exit": 1, "name": "false", "signal": null}' null false
+	live_run 3 empty-true live-empty 'verdict: INCONCLUSIVE: no root events recorded' \
+		'{"exit": 0, "name": "true", "signal": null}' no_root_events true
+	live_run 3 empty-false live-empty 'verdict: INCONCLUSIVE: no root events recorded; command exited 1' \
+		'{"exit": 1, "name": "false", "signal": null}' no_root_events false
+	live_run 3 empty-segv live-empty "$(printf 'verdict: INCONCLUSIVE: no root events recorded\n  command killed by SIGSEGV')" \
+		'{"exit": null, "name": "sh", "signal": "SIGSEGV"}' no_root_events sh -c 'kill -SEGV $$'
+	grep -qx 'kvm-rootcheck: note: command killed by SIGSEGV' "$tmp/live.err" && ok ||
+		bad "live empty-segv: stderr: $(cat "$tmp/live.err")"
+else
+	bad "cannot set up the fake tracefs for live: $(head -c 300 "$tmp/cc.err")"
+fi
 
 # The lost-events case: no violation at all in the JSON, exit 3.
 "$bin" --json "$fx/cli_lost.dat" >"$tmp/lost.json"

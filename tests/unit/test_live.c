@@ -3,10 +3,11 @@
  * Exit paths of the live source that can be produced without a real
  * tracefs, through its test seam (rc_live_open_fds): nothing of the
  * command outlives a run (its own process group, orphans reparented to us
- * and killed), a command that ignores SIGTERM is killed after Ctrl-C, and
- * the descriptors handed over are closed. And the instance names: a name
- * of this process is ours and alive, a dead PID's or a reused PID's is
- * stale, other names are not ours.
+ * and killed), a command that ignores SIGTERM is killed after Ctrl-C, the
+ * descriptors handed over are closed, and the command's exit code is told
+ * apart from the signal that killed it. And the instance names: a name of
+ * this process is ours and alive, a dead PID's or a reused PID's is stale,
+ * other names are not ours.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,8 @@ static int gone(pid_t pid)
 	return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
 }
 
+static int last_signal;	/* rc_source_cmd_signal() of the last run() */
+
 /* Run the seam on /dev/null (no data) with argv; returns the status. */
 static int run(char *const *argv, int *fd_out, double *secs)
 {
@@ -69,6 +72,7 @@ static int run(char *const *argv, int *fd_out, double *secs)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		*secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
 		st = rc_source_cmd_status(src);
+		last_signal = rc_source_cmd_signal(src);
 		rc_source_close(src);
 	}
 	tep_free(tep);
@@ -112,6 +116,31 @@ static void test_command(void)
 	}
 	CHECK_MSG(st == 128 + SIGKILL, "status %d", st);
 	CHECK_MSG(secs >= 1.0 && secs < 30, "%.1f s", secs);	/* whole seconds */
+}
+
+/*
+ * How the command ended, as the report needs it (issue 14): an exit code,
+ * or the signal that killed it, told apart (128 + N alone cannot: a
+ * command may exit 139 itself).
+ */
+static void test_command_end(void)
+{
+	char *const t[] = { "true", NULL };
+	char *const f[] = { "false", NULL };
+	char *const segv[] = { "sh", "-c", "kill -SEGV $$", NULL };
+	char *const e139[] = { "sh", "-c", "exit 139", NULL };
+	double secs;
+	int fd, st;
+
+	st = run(t, &fd, &secs);
+	CHECK_MSG(st == 0 && last_signal == 0, "true: status %d signal %d", st, last_signal);
+	st = run(f, &fd, &secs);
+	CHECK_MSG(st == 1 && last_signal == 0, "false: status %d signal %d", st, last_signal);
+	st = run(segv, &fd, &secs);
+	CHECK_MSG(st == 128 + SIGSEGV && last_signal == SIGSEGV,
+		  "kill -SEGV: status %d signal %d", st, last_signal);
+	st = run(e139, &fd, &secs);
+	CHECK_MSG(st == 139 && last_signal == 0, "exit 139: status %d signal %d", st, last_signal);
 }
 
 static void test_names(void)
@@ -197,6 +226,7 @@ static void test_analyzer_killed(void)
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_names),
 	UNIT_TEST(test_command),
+	UNIT_TEST(test_command_end),
 	UNIT_TEST(test_analyzer_killed),
 };
 

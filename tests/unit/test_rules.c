@@ -3,6 +3,9 @@
  * Every rule of docs/invariants.md on short event sequences: one that must
  * trigger it and a near miss that must not. The model is fed directly.
  */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "engine.h"
 #include "findings.h"
@@ -578,6 +581,190 @@ static void test_lost_events(void)
 	CHECK(rc_report_exit(&rep) == RC_EXIT_VIOLATIONS);
 }
 
+/* The report of the current engine: verdict reason and exit, and what
+ * rc_report_text(), rc_report_line() and rc_report_json() print. */
+struct shown {
+	enum rc_why why;
+	enum rc_exit exit;
+	char text[4096], line[256], json[8192];
+};
+
+static void print_to(char *buf, size_t len, const struct rc_report *rep,
+		     void (*fn)(FILE *, const struct rc_report *))
+{
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&p, &n);
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	fn(f, rep);
+	fclose(f);
+	snprintf(buf, len, "%s", p ? p : "");
+	free(p);
+}
+
+static void show_info(struct shown *s, const struct rc_cmd *cmd,
+		      const struct rc_trace_info *info)
+{
+	struct rc_report rep = { .input = "t.dat", .info = info };
+
+	rc_engine_finish(eng);
+	rep.model = m;
+	rep.findings = rc_engine_findings(eng);
+	if (cmd)
+		rep.cmd = *cmd;
+	s->why = rc_report_why(&rep);
+	s->exit = rc_report_exit(&rep);
+	print_to(s->text, sizeof(s->text), &rep, rc_report_text);
+	print_to(s->line, sizeof(s->line), &rep, rc_report_line);
+	print_to(s->json, sizeof(s->json), &rep, rc_report_json);
+}
+
+static void show(struct shown *s, const struct rc_cmd *cmd)
+{
+	show_info(s, cmd, NULL);
+}
+
+#define HAS(buf, str) CHECK_MSG(strstr(buf, str) != NULL, "no '%s' in: %s", str, buf)
+#define HAS_NOT(buf, str) CHECK_MSG(strstr(buf, str) == NULL, "'%s' in: %s", str, buf)
+
+/*
+ * Issue 14: no root event at all is not a PASS. An empty trace, one with
+ * only VM-level events (fast zap, teardown) or only lost-event marks:
+ * inconclusive, reason no_root_events, exit 3, in every report form.
+ */
+static void test_no_root_events(void)
+{
+	struct shown s;
+
+	start(RC_DESIGN_AUTO);
+	show(&s, NULL);
+	CHECK(s.why == RC_WHY_NO_ROOT_EVENTS && s.exit == RC_EXIT_INCONCLUSIVE);
+	HAS(s.text, "\nverdict: INCONCLUSIVE: no root events recorded\n");
+	HAS_NOT(s.text, "PASS");
+	HAS(s.line, "INCONCLUSIVE 3  t.dat  no root events recorded\n");
+	HAS(s.json, "\"verdict\":\"inconclusive\",\"reason\":\"no_root_events\",\"exit\":3}");
+	HAS(s.json, "\"root_lifecycle\":0,");
+	HAS(s.json, "\"command\":null,");
+
+	/* VM-level events only: a fast zap and a teardown, no root */
+	start(RC_DESIGN_AUTO);
+	feed((struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
+	fz_done();
+	teardown();
+	show(&s, NULL);
+	CHECK(s.why == RC_WHY_NO_ROOT_EVENTS && s.exit == RC_EXIT_INCONCLUSIVE);
+	HAS(s.text, "warning: no root event, only 3 VM-level events (fast zap, teardown)\n");
+	HAS(s.text, "\nverdict: INCONCLUSIVE: no root events recorded\n");
+	CHECK(rc_model_stats(m)->root_events == 0 && rc_model_stats(m)->vms == 1);
+
+	/* a lost-event mark is not a root event; the reason stays no_root_events */
+	start(RC_DESIGN_AUTO);
+	lost(0);
+	show(&s, NULL);
+	CHECK(s.why == RC_WHY_NO_ROOT_EVENTS && s.exit == RC_EXIT_INCONCLUSIVE);
+	HAS(s.text, "warning: no root event, only lost-event marks\n");
+
+	/* near miss: one root life, clean: PASS */
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	show(&s, NULL);
+	CHECK(s.why == RC_WHY_NONE && s.exit == RC_EXIT_CLEAN);
+	HAS(s.text, "\nverdict: PASS: 1 root life in 1 VM, ");
+	HAS(s.json, "\"verdict\":\"clean\",\"reason\":null,\"exit\":0}");
+	CHECK(rc_model_stats(m)->root_events == 11);
+
+	/*
+	 * Recorded without some root events and none recorded: nothing was
+	 * checked, that is the verdict; a trace not read in full comes first
+	 * (the root events may be in what was not read).
+	 */
+	{
+		struct rc_trace_info info = { .ncpus = 2, .abi = 1 };
+
+		snprintf(info.missing_names, sizeof(info.missing_names), "get");
+		start(RC_DESIGN_AUTO);
+		show_info(&s, NULL, &info);
+		CHECK(s.why == RC_WHY_NO_ROOT_EVENTS && s.exit == RC_EXIT_INCONCLUSIVE);
+		HAS(s.text, "\nverdict: INCONCLUSIVE: no root events recorded\n");
+		start(RC_DESIGN_AUTO);
+		gifted_clean_life(R1);
+		show_info(&s, NULL, &info);
+		CHECK(s.why == RC_WHY_EVENTS_NOT_RECORDED && s.exit == RC_EXIT_INCONCLUSIVE);
+		HAS(s.json, "\"reason\":\"events_not_recorded\"");
+		info.cpus_incomplete = 1;
+		start(RC_DESIGN_AUTO);
+		show_info(&s, NULL, &info);
+		CHECK(s.why == RC_WHY_TRACE_INCOMPLETE && s.exit == RC_EXIT_INCONCLUSIVE);
+	}
+
+	/* a single root event (a put of a root seen mid-life) is something */
+	start(RC_DESIGN_AUTO);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	show(&s, NULL);
+	CHECK(s.why != RC_WHY_NO_ROOT_EVENTS);
+}
+
+/*
+ * live: a command that exited non-zero or was killed is named on the
+ * verdict line and in JSON; a run otherwise clean is inconclusive (exit
+ * 3), violations stay exit 1, and no root event stays the reason.
+ */
+static void test_command_status(void)
+{
+	const struct rc_cmd ok = { .ran = true, .name = "true" };
+	const struct rc_cmd ex1 = { .ran = true, .name = "false", .exit_code = 1 };
+	const struct rc_cmd segv = { .ran = true, .name = "sh", .exit_code = -1,
+				     .signal = SIGSEGV };
+	struct shown s;
+	char buf[32];
+
+	start(RC_DESIGN_AUTO);
+	gifted_clean_life(R1);
+	show(&s, &ok);
+	CHECK(s.why == RC_WHY_NONE && s.exit == RC_EXIT_CLEAN);
+	HAS(s.json, "\"command\":{\"name\":\"true\",\"exit\":0,\"signal\":null},");
+
+	show(&s, &ex1);
+	CHECK(s.why == RC_WHY_COMMAND_FAILED && s.exit == RC_EXIT_INCONCLUSIVE);
+	HAS(s.text, "\nverdict: INCONCLUSIVE: command exited 1\n"
+		    "  no violation in 1 root life in 1 VM\n");
+	HAS(s.line, "INCONCLUSIVE 3  t.dat  command exited 1\n");
+	HAS(s.json, "\"command\":{\"name\":\"false\",\"exit\":1,\"signal\":null},");
+	HAS(s.json, "\"reason\":\"command_failed\",\"exit\":3}");
+
+	show(&s, &segv);
+	CHECK(s.why == RC_WHY_COMMAND_FAILED && s.exit == RC_EXIT_INCONCLUSIVE);
+	HAS(s.text, "\nverdict: INCONCLUSIVE: command killed by SIGSEGV\n");
+	HAS(s.json, "\"command\":{\"name\":\"sh\",\"exit\":null,\"signal\":\"SIGSEGV\"},");
+
+	/* no root event and a crash: both on the verdict line */
+	start(RC_DESIGN_AUTO);
+	show(&s, &segv);
+	CHECK(s.why == RC_WHY_NO_ROOT_EVENTS && s.exit == RC_EXIT_INCONCLUSIVE);
+	HAS(s.text, "\nverdict: INCONCLUSIVE: no root events recorded\n"
+		    "  command killed by SIGSEGV\n");
+	HAS(s.line, "no root events recorded; command killed by SIGSEGV\n");
+	start(RC_DESIGN_AUTO);
+	show(&s, &ex1);
+	HAS(s.text, "\nverdict: INCONCLUSIVE: no root events recorded; command exited 1\n");
+
+	/* a violation is real whatever the command did: exit 1 */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, ITER, RC_OWN_ITER, 2);
+	show(&s, &ex1);
+	CHECK(s.why == RC_WHY_VIOLATIONS && s.exit == RC_EXIT_VIOLATIONS);
+	HAS(s.text, "\nverdict: FAIL: 1 violation; command exited 1\n  REF-PUT-UNOWNED\n");
+	HAS(s.line, "FAIL         1  t.dat  1 violation: REF-PUT-UNOWNED; command exited 1\n");
+	HAS(s.json, "\"verdict\":\"violations\",\"reason\":null,\"exit\":1}");
+
+	CHECK(!strcmp(rc_report_signal_name(SIGKILL, buf, sizeof(buf)), "SIGKILL"));
+	CHECK(!strcmp(rc_report_signal_name(77, buf, sizeof(buf)), "signal 77"));
+}
+
 static void test_adopted(void)
 {
 	/* The trace began after these roots were allocated. */
@@ -748,6 +935,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_fast_zap_incomplete),
 	UNIT_TEST(test_teardown_leaks),
 	UNIT_TEST(test_lost_events),
+	UNIT_TEST(test_no_root_events),
+	UNIT_TEST(test_command_status),
 	UNIT_TEST(test_history),
 	UNIT_TEST(test_adopted),
 	UNIT_TEST(test_cross_vm),
