@@ -460,7 +460,15 @@ static bool judge_root_zap_valid(const struct rc_rule_in *in,
 	if (ev->ctx == RC_CTX_ZAP_ALL || ev->ctx >= RC_CTX__COUNT ||
 	    !r->valid || !r->valid_known || r->freed)
 		return false;
-	VERDICT(v, "%s zap of a root that nobody invalidated", rc_ctx_name(ev->ctx));
+	/*
+	 * With no vCPU reference left the root may have gone invalid
+	 * silently, v3's way (GIFT-UNGIFTED-PUT names that at the put); a
+	 * root a vCPU still holds cannot have.
+	 */
+	if (!r->owners[RC_OWN_VCPU])
+		return false;
+	VERDICT(v, "%s zap of a valid root a vCPU holds; nobody invalidated it",
+		rc_ctx_name(ev->ctx));
 	v->cause = last;
 	v->cross_cpu = !last || last->cpu != ev->cpu;
 	return true;

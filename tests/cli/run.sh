@@ -377,7 +377,7 @@ PY
 		done
 		[ -z "$(ls "$tmp/$fs/tracefs/instances")" ] && ok || bad "live $name: instance left behind"
 	}
-	live_run 0 clean-true live-clean 'verdict: PASS: 3 root lives in 2 VMs, 16 rules, no violation' \
+	live_run 0 clean-true live-clean 'verdict: PASS: 3 root lives in 2 VMs, 17 rules, no violation' \
 		'{"exit": 0, "name": "true", "signal": null}' null true
 	live_run 3 clean-false live-clean "$(printf 'verdict: INCONCLUSIVE: command exited 1\n  no violation in 3 root lives in 2 VMs')" \
 		'{"exit": 1, "name": "false", "signal": null}' command_failed false

@@ -164,13 +164,16 @@ def corpus(full, log):
             t0 = time.time()
             nsched = 0
             items = []
+            # only the IDs are kept: every trace is rebuilt from its ID
+            # when it is run (holding the simulations of a large exhaustive
+            # configuration took the full run past 20 GB)
             for sched, sim in rootsim.explore(d, b, CONFIGS[c]):
                 nsched += 1
                 k = trace_key(sim)
                 if k in seen:
                     continue
                 seen.add(k)
-                items.append(("%s/%s/%s/x%s" % (d, b, c, ".".join(map(str, sched))), sim))
+                items.append("%s/%s/%s/x%s" % (d, b, c, ".".join(map(str, sched))))
             stats[(d, b, c)] = (nsched, len(items), time.time() - t0)
             cap = CI_SAMPLE if not full else (FULL_CAP.get(c) if b != "none" else None)
             if full and FULL_MAX and (cap is None or cap > FULL_MAX):
@@ -178,12 +181,13 @@ def corpus(full, log):
             if cap and len(items) > cap:
                 rng = _r.Random("%s/%s/%s" % (d, b, c))
                 items = rng.sample(items, cap)
-            for it in items:
-                yield it
+            for tid in items:
+                yield tid, sim_for_id(tid)
             # lost-event variants: one root event left out, LOST marker in its place
             rng = _r.Random("lost/%s/%s/%s" % (d, b, c))
             nl = 0
-            for tid, sim in rng.sample(items, min(len(items), LOST_FULL if full else LOST_CI)):
+            for tid in rng.sample(items, min(len(items), LOST_FULL if full else LOST_CI)):
+                sim = sim_for_id(tid)
                 cands = lost_candidates(sim)
                 if cands:
                     nl += 1

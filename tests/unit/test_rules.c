@@ -893,8 +893,16 @@ static void test_zap_valid(void)
 	/* A worker alike. */
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 1);
+	get(R1, VCPU, RC_OWN_VCPU, 1);
 	zap(R1, WORKER, RC_CTX_WORKER, false);
 	EXPECT("ROOT-ZAP-VALID");
+
+	/* No vCPU holds it: it may be invalid silently (v3), judged at the put. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	EXPECT("");
 
 	/* VM teardown zaps valid roots (ctx zap_all): legal. */
 	start(RC_DESIGN_AUTO);
