@@ -9,9 +9,12 @@
  * racing on one root can write their records in the opposite order of
  * the operations (more so with the `local` clock). A get/put whose `old`
  * does not match the shadow count, or a free before the count reached 0,
- * is held back (at most RC_PENDING per root) until the event it must
- * follow arrives; only when that does not happen (the VM's teardown, the
- * end of the trace, a full buffer) is it judged as it came.
+ * is held back until the record of another CPU it must follow arrives.
+ * Program order is a fact: a record never overtakes an earlier held-back
+ * record of its CPU or of its task, so a record of the same CPU cannot
+ * explain a mismatch. When the order does not come (the VM's teardown,
+ * the end of the trace, RC_REORDER_EVENTS or RC_REORDER_NS) the oldest
+ * held-back record is judged as it came and the count resynced to it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +200,12 @@ static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 	m->ntomb--;
 }
 
+static void root_release(struct rc_root *r)
+{
+	free(r->pending);
+	free(r);
+}
+
 /* Remove a root life from every index and free it. */
 static void root_destroy(struct rc_model *m, struct rc_root *r)
 {
@@ -216,7 +225,7 @@ static void root_destroy(struct rc_model *m, struct rc_root *r)
 		r->vnext->vprev = r->vprev;
 	if (m->hooks.gone)
 		m->hooks.gone(m->hooks.arg, r);
-	free(r);
+	root_release(r);
 }
 
 static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
@@ -706,6 +715,9 @@ static void process(struct rc_model *m, struct rc_root *r,
  */
 static bool in_order(const struct rc_root *r, const struct rc_event *ev)
 {
+	if (ev->type != RC_EV_ROOT_GET && ev->type != RC_EV_ROOT_PUT &&
+	    ev->type != RC_EV_ROOT_FREE)
+		return true;	/* no `old`: only program order holds it back */
 	if (!r->count_known || r->freed)
 		return true;
 	if (ev->type == RC_EV_ROOT_FREE)
@@ -718,57 +730,117 @@ static void pending_drop(struct rc_root *r, unsigned int i)
 	memmove(&r->pending[i], &r->pending[i + 1],
 		(r->npending - i - 1) * sizeof(r->pending[0]));
 	r->npending--;
+	if (!r->npending && r->cap_pending > 16) {
+		free(r->pending);	/* memory follows what is held back */
+		r->pending = NULL;
+		r->cap_pending = 0;
+	}
+}
+
+/* Hold ev back; false when out of memory. */
+static bool pending_add(struct rc_model *m, struct rc_root *r,
+			const struct rc_event *ev)
+{
+	if (r->npending == r->cap_pending) {
+		unsigned int cap = r->cap_pending ? r->cap_pending * 2 : 4;
+		struct rc_event *p = realloc(r->pending, cap * sizeof(*p));
+
+		if (!p) {
+			m->st.oom = true;
+			return false;
+		}
+		r->pending = p;
+		r->cap_pending = cap;
+	}
+	r->pending[r->npending++] = *ev;
+	return true;
+}
+
+/* Program order: a and b are of one CPU, or get/put of one task. */
+static bool same_thread(const struct rc_event *a, const struct rc_event *b)
+{
+	if (a->cpu == b->cpu)
+		return true;
+	return a->pid > 0 && a->pid == b->pid &&
+	       a->type != RC_EV_ROOT_FREE && b->type != RC_EV_ROOT_FREE;
+}
+
+/* Is ev behind one of the first n held-back records in program order? */
+static bool behind_pending(const struct rc_root *r, const struct rc_event *ev,
+			   unsigned int n)
+{
+	for (unsigned int j = 0; j < n; j++)
+		if (same_thread(&r->pending[j], ev))
+			return true;
+	return false;
+}
+
+/* The first held-back record that may be applied now: it fits, and no
+ * earlier held-back record of its CPU or task is still waiting. */
+static int pending_ready(const struct rc_root *r)
+{
+	for (unsigned int i = 0; i < r->npending; i++)
+		if (in_order(r, &r->pending[i]) &&
+		    !behind_pending(r, &r->pending[i], i))
+			return (int)i;
+	return -1;
+}
+
+/* Judge and apply the oldest held-back record as it came. */
+static void pending_force(struct rc_model *m, struct rc_root *r)
+{
+	struct rc_event ev = r->pending[0];
+
+	pending_drop(r, 0);
+	process(m, r, &ev);
 }
 
 /* Apply held-back events that now fit; with force, all of them. */
 static void drain(struct rc_model *m, struct rc_root *r, bool force)
 {
-	bool progress = true;
+	int i;
 
-	while (r->npending && progress) {
-		progress = false;
-		for (unsigned int i = 0; i < r->npending; i++) {
-			if (in_order(r, &r->pending[i])) {
-				struct rc_event ev = r->pending[i];
+	for (;;) {
+		while ((i = pending_ready(r)) >= 0) {
+			struct rc_event ev = r->pending[i];
 
-				pending_drop(r, i);
-				m->st.reordered++;
-				process(m, r, &ev);
-				progress = true;
-				break;
-			}
+			pending_drop(r, (unsigned int)i);
+			m->st.reordered++;
+			process(m, r, &ev);
 		}
-	}
-	while (force && r->npending) {
-		struct rc_event ev = r->pending[0];
-
-		pending_drop(r, 0);
-		process(m, r, &ev);
-		drain(m, r, false);
+		if (!force || !r->npending)
+			return;
+		pending_force(m, r);
 	}
 }
 
-static void refcount_event(struct rc_model *m, struct rc_root *r,
-			   const struct rc_event *ev)
+/* Has the oldest held-back record waited as long as it may? */
+static bool pending_expired(const struct rc_root *r, const struct rc_event *now)
 {
-	if (in_order(r, ev)) {
+	if (!r->npending)
+		return false;
+	return r->npending > RC_REORDER_EVENTS ||
+	       (now->ts > r->pending[0].ts &&
+		now->ts - r->pending[0].ts > RC_REORDER_NS);
+}
+
+/*
+ * A root event in stream order: applied now if it fits and no earlier
+ * record of its CPU or task waits, else held back.
+ */
+static void root_event(struct rc_model *m, struct rc_root *r,
+		       const struct rc_event *ev)
+{
+	if (!behind_pending(r, ev, r->npending) && in_order(r, ev)) {
 		process(m, r, ev);
 		drain(m, r, false);
-		return;
+	} else if (!pending_add(m, r, ev)) {
+		process(m, r, ev);	/* out of memory: as it came */
 	}
-	if (r->npending == RC_PENDING) {
-		struct rc_event old = r->pending[0];
-
-		pending_drop(r, 0);
-		process(m, r, &old);
+	while (pending_expired(r, ev)) {
+		pending_force(m, r);
 		drain(m, r, false);
-		if (in_order(r, ev)) {
-			process(m, r, ev);
-			drain(m, r, false);
-			return;
-		}
 	}
-	r->pending[r->npending++] = *ev;
 }
 
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
@@ -887,6 +959,11 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 	m->st.fast_zaps++;
 	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
 		drain(m, r, false);
+		/* what this task did before the moment has happened */
+		while (behind_pending(r, ev, r->npending)) {
+			pending_force(m, r);
+			drain(m, r, false);
+		}
 		if (judge(m, r, ev, start))
 			history_push(m, r, ev);
 	}
@@ -964,17 +1041,18 @@ static void on_outside_abi(struct rc_model *m, const struct rc_event *ev)
 		mark_unverified(m, r);
 }
 
-/* Gets, puts and frees: ordered by `old` (refcount_event()). */
+/* Gets, puts and frees: ordered by `old` and program order (root_event()). */
 static void on_refcount(struct rc_model *m, const struct rc_event *ev)
 {
 	bool adopted;
 	struct rc_root *r = root_for_event(m, ev, &adopted);
 
 	if (r)
-		refcount_event(m, r, ev);
+		root_event(m, r, ev);
 }
 
-/* Invalidate, zap windows and handoffs: not ordered by `old`, applied as they come. */
+/* Invalidate, zap windows and handoffs: no `old`; held back only behind
+ * an earlier held-back record of their CPU or task (root_event()). */
 static void on_root_event(struct rc_model *m, const struct rc_event *ev)
 {
 	bool adopted;
@@ -985,8 +1063,7 @@ static void on_root_event(struct rc_model *m, const struct rc_event *ev)
 	if (adopted && ev->type != RC_EV_ROOT_INVALIDATE &&
 	    ev->type != RC_EV_ROOT_HANDOFF && ev->ctx != RC_CTX_ZAP_ALL)
 		r->valid = false;	/* zapped as invalid */
-	drain(m, r, false);
-	process(m, r, ev);
+	root_event(m, r, ev);
 }
 
 /*
@@ -1071,7 +1148,7 @@ void rc_model_free(struct rc_model *m)
 
 		for (; r; r = next) {
 			next = r->hnext;
-			free(r);
+			root_release(r);
 		}
 	}
 	while (m->vms) {

@@ -23,7 +23,16 @@
 
 #define RC_HIST 16		/* events of history kept per root */
 #define RC_KEY 8		/* milestones kept per root (not vCPU/iter refs) */
-#define RC_PENDING 8		/* get/put events held back for ordering */
+/*
+ * How long a record may wait for the records of other CPUs it must
+ * follow (docs/invariants.md "Ordering"): at most RC_REORDER_EVENTS
+ * records of its root held back, and until a later event of its root is
+ * RC_REORDER_NS of trace time (ns for ns clocks) younger. Past either
+ * bound the oldest held-back record is judged as it came (a count
+ * mismatch is reported there) and the shadow count resynced to it.
+ */
+#define RC_REORDER_EVENTS 4096
+#define RC_REORDER_NS 50000000ull
 #define RC_ZAPPERS 8		/* recent zappers remembered per root */
 #define RC_TASKS 8		/* tasks with iterator references per root */
 #define RC_TOMBSTONES 4096	/* freed roots remembered for use-after-free */
@@ -114,8 +123,9 @@ struct rc_root {
 	struct rc_zapper zappers[RC_ZAPPERS];
 	unsigned int nzappers;
 
-	struct rc_event pending[RC_PENDING];	/* get/put waiting for order */
-	unsigned int npending;
+	struct rc_event *pending;	/* root events waiting for order, in
+					 * stream order (heap, grows) */
+	unsigned int npending, cap_pending;
 
 	struct rc_event hist[RC_HIST];
 	unsigned int hist_n;		/* total events recorded (ring index) */
