@@ -202,6 +202,7 @@ static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 
 static void root_release(struct rc_root *r)
 {
+	free(r->refs);
 	free(r->pending);
 	free(r);
 }
@@ -375,20 +376,118 @@ static bool judge(struct rc_model *m, const struct rc_root *r,
 	return m->hooks.judge && m->hooks.judge(m->hooks.arg, m, r, ev, fz_start);
 }
 
-const struct rc_task_refs *rc_root_task(const struct rc_root *r, int pid)
+/*
+ * The first (or, with newest, the last) ledger entry of kind and owner,
+ * of task pid if by_pid. Entries are in the order they were made.
+ */
+static int ref_find(const struct rc_root *r, unsigned int kind,
+		    unsigned int owner, bool by_pid, int pid, bool newest)
 {
-	for (unsigned int i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].pid == pid)
-			return &r->tasks[i];
-	return NULL;
+	int found = -1;
+
+	for (unsigned int i = 0; i < r->nrefs; i++) {
+		const struct rc_ref *x = &r->refs[i];
+
+		if (x->kind != kind || x->owner != owner || (by_pid && x->pid != pid))
+			continue;
+		found = (int)i;
+		if (!newest)
+			break;
+	}
+	return found;
 }
 
-const struct rc_task_refs *rc_root_iter_holder(const struct rc_root *r)
+/*
+ * The matching rule (docs/invariants.md "The reference ledger"): an
+ * iterator put consumes its task's latest iterator reference; a vCPU put
+ * its task's latest vCPU reference, else, from a task that has not put a
+ * vCPU reference of its own on this root (VM teardown, an ioctl thread
+ * unloading a vCPU's MMU), the oldest vCPU reference; an MMU or zap put
+ * the oldest reference of that owner.
+ */
+static int put_match(const struct rc_root *r, const struct rc_event *ev)
 {
-	for (unsigned int i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].held)
-			return &r->tasks[i];
-	return NULL;
+	int i;
+
+	if (ev->owner >= RC_OWN__COUNT)
+		return -1;
+	if (ev->owner == RC_OWN_ITER || ev->owner == RC_OWN_VCPU) {
+		i = ref_find(r, RC_REF_HELD, ev->owner, true, ev->pid, true);
+		if (i >= 0 || ev->owner == RC_OWN_ITER)
+			return i;
+		if (ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, ev->pid, false) >= 0)
+			return -1;	/* it put its own already: a double put */
+	}
+	return ref_find(r, RC_REF_HELD, ev->owner, false, 0, false);
+}
+
+const struct rc_ref *rc_root_put_match(const struct rc_root *r,
+				       const struct rc_event *ev)
+{
+	int i = put_match(r, ev);
+
+	return i >= 0 ? &r->refs[i] : NULL;
+}
+
+const struct rc_ref *rc_root_held(const struct rc_root *r, unsigned int owner)
+{
+	static const unsigned int order[] = {
+		RC_OWN_VCPU, RC_OWN_ITER, RC_OWN_ZAP, RC_OWN_MMU,
+	};
+	int i = -1;
+
+	if (owner < RC_OWN__COUNT)
+		i = ref_find(r, RC_REF_HELD, owner, false, 0, false);
+	for (unsigned int o = 0; owner >= RC_OWN__COUNT && i < 0 && o < 4; o++)
+		i = ref_find(r, RC_REF_HELD, order[o], false, 0, false);
+	return i >= 0 ? &r->refs[i] : NULL;
+}
+
+const struct rc_ref *rc_root_spent(const struct rc_root *r, int pid)
+{
+	int i = ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, pid, false);
+
+	if (i < 0 || ref_find(r, RC_REF_HELD, RC_OWN_VCPU, true, pid, false) >= 0)
+		return NULL;
+	return &r->refs[i];
+}
+
+bool rc_root_failed_get(const struct rc_root *r, int pid)
+{
+	return ref_find(r, RC_REF_FAILED, RC_OWN_ITER, true, pid, false) >= 0 &&
+	       ref_find(r, RC_REF_HELD, RC_OWN_ITER, true, pid, false) < 0;
+}
+
+void rc_ref_event(const struct rc_root *r, const struct rc_ref *ref,
+		  struct rc_event *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = ref->type;
+	out->seq = ref->seq;
+	out->ts = ref->ts;
+	out->cpu = ref->cpu;
+	out->pid = ref->pid;
+	out->kvm = r->kvm;
+	out->root = r->addr;
+	out->caller = ref->caller;
+	out->owner = ref->owner;
+	switch (ref->type) {
+	case RC_EV_ROOT_ALLOC:
+		out->count = ref->old;
+		/* not kept in the ledger: not printed rather than wrong */
+		out->absent = 1u << RC_F_ROLE | 1u << RC_F_AS_ID | 1u << RC_F_LEVEL;
+		break;
+	case RC_EV_ROOT_INVALIDATE:
+		out->reason = (uint8_t)ref->old;
+		break;
+	case RC_EV_ROOT_HANDOFF:
+		out->to = ref->owner;
+		out->owner = (uint8_t)ref->old;
+		break;
+	default:
+		out->old = ref->old;
+		break;
+	}
 }
 
 const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid)
@@ -416,28 +515,108 @@ const struct rc_root *rc_model_twin(const struct rc_model *m,
 	return NULL;
 }
 
-static struct rc_task_refs *task_get(struct rc_root *r, int pid)
+/* Record a ledger entry made by ev; NULL when out of memory. */
+static struct rc_ref *ref_add(struct rc_model *m, struct rc_root *r,
+			      const struct rc_event *ev, unsigned int owner,
+			      enum rc_ref_kind kind)
 {
-	const struct rc_task_refs *found = rc_root_task(r, pid);
+	struct rc_ref *x;
 
-	if (found)
-		return &r->tasks[found - r->tasks];
-	if (r->ntasks < RC_TASKS) {
-		struct rc_task_refs *t = &r->tasks[r->ntasks++];
+	if (r->nrefs == r->cap_refs) {
+		unsigned int cap = r->cap_refs ? r->cap_refs * 2 : 4;
+		struct rc_ref *p = realloc(r->refs, cap * sizeof(*p));
 
-		memset(t, 0, sizeof(*t));
-		t->pid = pid;
-		return t;
+		if (!p) {
+			m->st.oom = true;
+			return NULL;
+		}
+		r->refs = p;
+		r->cap_refs = cap;
 	}
-	/* Reuse the slot of a task that holds nothing. */
-	for (unsigned int i = 0; i < r->ntasks; i++) {
-		if (!r->tasks[i].held) {
-			memset(&r->tasks[i], 0, sizeof(r->tasks[i]));
-			r->tasks[i].pid = pid;
-			return &r->tasks[i];
+	x = &r->refs[r->nrefs++];
+	x->seq = ev->seq;
+	x->ts = ev->ts;
+	x->caller = ev->caller;
+	x->pid = ev->pid;
+	x->cpu = ev->cpu >= -1 && ev->cpu <= INT16_MAX ? (int16_t)ev->cpu : -1;
+	x->owner = (uint8_t)owner;
+	x->type = (uint8_t)ev->type;
+	x->kind = (uint8_t)kind;
+	x->old = ev->type == RC_EV_ROOT_ALLOC ? ev->count :
+		 ev->type == RC_EV_ROOT_INVALIDATE ? ev->reason :
+		 ev->type == RC_EV_ROOT_HANDOFF ? ev->owner : ev->old;
+	return x;
+}
+
+/* Forget entry i; the array shrinks with the live references. */
+static void ref_drop(struct rc_root *r, unsigned int i)
+{
+	memmove(&r->refs[i], &r->refs[i + 1], (r->nrefs - i - 1) * sizeof(r->refs[0]));
+	r->nrefs--;
+	if (r->cap_refs > 16 && r->nrefs < r->cap_refs / 4) {
+		struct rc_ref *p = realloc(r->refs, r->cap_refs / 2 * sizeof(*p));
+
+		if (p) {
+			r->refs = p;
+			r->cap_refs /= 2;
 		}
 	}
-	return NULL;
+}
+
+/* Forget task pid's marker of kind (at most one per task). */
+static void ref_unmark(struct rc_root *r, enum rc_ref_kind kind,
+		       unsigned int owner, int pid)
+{
+	int i = ref_find(r, kind, owner, true, pid, false);
+
+	if (i >= 0)
+		ref_drop(r, (unsigned int)i);
+}
+
+/* Task ev->pid's put consumes entry i of its own vCPU: keep the put. */
+static void ref_spend(struct rc_root *r, unsigned int i,
+		      const struct rc_event *ev)
+{
+	int j = ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, ev->pid, false);
+	struct rc_ref *x;
+
+	if (j >= 0) {
+		ref_drop(r, (unsigned int)j);
+		if ((unsigned int)j < i)
+			i--;
+	}
+	x = &r->refs[i];
+	x->kind = RC_REF_SPENT;
+	x->seq = ev->seq;
+	x->ts = ev->ts;
+	x->caller = ev->caller;
+	x->cpu = ev->cpu >= -1 && ev->cpu <= INT16_MAX ? (int16_t)ev->cpu : -1;
+	x->old = ev->old;
+	x->type = (uint8_t)ev->type;
+}
+
+/* A put (owner < RC_OWN__COUNT) consumes its match, if any. */
+static void ref_put(struct rc_root *r, const struct rc_event *ev)
+{
+	int i = put_match(r, ev);
+
+	if (i < 0)
+		return;
+	if (ev->owner == RC_OWN_VCPU && r->refs[i].pid == ev->pid)
+		ref_spend(r, (unsigned int)i, ev);
+	else
+		ref_drop(r, (unsigned int)i);
+}
+
+/* Forget every outstanding reference (the markers stay). */
+static void ref_drop_held(struct rc_root *r)
+{
+	unsigned int o = 0;
+
+	for (unsigned int i = 0; i < r->nrefs; i++)
+		if (r->refs[i].kind != RC_REF_HELD)
+			r->refs[o++] = r->refs[i];
+	r->nrefs = o;
 }
 
 static struct rc_zapper *zapper_get(struct rc_root *r, int pid)
@@ -466,12 +645,11 @@ static void dec_sat(uint32_t *v)
 static void apply_get(struct rc_model *m, struct rc_root *r,
 		      const struct rc_event *ev)
 {
-	struct rc_task_refs *t = ev->owner == RC_OWN_ITER ? task_get(r, ev->pid) : NULL;
-
 	if (ev->old == 0) {
 		m->st.failed_gets++;
-		if (t)
-			t->failed_get = true;
+		if (ev->owner == RC_OWN_ITER &&
+		    ref_find(r, RC_REF_FAILED, RC_OWN_ITER, true, ev->pid, false) < 0)
+			ref_add(m, r, ev, RC_OWN_ITER, RC_REF_FAILED);
 		if (!r->freed) {
 			r->count = 0;
 			r->count_known = true;
@@ -483,11 +661,9 @@ static void apply_get(struct rc_model *m, struct rc_root *r,
 	if (ev->owner < RC_OWN__COUNT) {
 		r->owners[ev->owner]++;
 		m->st.owner_gets[ev->owner]++;
-	}
-	if (t) {
-		t->held++;
-		t->failed_get = false;
-		t->get_ev = *ev;
+		if (ev->owner == RC_OWN_ITER)
+			ref_unmark(r, RC_REF_FAILED, RC_OWN_ITER, ev->pid);
+		ref_add(m, r, ev, ev->owner, RC_REF_HELD);
 	}
 	if (ev->owner == RC_OWN_ZAP) {
 		/* invalidate-all's get (async worker, v3): a gift */
@@ -523,12 +699,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 	}
 	m->st.owner_puts[ev->owner]++;
 	dec_sat(&r->owners[ev->owner]);
-	if (ev->owner == RC_OWN_ITER) {
-		struct rc_task_refs *t = task_get(r, ev->pid);
-
-		if (t)
-			dec_sat(&t->held);
-	}
+	ref_put(r, ev);
 	if (ev->owner == RC_OWN_ZAP) {
 		enum rc_gift_kind k = rc_gift_for(r, ev->pid);
 		const struct rc_zapper *found = rc_root_zapper(r, ev->pid);
@@ -544,22 +715,30 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 }
 
 /* ABI v2: a reference changes holder, the refcount does not change. */
-static void apply_handoff(struct rc_root *r, const struct rc_event *ev)
+static void apply_handoff(struct rc_model *m, struct rc_root *r,
+			  const struct rc_event *ev)
 {
-	if (ev->owner < RC_OWN__COUNT) {
-		dec_sat(&r->owners[ev->owner]);
-		if (ev->owner == RC_OWN_ITER) {
-			struct rc_task_refs *t = task_get(r, ev->pid);
+	int i = put_match(r, ev);	/* the reference of the "from" holder */
 
-			if (t)
-				dec_sat(&t->held);
-		}
+	if (ev->owner < RC_OWN__COUNT)
+		dec_sat(&r->owners[ev->owner]);
+	if (ev->to >= RC_OWN__COUNT) {
+		if (i >= 0)
+			ref_drop(r, (unsigned int)i);
+		return;
 	}
-	if (ev->to < RC_OWN__COUNT)
-		r->owners[ev->to]++;
+	r->owners[ev->to]++;
+	if (ev->to == RC_OWN_VCPU)
+		ref_unmark(r, RC_REF_SPENT, RC_OWN_VCPU, ev->pid);
+	i = put_match(r, ev);		/* the unmark may have moved it */
+	if (i >= 0)
+		r->refs[i].owner = ev->to;	/* the same reference, a new holder */
+	else
+		ref_add(m, r, ev, ev->to, RC_REF_HELD);
 }
 
-static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
+static void apply_invalidate(struct rc_model *m, struct rc_root *r,
+			     const struct rc_event *ev)
 {
 	r->valid = false;
 	r->valid_known = true;
@@ -593,15 +772,19 @@ static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
 		}
 		/* The count is reset to 1: the worker's reference. */
 		memset(r->owners, 0, sizeof(r->owners));
-		for (unsigned int i = 0; i < r->ntasks; i++)
-			r->tasks[i].held = 0;
+		ref_drop_held(r);
+		ref_add(m, r, ev, RC_OWN_ZAP, RC_REF_HELD);
 		r->owners[RC_OWN_ZAP] = 1;
 		r->count = 1;
 		r->count_known = true;
 	} else if (r->design != RC_DESIGN_ASYNC && r->owners[RC_OWN_MMU]) {
 		/* gifted, hybrid: the MMU's own reference becomes the gift */
+		int i = ref_find(r, RC_REF_HELD, RC_OWN_MMU, false, 0, false);
+
 		r->owners[RC_OWN_MMU]--;
 		r->owners[RC_OWN_ZAP]++;
+		if (i >= 0)
+			r->refs[i].owner = RC_OWN_ZAP;	/* the MMU's reference */
 		r->gifts_inval++;
 		r->gifted = true;
 		r->gift_reason = ev->reason;
@@ -676,10 +859,10 @@ static void process(struct rc_model *m, struct rc_root *r,
 		apply_put(m, r, ev);
 		break;
 	case RC_EV_ROOT_INVALIDATE:
-		apply_invalidate(r, ev);
+		apply_invalidate(m, r, ev);
 		break;
 	case RC_EV_ROOT_HANDOFF:
-		apply_handoff(r, ev);
+		apply_handoff(m, r, ev);
 		break;
 	case RC_EV_ROOT_ZAP_START: {
 		struct rc_zapper *z = zapper_get(r, ev->pid);
@@ -889,6 +1072,10 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 	} else {
 		r->owners[RC_OWN_VCPU] = ev->count;
 	}
+	for (uint32_t n = 0; n < r->owners[RC_OWN_VCPU]; n++)
+		ref_add(m, r, ev, RC_OWN_VCPU, RC_REF_HELD);
+	for (uint32_t n = 0; n < r->owners[RC_OWN_MMU]; n++)
+		ref_add(m, r, ev, RC_OWN_MMU, RC_REF_HELD);
 	history_push(m, r, ev);
 }
 

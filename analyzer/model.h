@@ -34,7 +34,6 @@
 #define RC_REORDER_EVENTS 4096
 #define RC_REORDER_NS 50000000ull
 #define RC_ZAPPERS 8		/* recent zappers remembered per root */
-#define RC_TASKS 8		/* tasks with iterator references per root */
 #define RC_TOMBSTONES 4096	/* freed roots remembered for use-after-free */
 #define RC_FZ_TASKS 16		/* fast zaps in flight remembered (by task) */
 /*
@@ -60,11 +59,30 @@ enum rc_gift_kind {
 	RC_GK_DEFUNCT,		/* a last_put revival: the worker's */
 };
 
-struct rc_task_refs {
-	int pid;
-	uint32_t held;		/* iterator references this task holds */
-	bool failed_get;	/* its last get attempt on this root failed */
-	struct rc_event get_ev;	/* its last successful get */
+/*
+ * The reference ledger (docs/invariants.md "The reference ledger"): one
+ * entry per outstanding reference of a root, in the spirit of the
+ * kernel's lib/ref_tracker.c, with the event that made it. Two kinds of
+ * marker share the array (one per task at most): a vCPU task's last put
+ * of its own reference, and an iterator's failed get.
+ */
+enum rc_ref_kind {
+	RC_REF_HELD,		/* an outstanding reference */
+	RC_REF_SPENT,		/* marker: the task's last put of its own vCPU
+				 * reference (the fields are the put's) */
+	RC_REF_FAILED,		/* marker: the task's last get failed (old 0) */
+};
+
+struct rc_ref {
+	uint64_t seq;		/* the event that made it (get, alloc, ...) */
+	uint64_t ts;
+	uint64_t caller;
+	int32_t pid;
+	uint32_t old;		/* get/put: old; alloc: count */
+	int16_t cpu;
+	uint8_t owner;		/* enum rc_owner */
+	uint8_t type;		/* enum rc_ev_type of that event */
+	uint8_t kind;		/* enum rc_ref_kind */
 };
 
 struct rc_zapper {
@@ -92,8 +110,8 @@ struct rc_root {
 	bool count_known;		/* false until alloc or an `old` was seen */
 	bool adopted;			/* first seen mid-life (no alloc in trace) */
 	uint32_t owners[RC_OWN__COUNT];
-	struct rc_task_refs tasks[RC_TASKS];
-	unsigned int ntasks;
+	struct rc_ref *refs;		/* the ledger (heap, grows and shrinks) */
+	unsigned int nrefs, cap_refs;
 
 	bool valid;
 	bool valid_known;		/* false for adopted roots until invalidated */
@@ -254,10 +272,23 @@ enum rc_gift_kind rc_gift_for(const struct rc_root *r, int pid);
 bool rc_inval_gift_to_fast_zap(const struct rc_root *r);
 
 /* Read-only lookups over a root life (NULL when there is none). */
-/* The iterator references task pid holds on r. */
-const struct rc_task_refs *rc_root_task(const struct rc_root *r, int pid);
-/* A task that holds an iterator reference on r (the lowest slot). */
-const struct rc_task_refs *rc_root_iter_holder(const struct rc_root *r);
+/*
+ * The outstanding reference a put (or the "from" of a handoff) would
+ * consume, by the matching rule of docs/invariants.md: NULL when it
+ * matches none (the put is the culprit).
+ */
+const struct rc_ref *rc_root_put_match(const struct rc_root *r,
+				       const struct rc_event *ev);
+/* The oldest outstanding reference of owner (RC_OWN__COUNT: any owner,
+ * vCPU, iterator, zap before the MMU's own). */
+const struct rc_ref *rc_root_held(const struct rc_root *r, unsigned int owner);
+/* The vCPU task pid put its own reference and holds none since (its put). */
+const struct rc_ref *rc_root_spent(const struct rc_root *r, int pid);
+/* Task pid's last get attempt on r failed and it holds no iterator reference. */
+bool rc_root_failed_get(const struct rc_root *r, int pid);
+/* The event a ledger entry of r stands for (the fields the ledger keeps). */
+void rc_ref_event(const struct rc_root *r, const struct rc_ref *ref,
+		  struct rc_event *out);
 /* The zaps task pid ran on r. */
 const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid);
 /* The latest event applied to r. */

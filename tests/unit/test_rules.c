@@ -366,6 +366,125 @@ static void test_program_order(void)
 	CHECK(x && x->ev.seq == 1);
 }
 
+/*
+ * The reference ledger: every reference is an entry, a put consumes one
+ * by the matching rule of docs/invariants.md, no limit on holders.
+ */
+static void test_ledger_iter(void)
+{
+	const struct rc_finding *x;
+
+	/* 64 iterators on one root at once (distinct tasks and CPUs). */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 0; i < 64; i++)
+		get(R1, ITER + i, RC_OWN_ITER, 2 + i);
+	for (int i = 63; i >= 0; i--)
+		put(R1, ITER + i, RC_OWN_ITER, 3 + i);
+	EXPECT("");
+
+	/* ... whose records arrive in reverse `old` order. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 63; i >= 0; i--)
+		get(R1, ITER + i, RC_OWN_ITER, 2 + i);
+	for (int i = 0; i < 64; i++)
+		put(R1, ITER + i, RC_OWN_ITER, 66 - i);
+	EXPECT("");
+	CHECK(rc_model_stats(m)->reordered == 63);
+
+	/* One of 64 never puts: ITER-LEAK names its get. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 0; i < 64; i++)
+		get(R1, ITER + i, RC_OWN_ITER, 2 + i);	/* seq 1 + i */
+	for (int i = 63, old = 66; i >= 0; i--)
+		if (i != 40)
+			put(R1, ITER + i, RC_OWN_ITER, old--);
+	put(R1, VCPU, RC_OWN_VCPU, 3);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	teardown();
+	EXPECT("ITER-LEAK");
+	x = first_finding();
+	CHECK(x && x->has_cause && x->cause.pid == ITER + 40 && x->cause.seq == 41);
+
+	/*
+	 * A later get and put by the leaking task must not hide the get that
+	 * leaked: its puts consume its latest get first (LIFO).
+	 */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);		/* seq 1: leaked (early break) */
+	get(R1, ITER, RC_OWN_ITER, 3);		/* seq 2: the next walk */
+	put(R1, ITER, RC_OWN_ITER, 4);
+	put(R1, VCPU, RC_OWN_VCPU, 3);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	teardown();
+	EXPECT("ITER-LEAK");
+	x = first_finding();
+	CHECK(x && x->has_cause && x->cause.seq == 1 && x->cause.old == 2 &&
+	      x->cause.type == RC_EV_ROOT_GET && x->cause.pid == ITER);
+}
+
+static void test_ledger_vcpu(void)
+{
+	const struct rc_finding *x;
+
+	/* A vCPU that puts twice is the culprit, not the next vCPU. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);				/* VCPU's reference + the MMU's */
+	get(R1, VCPU2, RC_OWN_VCPU, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 3);		/* seq 2 */
+	put(R1, VCPU, RC_OWN_VCPU, 2);		/* seq 3: VCPU2's in the kernel */
+	put(R1, VCPU2, RC_OWN_VCPU, 1);
+	EXPECT("REF-PUT-UNOWNED");
+	x = first_finding();
+	CHECK(x && x->ev.seq == 3 && x->ev.pid == VCPU);
+	CHECK(x && x->has_cause && x->cause.seq == 2 &&
+	      x->cause.type == RC_EV_ROOT_PUT && x->cause.pid == VCPU);
+
+	/*
+	 * Near miss: the VM's destroying task puts the vCPUs' references on
+	 * their behalf; a vCPU puts, gets again and puts again.
+	 */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	get(R1, VCPU2, RC_OWN_VCPU, 2);
+	put(R1, VCPU2, RC_OWN_VCPU, 3);
+	get(R1, VCPU2, RC_OWN_VCPU, 2);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 3);
+	put(R1, WORKER, RC_OWN_VCPU, 2);	/* kvm_destroy_vcpus() */
+	put(R1, WORKER, RC_OWN_VCPU, 1);
+	rfree(R1, WORKER);
+	teardown();
+	EXPECT("");
+
+	/* More vCPUs than any fixed table: 64 of them get and put. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 1; i <= 64; i++)
+		get(R1, VCPU + i, RC_OWN_VCPU, 1 + i);
+	for (int i = 64; i >= 1; i--)
+		put(R1, VCPU + i, RC_OWN_VCPU, 2 + i);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 1);		/* a double put: named */
+	EXPECT("REF-PUT-UNOWNED");
+	x = first_finding();
+	CHECK(x && x->ev.pid == VCPU && x->ev.old == 1);
+}
+
 static void test_uaf_double_free(void)
 {
 	start(RC_DESIGN_AUTO);
@@ -588,6 +707,14 @@ static void test_teardown_leaks(void)
 	put(R1, FZ, RC_OWN_ZAP, 2);
 	teardown();
 	EXPECT("TEARDOWN-LEAK");
+	{
+		const struct rc_finding *x = first_finding();
+
+		/* the leak names the get never put back */
+		CHECK(x && x->has_cause && x->cause.pid == VCPU2 &&
+		      x->cause.type == RC_EV_ROOT_GET && x->cause.seq == 1 &&
+		      x->cause.old == 2 && x->cause.owner == RC_OWN_VCPU);
+	}
 
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 2);
@@ -812,6 +939,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_mismatch_and_reorder),
 	UNIT_TEST(test_reorder_64),
 	UNIT_TEST(test_program_order),
+	UNIT_TEST(test_ledger_iter),
+	UNIT_TEST(test_ledger_vcpu),
 	UNIT_TEST(test_uaf_double_free),
 	UNIT_TEST(test_free_valid),
 	UNIT_TEST(test_revalidate),
