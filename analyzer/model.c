@@ -301,15 +301,73 @@ static bool routine_ref(const struct rc_event *ev)
 	       ev->type == RC_EV_ROOT_HANDOFF;
 }
 
+_Static_assert(RC_F__COUNT <= 16, "rc_hrec.absent has 16 bits");
+
+static void hrec_set(struct rc_hrec *h, const struct rc_event *ev)
+{
+	h->seq = ev->seq;
+	h->ts = ev->ts;
+	h->caller = ev->caller;
+	h->role = ev->role;
+	h->val = ev->type == RC_EV_ROOT_ALLOC || ev->type == RC_EV_ROOT_INVALIDATE ?
+		 ev->count : ev->old;
+	h->pid = ev->pid;
+	h->cpu = ev->cpu;
+	h->absent = (uint16_t)ev->absent;
+	h->type = (uint8_t)ev->type;
+	h->owner = ev->owner;
+	h->to = ev->to;
+	h->reason = ev->reason;
+	h->ctx = ev->ctx;
+	h->shared = ev->shared;
+	h->as_id = ev->as_id;
+	h->level = ev->level;
+}
+
+/* The event a history record of r stands for. */
+static void hrec_event(const struct rc_root *r, const struct rc_hrec *h,
+		       struct rc_event *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = h->type;
+	out->seq = h->seq;
+	out->ts = h->ts;
+	out->cpu = h->cpu;
+	out->pid = h->pid;
+	out->kvm = r->kvm;
+	out->root = r->addr;
+	out->caller = h->caller;
+	out->role = h->role;
+	if (h->type == RC_EV_ROOT_ALLOC || h->type == RC_EV_ROOT_INVALIDATE)
+		out->count = h->val;
+	else
+		out->old = h->val;
+	out->absent = h->absent;
+	out->owner = h->owner;
+	out->to = h->to;
+	out->reason = h->reason;
+	out->ctx = h->ctx;
+	out->shared = h->shared;
+	out->as_id = h->as_id;
+	out->level = h->level;
+}
+
+static bool hrec_routine(const struct rc_hrec *h)
+{
+	return ((h->type == RC_EV_ROOT_GET || h->type == RC_EV_ROOT_PUT) &&
+		(h->owner == RC_OWN_VCPU || h->owner == RC_OWN_ITER)) ||
+	       h->type == RC_EV_ROOT_HANDOFF;
+}
+
 static void history_push(struct rc_model *m, struct rc_root *r,
 			 const struct rc_event *ev)
 {
 	if (!routine_ref(ev)) {
-		r->key[r->key_n % RC_KEY] = *ev;
+		hrec_set(&r->key[r->key_n % RC_KEY], ev);
 		r->key_pos[r->key_n % RC_KEY] = r->hist_n;
 		r->key_n++;
 	}
-	r->hist[r->hist_n % RC_HIST] = *ev;
+	hrec_set(&r->hist[r->hist_n % RC_HIST], ev);
 	r->hist_n++;
 	r->nevents++;
 	r->last_ts = ev->ts;
@@ -342,18 +400,18 @@ unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 	while (nold < nk && r->key_pos[(k0 + nold) % RC_KEY] < start)
 		nold++;
 	for (i = 0; i < n; i++)
-		routine += routine_ref(&r->hist[(start + i) % RC_HIST]);
+		routine += hrec_routine(&r->hist[(start + i) % RC_HIST]);
 	over = nold + n > max ? nold + n - max : 0;
 	drop_routine = over < routine ? over : routine;
 	drop_key = over - drop_routine < nold ? over - drop_routine : nold;
 	drop_rest = over - drop_routine - drop_key;
 
 	for (i = drop_key; i < nold; i++)
-		out[o++] = r->key[(k0 + i) % RC_KEY];
+		hrec_event(r, &r->key[(k0 + i) % RC_KEY], &out[o++]);
 	for (i = 0; i < n; i++) {
-		const struct rc_event *h = &r->hist[(start + i) % RC_HIST];
+		const struct rc_hrec *h = &r->hist[(start + i) % RC_HIST];
 
-		if (drop_routine && routine_ref(h)) {
+		if (drop_routine && hrec_routine(h)) {
 			drop_routine--;
 			continue;
 		}
@@ -361,7 +419,7 @@ unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 			drop_rest--;
 			continue;
 		}
-		out[o++] = *h;
+		hrec_event(r, h, &out[o++]);
 	}
 	return o;
 }
@@ -498,9 +556,12 @@ const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid)
 	return NULL;
 }
 
-const struct rc_event *rc_root_last_event(const struct rc_root *r)
+bool rc_root_last_event(const struct rc_root *r, struct rc_event *out)
 {
-	return r->hist_n ? &r->hist[(r->hist_n - 1) % RC_HIST] : NULL;
+	if (!r->hist_n)
+		return false;
+	hrec_event(r, &r->hist[(r->hist_n - 1) % RC_HIST], out);
+	return true;
 }
 
 const struct rc_root *rc_model_twin(const struct rc_model *m,
@@ -538,7 +599,7 @@ static struct rc_ref *ref_add(struct rc_model *m, struct rc_root *r,
 	x->ts = ev->ts;
 	x->caller = ev->caller;
 	x->pid = ev->pid;
-	x->cpu = ev->cpu >= -1 && ev->cpu <= INT16_MAX ? (int16_t)ev->cpu : -1;
+	x->cpu = ev->cpu;
 	x->owner = (uint8_t)owner;
 	x->type = (uint8_t)ev->type;
 	x->kind = (uint8_t)kind;
@@ -590,7 +651,7 @@ static void ref_spend(struct rc_root *r, unsigned int i,
 	x->seq = ev->seq;
 	x->ts = ev->ts;
 	x->caller = ev->caller;
-	x->cpu = ev->cpu >= -1 && ev->cpu <= INT16_MAX ? (int16_t)ev->cpu : -1;
+	x->cpu = ev->cpu;
 	x->old = ev->old;
 	x->type = (uint8_t)ev->type;
 }
@@ -760,13 +821,13 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 		if (r->has_cause)
 			r->cause_ev = r->last_put_ev;
 		for (unsigned int i = 1; i <= RC_HIST && i <= r->hist_n; i++) {
-			const struct rc_event *h = &r->hist[(r->hist_n - i) % RC_HIST];
+			const struct rc_hrec *h = &r->hist[(r->hist_n - i) % RC_HIST];
 
-			if (h == ev || h->seq == ev->seq)
+			if (h->seq == ev->seq)
 				continue;
 			if (h->pid == ev->pid && h->type == RC_EV_ROOT_PUT) {
 				r->has_cause = true;
-				r->cause_ev = *h;
+				hrec_event(r, h, &r->cause_ev);
 			}
 			break;
 		}
@@ -1082,12 +1143,9 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 /* The root's last event was read before the loss on @cpu after @since. */
 static bool ended_before(const struct rc_root *r, int cpu, uint64_t since)
 {
-	const struct rc_event *last;
-
 	if (r->last_ts != since || !r->hist_n)
 		return r->last_ts < since;
-	last = &r->hist[(r->hist_n - 1) % RC_HIST];
-	return last->cpu == cpu;
+	return r->hist[(r->hist_n - 1) % RC_HIST].cpu == cpu;
 }
 
 static void on_lost(struct rc_model *m, const struct rc_event *ev)

@@ -9,9 +9,10 @@
  * of the root; the engine (engine.c) judges there. The model's state is
  * written only here; the lookups below are its read-only accessors.
  * Memory is bounded by live roots, open windows and a bounded set of
- * freed-root tombstones (at most RC_TOMBSTONES), except the --root
- * timeline, which keeps every event of that one root and so grows with
- * the trace.
+ * freed-root tombstones (at most RC_TOMBSTONES), and per root by its live
+ * references (the ledger, plus one marker per task) and its held-back
+ * records (at most RC_REORDER_EVENTS), except the --root timeline, which
+ * keeps every event of that one root and so grows with the trace.
  */
 #ifndef RC_MODEL_H
 #define RC_MODEL_H
@@ -78,11 +79,29 @@ struct rc_ref {
 	uint64_t ts;
 	uint64_t caller;
 	int32_t pid;
-	uint32_t old;		/* get/put: old; alloc: count */
-	int16_t cpu;
+	uint32_t old;		/* get/put: old; alloc: count; invalidate:
+				 * reason; handoff: from (rc_ref_event()) */
+	int32_t cpu;
 	uint8_t owner;		/* enum rc_owner */
 	uint8_t type;		/* enum rc_ev_type of that event */
 	uint8_t kind;		/* enum rc_ref_kind */
+};
+
+/*
+ * One event of a root's history, compact: every field the reports print
+ * (the root's kvm and address are the root's own), 56 bytes rather than
+ * a struct rc_event's 96; rc_root_history() rebuilds the events.
+ */
+struct rc_hrec {
+	uint64_t seq;
+	uint64_t ts;
+	uint64_t caller;
+	uint32_t role;
+	uint32_t val;		/* get, put: old; alloc, invalidate: count */
+	int32_t pid;
+	int32_t cpu;
+	uint16_t absent;	/* rc_event.absent (RC_F__COUNT <= 16 bits) */
+	uint8_t type, owner, to, reason, ctx, shared, as_id, level;
 };
 
 struct rc_zapper {
@@ -145,9 +164,9 @@ struct rc_root {
 					 * stream order (heap, grows) */
 	unsigned int npending, cap_pending;
 
-	struct rc_event hist[RC_HIST];
+	struct rc_hrec hist[RC_HIST];
 	unsigned int hist_n;		/* total events recorded (ring index) */
-	struct rc_event key[RC_KEY];	/* alloc, invalidate, zaps, gifts, free */
+	struct rc_hrec key[RC_KEY];	/* alloc, invalidate, zaps, gifts, free */
 	unsigned int key_pos[RC_KEY];	/* their hist_n index */
 	unsigned int key_n;
 	uint64_t nevents;
@@ -291,8 +310,8 @@ void rc_ref_event(const struct rc_root *r, const struct rc_ref *ref,
 		  struct rc_event *out);
 /* The zaps task pid ran on r. */
 const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid);
-/* The latest event applied to r. */
-const struct rc_event *rc_root_last_event(const struct rc_root *r);
+/* The latest event applied to r, into out; false if none. */
+bool rc_root_last_event(const struct rc_root *r, struct rc_event *out);
 /*
  * Another VM's life at r's address that is alive (allocated in the trace,
  * not freed, not unverified): a root page belongs to one VM at a time.

@@ -306,7 +306,8 @@ static bool judge_root_cross_vm(const struct rc_rule_in *in,
 	VERDICT(v, "%s get names vm %llx; root is alive in vm %llx",
 		rc_owner_name(ev->owner), (unsigned long long)ev->kvm,
 		(unsigned long long)in->twin->kvm);
-	v->cause = rc_root_last_event(in->twin);
+	if (rc_root_last_event(in->twin, &v->cause_ev))
+		v->cause = &v->cause_ev;
 	v->cross_cpu = true;
 	return true;
 }
