@@ -9,9 +9,12 @@
  * racing on one root can write their records in the opposite order of
  * the operations (more so with the `local` clock). A get/put whose `old`
  * does not match the shadow count, or a free before the count reached 0,
- * is held back (at most RC_PENDING per root) until the event it must
- * follow arrives; only when that does not happen (the VM's teardown, the
- * end of the trace, a full buffer) is it judged as it came.
+ * is held back until the record of another CPU it must follow arrives.
+ * Program order is a fact: a record never overtakes an earlier held-back
+ * record of its CPU or of its task, so a record of the same CPU cannot
+ * explain a mismatch. When the order does not come (the VM's teardown,
+ * the end of the trace, RC_REORDER_EVENTS or RC_REORDER_NS) the oldest
+ * held-back record is judged as it came and the count resynced to it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +200,13 @@ static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 	m->ntomb--;
 }
 
+static void root_release(struct rc_root *r)
+{
+	free(r->refs);
+	free(r->pending);
+	free(r);
+}
+
 /* Remove a root life from every index and free it. */
 static void root_destroy(struct rc_model *m, struct rc_root *r)
 {
@@ -216,7 +226,7 @@ static void root_destroy(struct rc_model *m, struct rc_root *r)
 		r->vnext->vprev = r->vprev;
 	if (m->hooks.gone)
 		m->hooks.gone(m->hooks.arg, r);
-	free(r);
+	root_release(r);
 }
 
 static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
@@ -291,15 +301,73 @@ static bool routine_ref(const struct rc_event *ev)
 	       ev->type == RC_EV_ROOT_HANDOFF;
 }
 
+_Static_assert(RC_F__COUNT <= 16, "rc_hrec.absent has 16 bits");
+
+static void hrec_set(struct rc_hrec *h, const struct rc_event *ev)
+{
+	h->seq = ev->seq;
+	h->ts = ev->ts;
+	h->caller = ev->caller;
+	h->role = ev->role;
+	h->val = ev->type == RC_EV_ROOT_ALLOC || ev->type == RC_EV_ROOT_INVALIDATE ?
+		 ev->count : ev->old;
+	h->pid = ev->pid;
+	h->cpu = ev->cpu;
+	h->absent = (uint16_t)ev->absent;
+	h->type = (uint8_t)ev->type;
+	h->owner = ev->owner;
+	h->to = ev->to;
+	h->reason = ev->reason;
+	h->ctx = ev->ctx;
+	h->shared = ev->shared;
+	h->as_id = ev->as_id;
+	h->level = ev->level;
+}
+
+/* The event a history record of r stands for. */
+static void hrec_event(const struct rc_root *r, const struct rc_hrec *h,
+		       struct rc_event *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = h->type;
+	out->seq = h->seq;
+	out->ts = h->ts;
+	out->cpu = h->cpu;
+	out->pid = h->pid;
+	out->kvm = r->kvm;
+	out->root = r->addr;
+	out->caller = h->caller;
+	out->role = h->role;
+	if (h->type == RC_EV_ROOT_ALLOC || h->type == RC_EV_ROOT_INVALIDATE)
+		out->count = h->val;
+	else
+		out->old = h->val;
+	out->absent = h->absent;
+	out->owner = h->owner;
+	out->to = h->to;
+	out->reason = h->reason;
+	out->ctx = h->ctx;
+	out->shared = h->shared;
+	out->as_id = h->as_id;
+	out->level = h->level;
+}
+
+static bool hrec_routine(const struct rc_hrec *h)
+{
+	return ((h->type == RC_EV_ROOT_GET || h->type == RC_EV_ROOT_PUT) &&
+		(h->owner == RC_OWN_VCPU || h->owner == RC_OWN_ITER)) ||
+	       h->type == RC_EV_ROOT_HANDOFF;
+}
+
 static void history_push(struct rc_model *m, struct rc_root *r,
 			 const struct rc_event *ev)
 {
 	if (!routine_ref(ev)) {
-		r->key[r->key_n % RC_KEY] = *ev;
+		hrec_set(&r->key[r->key_n % RC_KEY], ev);
 		r->key_pos[r->key_n % RC_KEY] = r->hist_n;
 		r->key_n++;
 	}
-	r->hist[r->hist_n % RC_HIST] = *ev;
+	hrec_set(&r->hist[r->hist_n % RC_HIST], ev);
 	r->hist_n++;
 	r->nevents++;
 	r->last_ts = ev->ts;
@@ -332,18 +400,18 @@ unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 	while (nold < nk && r->key_pos[(k0 + nold) % RC_KEY] < start)
 		nold++;
 	for (i = 0; i < n; i++)
-		routine += routine_ref(&r->hist[(start + i) % RC_HIST]);
+		routine += hrec_routine(&r->hist[(start + i) % RC_HIST]);
 	over = nold + n > max ? nold + n - max : 0;
 	drop_routine = over < routine ? over : routine;
 	drop_key = over - drop_routine < nold ? over - drop_routine : nold;
 	drop_rest = over - drop_routine - drop_key;
 
 	for (i = drop_key; i < nold; i++)
-		out[o++] = r->key[(k0 + i) % RC_KEY];
+		hrec_event(r, &r->key[(k0 + i) % RC_KEY], &out[o++]);
 	for (i = 0; i < n; i++) {
-		const struct rc_event *h = &r->hist[(start + i) % RC_HIST];
+		const struct rc_hrec *h = &r->hist[(start + i) % RC_HIST];
 
-		if (drop_routine && routine_ref(h)) {
+		if (drop_routine && hrec_routine(h)) {
 			drop_routine--;
 			continue;
 		}
@@ -351,7 +419,7 @@ unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 			drop_rest--;
 			continue;
 		}
-		out[o++] = *h;
+		hrec_event(r, h, &out[o++]);
 	}
 	return o;
 }
@@ -366,20 +434,118 @@ static bool judge(struct rc_model *m, const struct rc_root *r,
 	return m->hooks.judge && m->hooks.judge(m->hooks.arg, m, r, ev, fz_start);
 }
 
-const struct rc_task_refs *rc_root_task(const struct rc_root *r, int pid)
+/*
+ * The first (or, with newest, the last) ledger entry of kind and owner,
+ * of task pid if by_pid. Entries are in the order they were made.
+ */
+static int ref_find(const struct rc_root *r, unsigned int kind,
+		    unsigned int owner, bool by_pid, int pid, bool newest)
 {
-	for (unsigned int i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].pid == pid)
-			return &r->tasks[i];
-	return NULL;
+	int found = -1;
+
+	for (unsigned int i = 0; i < r->nrefs; i++) {
+		const struct rc_ref *x = &r->refs[i];
+
+		if (x->kind != kind || x->owner != owner || (by_pid && x->pid != pid))
+			continue;
+		found = (int)i;
+		if (!newest)
+			break;
+	}
+	return found;
 }
 
-const struct rc_task_refs *rc_root_iter_holder(const struct rc_root *r)
+/*
+ * The matching rule (docs/invariants.md "The reference ledger"): an
+ * iterator put consumes its task's latest iterator reference; a vCPU put
+ * its task's latest vCPU reference, else, from a task that has not put a
+ * vCPU reference of its own on this root (VM teardown, an ioctl thread
+ * unloading a vCPU's MMU), the oldest vCPU reference; an MMU or zap put
+ * the oldest reference of that owner.
+ */
+static int put_match(const struct rc_root *r, const struct rc_event *ev)
 {
-	for (unsigned int i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].held)
-			return &r->tasks[i];
-	return NULL;
+	int i;
+
+	if (ev->owner >= RC_OWN__COUNT)
+		return -1;
+	if (ev->owner == RC_OWN_ITER || ev->owner == RC_OWN_VCPU) {
+		i = ref_find(r, RC_REF_HELD, ev->owner, true, ev->pid, true);
+		if (i >= 0 || ev->owner == RC_OWN_ITER)
+			return i;
+		if (ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, ev->pid, false) >= 0)
+			return -1;	/* it put its own already: a double put */
+	}
+	return ref_find(r, RC_REF_HELD, ev->owner, false, 0, false);
+}
+
+const struct rc_ref *rc_root_put_match(const struct rc_root *r,
+				       const struct rc_event *ev)
+{
+	int i = put_match(r, ev);
+
+	return i >= 0 ? &r->refs[i] : NULL;
+}
+
+const struct rc_ref *rc_root_held(const struct rc_root *r, unsigned int owner)
+{
+	static const unsigned int order[] = {
+		RC_OWN_VCPU, RC_OWN_ITER, RC_OWN_ZAP, RC_OWN_MMU,
+	};
+	int i = -1;
+
+	if (owner < RC_OWN__COUNT)
+		i = ref_find(r, RC_REF_HELD, owner, false, 0, false);
+	for (unsigned int o = 0; owner >= RC_OWN__COUNT && i < 0 && o < 4; o++)
+		i = ref_find(r, RC_REF_HELD, order[o], false, 0, false);
+	return i >= 0 ? &r->refs[i] : NULL;
+}
+
+const struct rc_ref *rc_root_spent(const struct rc_root *r, int pid)
+{
+	int i = ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, pid, false);
+
+	if (i < 0 || ref_find(r, RC_REF_HELD, RC_OWN_VCPU, true, pid, false) >= 0)
+		return NULL;
+	return &r->refs[i];
+}
+
+bool rc_root_failed_get(const struct rc_root *r, int pid)
+{
+	return ref_find(r, RC_REF_FAILED, RC_OWN_ITER, true, pid, false) >= 0 &&
+	       ref_find(r, RC_REF_HELD, RC_OWN_ITER, true, pid, false) < 0;
+}
+
+void rc_ref_event(const struct rc_root *r, const struct rc_ref *ref,
+		  struct rc_event *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = ref->type;
+	out->seq = ref->seq;
+	out->ts = ref->ts;
+	out->cpu = ref->cpu;
+	out->pid = ref->pid;
+	out->kvm = r->kvm;
+	out->root = r->addr;
+	out->caller = ref->caller;
+	out->owner = ref->owner;
+	switch (ref->type) {
+	case RC_EV_ROOT_ALLOC:
+		out->count = ref->old;
+		/* not kept in the ledger: not printed rather than wrong */
+		out->absent = 1u << RC_F_ROLE | 1u << RC_F_AS_ID | 1u << RC_F_LEVEL;
+		break;
+	case RC_EV_ROOT_INVALIDATE:
+		out->reason = (uint8_t)ref->old;
+		break;
+	case RC_EV_ROOT_HANDOFF:
+		out->to = ref->owner;
+		out->owner = (uint8_t)ref->old;
+		break;
+	default:
+		out->old = ref->old;
+		break;
+	}
 }
 
 const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid)
@@ -390,14 +556,20 @@ const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid)
 	return NULL;
 }
 
-const struct rc_event *rc_root_last_event(const struct rc_root *r)
+bool rc_root_last_event(const struct rc_root *r, struct rc_event *out)
 {
-	return r->hist_n ? &r->hist[(r->hist_n - 1) % RC_HIST] : NULL;
+	if (!r->hist_n)
+		return false;
+	hrec_event(r, &r->hist[(r->hist_n - 1) % RC_HIST], out);
+	return true;
 }
 
-const struct rc_event *rc_root_prev_event(const struct rc_root *r)
+bool rc_root_prev_event(const struct rc_root *r, struct rc_event *out)
 {
-	return r->hist_n > 1 ? &r->hist[(r->hist_n - 2) % RC_HIST] : NULL;
+	if (r->hist_n < 2)
+		return false;
+	hrec_event(r, &r->hist[(r->hist_n - 2) % RC_HIST], out);
+	return true;
 }
 
 const struct rc_root *rc_model_twin(const struct rc_model *m,
@@ -412,28 +584,108 @@ const struct rc_root *rc_model_twin(const struct rc_model *m,
 	return NULL;
 }
 
-static struct rc_task_refs *task_get(struct rc_root *r, int pid)
+/* Record a ledger entry made by ev; NULL when out of memory. */
+static struct rc_ref *ref_add(struct rc_model *m, struct rc_root *r,
+			      const struct rc_event *ev, unsigned int owner,
+			      enum rc_ref_kind kind)
 {
-	const struct rc_task_refs *found = rc_root_task(r, pid);
+	struct rc_ref *x;
 
-	if (found)
-		return &r->tasks[found - r->tasks];
-	if (r->ntasks < RC_TASKS) {
-		struct rc_task_refs *t = &r->tasks[r->ntasks++];
+	if (r->nrefs == r->cap_refs) {
+		unsigned int cap = r->cap_refs ? r->cap_refs * 2 : 4;
+		struct rc_ref *p = realloc(r->refs, cap * sizeof(*p));
 
-		memset(t, 0, sizeof(*t));
-		t->pid = pid;
-		return t;
+		if (!p) {
+			m->st.oom = true;
+			return NULL;
+		}
+		r->refs = p;
+		r->cap_refs = cap;
 	}
-	/* Reuse the slot of a task that holds nothing. */
-	for (unsigned int i = 0; i < r->ntasks; i++) {
-		if (!r->tasks[i].held) {
-			memset(&r->tasks[i], 0, sizeof(r->tasks[i]));
-			r->tasks[i].pid = pid;
-			return &r->tasks[i];
+	x = &r->refs[r->nrefs++];
+	x->seq = ev->seq;
+	x->ts = ev->ts;
+	x->caller = ev->caller;
+	x->pid = ev->pid;
+	x->cpu = ev->cpu;
+	x->owner = (uint8_t)owner;
+	x->type = (uint8_t)ev->type;
+	x->kind = (uint8_t)kind;
+	x->old = ev->type == RC_EV_ROOT_ALLOC ? ev->count :
+		 ev->type == RC_EV_ROOT_INVALIDATE ? ev->reason :
+		 ev->type == RC_EV_ROOT_HANDOFF ? ev->owner : ev->old;
+	return x;
+}
+
+/* Forget entry i; the array shrinks with the live references. */
+static void ref_drop(struct rc_root *r, unsigned int i)
+{
+	memmove(&r->refs[i], &r->refs[i + 1], (r->nrefs - i - 1) * sizeof(r->refs[0]));
+	r->nrefs--;
+	if (r->cap_refs > 16 && r->nrefs < r->cap_refs / 4) {
+		struct rc_ref *p = realloc(r->refs, r->cap_refs / 2 * sizeof(*p));
+
+		if (p) {
+			r->refs = p;
+			r->cap_refs /= 2;
 		}
 	}
-	return NULL;
+}
+
+/* Forget task pid's marker of kind (at most one per task). */
+static void ref_unmark(struct rc_root *r, enum rc_ref_kind kind,
+		       unsigned int owner, int pid)
+{
+	int i = ref_find(r, kind, owner, true, pid, false);
+
+	if (i >= 0)
+		ref_drop(r, (unsigned int)i);
+}
+
+/* Task ev->pid's put consumes entry i of its own vCPU: keep the put. */
+static void ref_spend(struct rc_root *r, unsigned int i,
+		      const struct rc_event *ev)
+{
+	int j = ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, ev->pid, false);
+	struct rc_ref *x;
+
+	if (j >= 0) {
+		ref_drop(r, (unsigned int)j);
+		if ((unsigned int)j < i)
+			i--;
+	}
+	x = &r->refs[i];
+	x->kind = RC_REF_SPENT;
+	x->seq = ev->seq;
+	x->ts = ev->ts;
+	x->caller = ev->caller;
+	x->cpu = ev->cpu;
+	x->old = ev->old;
+	x->type = (uint8_t)ev->type;
+}
+
+/* A put (owner < RC_OWN__COUNT) consumes its match, if any. */
+static void ref_put(struct rc_root *r, const struct rc_event *ev)
+{
+	int i = put_match(r, ev);
+
+	if (i < 0)
+		return;
+	if (ev->owner == RC_OWN_VCPU && r->refs[i].pid == ev->pid)
+		ref_spend(r, (unsigned int)i, ev);
+	else
+		ref_drop(r, (unsigned int)i);
+}
+
+/* Forget every outstanding reference (the markers stay). */
+static void ref_drop_held(struct rc_root *r)
+{
+	unsigned int o = 0;
+
+	for (unsigned int i = 0; i < r->nrefs; i++)
+		if (r->refs[i].kind != RC_REF_HELD)
+			r->refs[o++] = r->refs[i];
+	r->nrefs = o;
 }
 
 static struct rc_zapper *zapper_get(struct rc_root *r, int pid)
@@ -462,12 +714,11 @@ static void dec_sat(uint32_t *v)
 static void apply_get(struct rc_model *m, struct rc_root *r,
 		      const struct rc_event *ev)
 {
-	struct rc_task_refs *t = ev->owner == RC_OWN_ITER ? task_get(r, ev->pid) : NULL;
-
 	if (ev->old == 0) {
 		m->st.failed_gets++;
-		if (t)
-			t->failed_get = true;
+		if (ev->owner == RC_OWN_ITER &&
+		    ref_find(r, RC_REF_FAILED, RC_OWN_ITER, true, ev->pid, false) < 0)
+			ref_add(m, r, ev, RC_OWN_ITER, RC_REF_FAILED);
 		if (!r->freed) {
 			r->count = 0;
 			r->count_known = true;
@@ -479,11 +730,9 @@ static void apply_get(struct rc_model *m, struct rc_root *r,
 	if (ev->owner < RC_OWN__COUNT) {
 		r->owners[ev->owner]++;
 		m->st.owner_gets[ev->owner]++;
-	}
-	if (t) {
-		t->held++;
-		t->failed_get = false;
-		t->get_ev = *ev;
+		if (ev->owner == RC_OWN_ITER)
+			ref_unmark(r, RC_REF_FAILED, RC_OWN_ITER, ev->pid);
+		ref_add(m, r, ev, ev->owner, RC_REF_HELD);
 	}
 	if (ev->owner == RC_OWN_ZAP) {
 		/* invalidate-all's get (async worker, v3): a gift */
@@ -519,12 +768,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 	}
 	m->st.owner_puts[ev->owner]++;
 	dec_sat(&r->owners[ev->owner]);
-	if (ev->owner == RC_OWN_ITER) {
-		struct rc_task_refs *t = task_get(r, ev->pid);
-
-		if (t)
-			dec_sat(&t->held);
-	}
+	ref_put(r, ev);
 	if (ev->owner == RC_OWN_ZAP) {
 		enum rc_gift_kind k = rc_gift_for(r, ev->pid);
 		const struct rc_zapper *found = rc_root_zapper(r, ev->pid);
@@ -540,22 +784,30 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 }
 
 /* ABI v2: a reference changes holder, the refcount does not change. */
-static void apply_handoff(struct rc_root *r, const struct rc_event *ev)
+static void apply_handoff(struct rc_model *m, struct rc_root *r,
+			  const struct rc_event *ev)
 {
-	if (ev->owner < RC_OWN__COUNT) {
-		dec_sat(&r->owners[ev->owner]);
-		if (ev->owner == RC_OWN_ITER) {
-			struct rc_task_refs *t = task_get(r, ev->pid);
+	int i = put_match(r, ev);	/* the reference of the "from" holder */
 
-			if (t)
-				dec_sat(&t->held);
-		}
+	if (ev->owner < RC_OWN__COUNT)
+		dec_sat(&r->owners[ev->owner]);
+	if (ev->to >= RC_OWN__COUNT) {
+		if (i >= 0)
+			ref_drop(r, (unsigned int)i);
+		return;
 	}
-	if (ev->to < RC_OWN__COUNT)
-		r->owners[ev->to]++;
+	r->owners[ev->to]++;
+	if (ev->to == RC_OWN_VCPU)
+		ref_unmark(r, RC_REF_SPENT, RC_OWN_VCPU, ev->pid);
+	i = put_match(r, ev);		/* the unmark may have moved it */
+	if (i >= 0)
+		r->refs[i].owner = ev->to;	/* the same reference, a new holder */
+	else
+		ref_add(m, r, ev, ev->to, RC_REF_HELD);
 }
 
-static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
+static void apply_invalidate(struct rc_model *m, struct rc_root *r,
+			     const struct rc_event *ev)
 {
 	r->valid = false;
 	r->valid_known = true;
@@ -577,27 +829,31 @@ static void apply_invalidate(struct rc_root *r, const struct rc_event *ev)
 		if (r->has_cause)
 			r->cause_ev = r->last_put_ev;
 		for (unsigned int i = 1; i <= RC_HIST && i <= r->hist_n; i++) {
-			const struct rc_event *h = &r->hist[(r->hist_n - i) % RC_HIST];
+			const struct rc_hrec *h = &r->hist[(r->hist_n - i) % RC_HIST];
 
-			if (h == ev || h->seq == ev->seq)
+			if (h->seq == ev->seq)
 				continue;
 			if (h->pid == ev->pid && h->type == RC_EV_ROOT_PUT) {
 				r->has_cause = true;
-				r->cause_ev = *h;
+				hrec_event(r, h, &r->cause_ev);
 			}
 			break;
 		}
 		/* The count is reset to 1: the worker's reference. */
 		memset(r->owners, 0, sizeof(r->owners));
-		for (unsigned int i = 0; i < r->ntasks; i++)
-			r->tasks[i].held = 0;
+		ref_drop_held(r);
+		ref_add(m, r, ev, RC_OWN_ZAP, RC_REF_HELD);
 		r->owners[RC_OWN_ZAP] = 1;
 		r->count = 1;
 		r->count_known = true;
 	} else if (r->design != RC_DESIGN_ASYNC && r->owners[RC_OWN_MMU]) {
 		/* gifted, hybrid: the MMU's own reference becomes the gift */
+		int i = ref_find(r, RC_REF_HELD, RC_OWN_MMU, false, 0, false);
+
 		r->owners[RC_OWN_MMU]--;
 		r->owners[RC_OWN_ZAP]++;
+		if (i >= 0)
+			r->refs[i].owner = RC_OWN_ZAP;	/* the MMU's reference */
 		r->gifts_inval++;
 		r->gifted = true;
 		r->gift_reason = ev->reason;
@@ -672,10 +928,10 @@ static void process(struct rc_model *m, struct rc_root *r,
 		apply_put(m, r, ev);
 		break;
 	case RC_EV_ROOT_INVALIDATE:
-		apply_invalidate(r, ev);
+		apply_invalidate(m, r, ev);
 		break;
 	case RC_EV_ROOT_HANDOFF:
-		apply_handoff(r, ev);
+		apply_handoff(m, r, ev);
 		break;
 	case RC_EV_ROOT_ZAP_START: {
 		struct rc_zapper *z = zapper_get(r, ev->pid);
@@ -711,6 +967,9 @@ static void process(struct rc_model *m, struct rc_root *r,
  */
 static bool in_order(const struct rc_root *r, const struct rc_event *ev)
 {
+	if (ev->type != RC_EV_ROOT_GET && ev->type != RC_EV_ROOT_PUT &&
+	    ev->type != RC_EV_ROOT_FREE)
+		return true;	/* no `old`: only program order holds it back */
 	if (!r->count_known || r->freed)
 		return true;
 	if (ev->type == RC_EV_ROOT_FREE)
@@ -723,57 +982,117 @@ static void pending_drop(struct rc_root *r, unsigned int i)
 	memmove(&r->pending[i], &r->pending[i + 1],
 		(r->npending - i - 1) * sizeof(r->pending[0]));
 	r->npending--;
+	if (!r->npending && r->cap_pending > 16) {
+		free(r->pending);	/* memory follows what is held back */
+		r->pending = NULL;
+		r->cap_pending = 0;
+	}
+}
+
+/* Hold ev back; false when out of memory. */
+static bool pending_add(struct rc_model *m, struct rc_root *r,
+			const struct rc_event *ev)
+{
+	if (r->npending == r->cap_pending) {
+		unsigned int cap = r->cap_pending ? r->cap_pending * 2 : 4;
+		struct rc_event *p = realloc(r->pending, cap * sizeof(*p));
+
+		if (!p) {
+			m->st.oom = true;
+			return false;
+		}
+		r->pending = p;
+		r->cap_pending = cap;
+	}
+	r->pending[r->npending++] = *ev;
+	return true;
+}
+
+/* Program order: a and b are of one CPU, or get/put of one task. */
+static bool same_thread(const struct rc_event *a, const struct rc_event *b)
+{
+	if (a->cpu == b->cpu)
+		return true;
+	return a->pid > 0 && a->pid == b->pid &&
+	       a->type != RC_EV_ROOT_FREE && b->type != RC_EV_ROOT_FREE;
+}
+
+/* Is ev behind one of the first n held-back records in program order? */
+static bool behind_pending(const struct rc_root *r, const struct rc_event *ev,
+			   unsigned int n)
+{
+	for (unsigned int j = 0; j < n; j++)
+		if (same_thread(&r->pending[j], ev))
+			return true;
+	return false;
+}
+
+/* The first held-back record that may be applied now: it fits, and no
+ * earlier held-back record of its CPU or task is still waiting. */
+static int pending_ready(const struct rc_root *r)
+{
+	for (unsigned int i = 0; i < r->npending; i++)
+		if (in_order(r, &r->pending[i]) &&
+		    !behind_pending(r, &r->pending[i], i))
+			return (int)i;
+	return -1;
+}
+
+/* Judge and apply the oldest held-back record as it came. */
+static void pending_force(struct rc_model *m, struct rc_root *r)
+{
+	struct rc_event ev = r->pending[0];
+
+	pending_drop(r, 0);
+	process(m, r, &ev);
 }
 
 /* Apply held-back events that now fit; with force, all of them. */
 static void drain(struct rc_model *m, struct rc_root *r, bool force)
 {
-	bool progress = true;
+	int i;
 
-	while (r->npending && progress) {
-		progress = false;
-		for (unsigned int i = 0; i < r->npending; i++) {
-			if (in_order(r, &r->pending[i])) {
-				struct rc_event ev = r->pending[i];
+	for (;;) {
+		while ((i = pending_ready(r)) >= 0) {
+			struct rc_event ev = r->pending[i];
 
-				pending_drop(r, i);
-				m->st.reordered++;
-				process(m, r, &ev);
-				progress = true;
-				break;
-			}
+			pending_drop(r, (unsigned int)i);
+			m->st.reordered++;
+			process(m, r, &ev);
 		}
-	}
-	while (force && r->npending) {
-		struct rc_event ev = r->pending[0];
-
-		pending_drop(r, 0);
-		process(m, r, &ev);
-		drain(m, r, false);
+		if (!force || !r->npending)
+			return;
+		pending_force(m, r);
 	}
 }
 
-static void refcount_event(struct rc_model *m, struct rc_root *r,
-			   const struct rc_event *ev)
+/* Has the oldest held-back record waited as long as it may? */
+static bool pending_expired(const struct rc_root *r, const struct rc_event *now)
 {
-	if (in_order(r, ev)) {
+	if (!r->npending)
+		return false;
+	return r->npending > RC_REORDER_EVENTS ||
+	       (now->ts > r->pending[0].ts &&
+		now->ts - r->pending[0].ts > RC_REORDER_NS);
+}
+
+/*
+ * A root event in stream order: applied now if it fits and no earlier
+ * record of its CPU or task waits, else held back.
+ */
+static void root_event(struct rc_model *m, struct rc_root *r,
+		       const struct rc_event *ev)
+{
+	if (!behind_pending(r, ev, r->npending) && in_order(r, ev)) {
 		process(m, r, ev);
 		drain(m, r, false);
-		return;
+	} else if (!pending_add(m, r, ev)) {
+		process(m, r, ev);	/* out of memory: as it came */
 	}
-	if (r->npending == RC_PENDING) {
-		struct rc_event old = r->pending[0];
-
-		pending_drop(r, 0);
-		process(m, r, &old);
+	while (pending_expired(r, ev)) {
+		pending_force(m, r);
 		drain(m, r, false);
-		if (in_order(r, ev)) {
-			process(m, r, ev);
-			drain(m, r, false);
-			return;
-		}
 	}
-	r->pending[r->npending++] = *ev;
 }
 
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
@@ -822,18 +1141,19 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 	} else {
 		r->owners[RC_OWN_VCPU] = ev->count;
 	}
+	for (uint32_t n = 0; n < r->owners[RC_OWN_VCPU]; n++)
+		ref_add(m, r, ev, RC_OWN_VCPU, RC_REF_HELD);
+	for (uint32_t n = 0; n < r->owners[RC_OWN_MMU]; n++)
+		ref_add(m, r, ev, RC_OWN_MMU, RC_REF_HELD);
 	history_push(m, r, ev);
 }
 
 /* The root's last event was read before the loss on @cpu after @since. */
 static bool ended_before(const struct rc_root *r, int cpu, uint64_t since)
 {
-	const struct rc_event *last;
-
 	if (r->last_ts != since || !r->hist_n)
 		return r->last_ts < since;
-	last = &r->hist[(r->hist_n - 1) % RC_HIST];
-	return last->cpu == cpu;
+	return r->hist[(r->hist_n - 1) % RC_HIST].cpu == cpu;
 }
 
 static void on_lost(struct rc_model *m, const struct rc_event *ev)
@@ -892,6 +1212,11 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 	m->st.fast_zaps++;
 	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
 		drain(m, r, false);
+		/* what this task did before the moment has happened */
+		while (behind_pending(r, ev, r->npending)) {
+			pending_force(m, r);
+			drain(m, r, false);
+		}
 		if (judge(m, r, ev, start))
 			history_push(m, r, ev);
 	}
@@ -969,17 +1294,18 @@ static void on_outside_abi(struct rc_model *m, const struct rc_event *ev)
 		mark_unverified(m, r);
 }
 
-/* Gets, puts and frees: ordered by `old` (refcount_event()). */
+/* Gets, puts and frees: ordered by `old` and program order (root_event()). */
 static void on_refcount(struct rc_model *m, const struct rc_event *ev)
 {
 	bool adopted;
 	struct rc_root *r = root_for_event(m, ev, &adopted);
 
 	if (r)
-		refcount_event(m, r, ev);
+		root_event(m, r, ev);
 }
 
-/* Invalidate, zap windows and handoffs: not ordered by `old`, applied as they come. */
+/* Invalidate, zap windows and handoffs: no `old`; held back only behind
+ * an earlier held-back record of their CPU or task (root_event()). */
 static void on_root_event(struct rc_model *m, const struct rc_event *ev)
 {
 	bool adopted;
@@ -990,8 +1316,7 @@ static void on_root_event(struct rc_model *m, const struct rc_event *ev)
 	if (adopted && ev->type != RC_EV_ROOT_INVALIDATE &&
 	    ev->type != RC_EV_ROOT_HANDOFF && ev->ctx != RC_CTX_ZAP_ALL)
 		r->valid = false;	/* zapped as invalid */
-	drain(m, r, false);
-	process(m, r, ev);
+	root_event(m, r, ev);
 }
 
 /*
@@ -1078,7 +1403,7 @@ void rc_model_free(struct rc_model *m)
 
 		for (; r; r = next) {
 			next = r->hnext;
-			free(r);
+			root_release(r);
 		}
 	}
 	while (m->vms) {

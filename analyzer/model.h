@@ -9,9 +9,10 @@
  * of the root; the engine (engine.c) judges there. The model's state is
  * written only here; the lookups below are its read-only accessors.
  * Memory is bounded by live roots, open windows and a bounded set of
- * freed-root tombstones (at most RC_TOMBSTONES), except the --root
- * timeline, which keeps every event of that one root and so grows with
- * the trace.
+ * freed-root tombstones (at most RC_TOMBSTONES), and per root by its live
+ * references (the ledger, plus one marker per task) and its held-back
+ * records (at most RC_REORDER_EVENTS), except the --root timeline, which
+ * keeps every event of that one root and so grows with the trace.
  */
 #ifndef RC_MODEL_H
 #define RC_MODEL_H
@@ -23,9 +24,17 @@
 
 #define RC_HIST 16		/* events of history kept per root */
 #define RC_KEY 8		/* milestones kept per root (not vCPU/iter refs) */
-#define RC_PENDING 8		/* get/put events held back for ordering */
+/*
+ * How long a record may wait for the records of other CPUs it must
+ * follow (docs/invariants.md "Ordering"): at most RC_REORDER_EVENTS
+ * records of its root held back, and until a later event of its root is
+ * RC_REORDER_NS of trace time (ns for ns clocks) younger. Past either
+ * bound the oldest held-back record is judged as it came (a count
+ * mismatch is reported there) and the shadow count resynced to it.
+ */
+#define RC_REORDER_EVENTS 4096
+#define RC_REORDER_NS 50000000ull
 #define RC_ZAPPERS 8		/* recent zappers remembered per root */
-#define RC_TASKS 8		/* tasks with iterator references per root */
 #define RC_TOMBSTONES 4096	/* freed roots remembered for use-after-free */
 #define RC_FZ_TASKS 16		/* fast zaps in flight remembered (by task) */
 /*
@@ -51,11 +60,48 @@ enum rc_gift_kind {
 	RC_GK_DEFUNCT,		/* a last_put revival: the worker's */
 };
 
-struct rc_task_refs {
-	int pid;
-	uint32_t held;		/* iterator references this task holds */
-	bool failed_get;	/* its last get attempt on this root failed */
-	struct rc_event get_ev;	/* its last successful get */
+/*
+ * The reference ledger (docs/invariants.md "The reference ledger"): one
+ * entry per outstanding reference of a root, in the spirit of the
+ * kernel's lib/ref_tracker.c, with the event that made it. Two kinds of
+ * marker share the array (one per task at most): a vCPU task's last put
+ * of its own reference, and an iterator's failed get.
+ */
+enum rc_ref_kind {
+	RC_REF_HELD,		/* an outstanding reference */
+	RC_REF_SPENT,		/* marker: the task's last put of its own vCPU
+				 * reference (the fields are the put's) */
+	RC_REF_FAILED,		/* marker: the task's last get failed (old 0) */
+};
+
+struct rc_ref {
+	uint64_t seq;		/* the event that made it (get, alloc, ...) */
+	uint64_t ts;
+	uint64_t caller;
+	int32_t pid;
+	uint32_t old;		/* get/put: old; alloc: count; invalidate:
+				 * reason; handoff: from (rc_ref_event()) */
+	int32_t cpu;
+	uint8_t owner;		/* enum rc_owner */
+	uint8_t type;		/* enum rc_ev_type of that event */
+	uint8_t kind;		/* enum rc_ref_kind */
+};
+
+/*
+ * One event of a root's history, compact: every field the reports print
+ * (the root's kvm and address are the root's own), 56 bytes rather than
+ * a struct rc_event's 96; rc_root_history() rebuilds the events.
+ */
+struct rc_hrec {
+	uint64_t seq;
+	uint64_t ts;
+	uint64_t caller;
+	uint32_t role;
+	uint32_t val;		/* get, put: old; alloc, invalidate: count */
+	int32_t pid;
+	int32_t cpu;
+	uint16_t absent;	/* rc_event.absent (RC_F__COUNT <= 16 bits) */
+	uint8_t type, owner, to, reason, ctx, shared, as_id, level;
 };
 
 struct rc_zapper {
@@ -83,8 +129,8 @@ struct rc_root {
 	bool count_known;		/* false until alloc or an `old` was seen */
 	bool adopted;			/* first seen mid-life (no alloc in trace) */
 	uint32_t owners[RC_OWN__COUNT];
-	struct rc_task_refs tasks[RC_TASKS];
-	unsigned int ntasks;
+	struct rc_ref *refs;		/* the ledger (heap, grows and shrinks) */
+	unsigned int nrefs, cap_refs;
 
 	bool valid;
 	bool valid_known;		/* false for adopted roots until invalidated */
@@ -114,12 +160,13 @@ struct rc_root {
 	struct rc_zapper zappers[RC_ZAPPERS];
 	unsigned int nzappers;
 
-	struct rc_event pending[RC_PENDING];	/* get/put waiting for order */
-	unsigned int npending;
+	struct rc_event *pending;	/* root events waiting for order, in
+					 * stream order (heap, grows) */
+	unsigned int npending, cap_pending;
 
-	struct rc_event hist[RC_HIST];
+	struct rc_hrec hist[RC_HIST];
 	unsigned int hist_n;		/* total events recorded (ring index) */
-	struct rc_event key[RC_KEY];	/* alloc, invalidate, zaps, gifts, free */
+	struct rc_hrec key[RC_KEY];	/* alloc, invalidate, zaps, gifts, free */
 	unsigned int key_pos[RC_KEY];	/* their hist_n index */
 	unsigned int key_n;
 	uint64_t nevents;
@@ -246,16 +293,29 @@ enum rc_gift_kind rc_gift_for(const struct rc_root *r, int pid);
 bool rc_inval_gift_to_fast_zap(const struct rc_root *r);
 
 /* Read-only lookups over a root life (NULL when there is none). */
-/* The iterator references task pid holds on r. */
-const struct rc_task_refs *rc_root_task(const struct rc_root *r, int pid);
-/* A task that holds an iterator reference on r (the lowest slot). */
-const struct rc_task_refs *rc_root_iter_holder(const struct rc_root *r);
+/*
+ * The outstanding reference a put (or the "from" of a handoff) would
+ * consume, by the matching rule of docs/invariants.md: NULL when it
+ * matches none (the put is the culprit).
+ */
+const struct rc_ref *rc_root_put_match(const struct rc_root *r,
+				       const struct rc_event *ev);
+/* The oldest outstanding reference of owner (RC_OWN__COUNT: any owner,
+ * vCPU, iterator, zap before the MMU's own). */
+const struct rc_ref *rc_root_held(const struct rc_root *r, unsigned int owner);
+/* The vCPU task pid put its own reference and holds none since (its put). */
+const struct rc_ref *rc_root_spent(const struct rc_root *r, int pid);
+/* Task pid's last get attempt on r failed and it holds no iterator reference. */
+bool rc_root_failed_get(const struct rc_root *r, int pid);
+/* The event a ledger entry of r stands for (the fields the ledger keeps). */
+void rc_ref_event(const struct rc_root *r, const struct rc_ref *ref,
+		  struct rc_event *out);
 /* The zaps task pid ran on r. */
 const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid);
-/* The latest event applied to r. */
-const struct rc_event *rc_root_last_event(const struct rc_root *r);
+/* The latest event applied to r, into out; false if none. */
+bool rc_root_last_event(const struct rc_root *r, struct rc_event *out);
 /* The event before the latest (during a judge hook: the one before ev). */
-const struct rc_event *rc_root_prev_event(const struct rc_root *r);
+bool rc_root_prev_event(const struct rc_root *r, struct rc_event *out);
 /*
  * Another VM's life at r's address that is alive (allocated in the trace,
  * not freed, not unverified): a root page belongs to one VM at a time.

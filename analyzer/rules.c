@@ -22,11 +22,12 @@ static bool is_put(const struct rc_event *ev, int owner)
 	return ev->type == RC_EV_ROOT_PUT && ev->owner == owner;
 }
 
-static bool task_failed_get_unheld(const struct rc_root *r, int pid)
+/* The event of a ledger entry, as the verdict's cause. */
+static void cause_ref(const struct rc_root *r, const struct rc_ref *ref,
+		      struct rc_verdict *v)
 {
-	const struct rc_task_refs *t = rc_root_task(r, pid);
-
-	return t && t->failed_get && !t->held;
+	rc_ref_event(r, ref, &v->cause_ev);
+	v->cause = &v->cause_ev;
 }
 
 /*
@@ -173,7 +174,7 @@ static bool judge_ref_get_zero(const struct rc_rule_in *in, struct rc_verdict *v
 {
 	const struct rc_event *ev = in->ev;
 
-	if (!task_failed_get_unheld(in->r, ev->pid))
+	if (!rc_root_failed_get(in->r, ev->pid))
 		return false;
 	if (is_put(ev, RC_OWN_ITER)) {
 		VERDICT(v, "iterator put after its get failed at refcount 0");
@@ -243,7 +244,7 @@ static bool judge_ref_put_unowned(const struct rc_rule_in *in,
 {
 	const struct rc_root *r = in->r;
 	const struct rc_event *ev = in->ev;
-	const struct rc_task_refs *t;
+	const struct rc_ref *spent;
 
 	if (ev->owner >= RC_OWN__COUNT) {
 		VERDICT(v, "put with unknown owner %u", ev->owner);
@@ -251,12 +252,18 @@ static bool judge_ref_put_unowned(const struct rc_rule_in *in,
 	}
 	if (r->adopted)
 		return false;	/* references before the trace are unknown */
-	if (ev->owner == RC_OWN_ITER) {
-		t = rc_root_task(r, ev->pid);
-		if (t && t->held)
+	if (ev->owner == RC_OWN_ITER || ev->owner == RC_OWN_VCPU) {
+		/* the ledger: this put names itself when it matches nothing */
+		if (rc_root_put_match(r, ev))
 			return false;
 	} else if (r->owners[ev->owner]) {
 		return false;
+	}
+	spent = ev->owner == RC_OWN_VCPU ? rc_root_spent(r, ev->pid) : NULL;
+	if (spent) {
+		VERDICT(v, "vCPU put twice: this task already put its reference");
+		cause_ref(r, spent, v);
+		return true;
 	}
 	VERDICT(v, "%s put, but %s holds no reference", rc_owner_name(ev->owner),
 		ev->owner == RC_OWN_ITER ? "this task" : "that owner");
@@ -299,7 +306,8 @@ static bool judge_root_cross_vm(const struct rc_rule_in *in,
 	VERDICT(v, "%s get names vm %llx; root is alive in vm %llx",
 		rc_owner_name(ev->owner), (unsigned long long)ev->kvm,
 		(unsigned long long)in->twin->kvm);
-	v->cause = rc_root_last_event(in->twin);
+	if (rc_root_last_event(in->twin, &v->cause_ev))
+		v->cause = &v->cause_ev;
 	v->cross_cpu = true;
 	return true;
 }
@@ -417,27 +425,32 @@ static bool judge_gift_leak(const struct rc_rule_in *in, struct rc_verdict *v)
 
 static bool judge_iter_leak(const struct rc_rule_in *in, struct rc_verdict *v)
 {
-	const struct rc_task_refs *t = rc_root_iter_holder(in->r);
+	const struct rc_ref *ref = rc_root_held(in->r, RC_OWN_ITER);
 	char who[64];
 
-	if (in->r->freed || !in->r->owners[RC_OWN_ITER])
+	if (in->r->freed || !ref)
 		return false;
 	owners_str(in->r, who, sizeof(who));
 	VERDICT(v, "iterator reference of pid %d never put; held: %s",
-		t ? t->pid : -1, who);
-	v->cause = t ? &t->get_ev : NULL;
+		ref->pid, who);
+	cause_ref(in->r, ref, v);
 	return true;
 }
 
 static bool judge_teardown_leak(const struct rc_rule_in *in,
 				struct rc_verdict *v)
 {
+	const struct rc_ref *ref;
 	char who[64];
 
 	if (in->r->freed)
 		return false;
 	owners_str(in->r, who, sizeof(who));
 	VERDICT(v, "alive at teardown; held: %s", who);
+	/* the reference never put back: a vCPU's, an iterator's, a gift, the MMU's */
+	ref = rc_root_held(in->r, RC_OWN__COUNT);
+	if (ref)
+		cause_ref(in->r, ref, v);
 	return true;
 }
 
@@ -455,7 +468,7 @@ static bool judge_root_zap_valid(const struct rc_rule_in *in,
 {
 	const struct rc_root *r = in->r;
 	const struct rc_event *ev = in->ev;
-	const struct rc_event *last = rc_root_prev_event(r);
+	bool has_prev;
 
 	if (ev->ctx == RC_CTX_ZAP_ALL || ev->ctx >= RC_CTX__COUNT ||
 	    !r->valid || !r->valid_known || r->freed)
@@ -469,8 +482,9 @@ static bool judge_root_zap_valid(const struct rc_rule_in *in,
 		return false;
 	VERDICT(v, "%s zap of a valid root a vCPU holds; nobody invalidated it",
 		rc_ctx_name(ev->ctx));
-	v->cause = last;
-	v->cross_cpu = !last || last->cpu != ev->cpu;
+	has_prev = rc_root_prev_event(r, &v->cause_ev);
+	v->cause = has_prev ? &v->cause_ev : NULL;
+	v->cross_cpu = !has_prev || v->cause_ev.cpu != ev->cpu;
 	return true;
 }
 

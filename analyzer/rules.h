@@ -50,7 +50,9 @@ struct rc_rule_in {
 struct rc_verdict {
 	int rule;
 	char detail[160];
-	const struct rc_event *cause;	/* points into the root, or NULL */
+	const struct rc_event *cause;	/* points into the root or to
+					 * cause_ev, or NULL */
+	struct rc_event cause_ev;	/* a ledger entry's event (rc_ref_event()) */
 	bool cross_cpu;			/* rests on the order of events of
 					 * different CPUs */
 };

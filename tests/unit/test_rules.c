@@ -26,6 +26,8 @@
 static struct rc_engine *eng;
 static const struct rc_model *m;
 static uint64_t seq;
+static uint64_t ts_base;	/* added to every timestamp */
+static bool cpu_per_task;	/* each task on its own CPU (pid % 64), else all on CPU 0 */
 
 static void start(enum rc_design d)
 {
@@ -35,12 +37,16 @@ static void start(enum rc_design d)
 	eng = rc_engine_new(&o);
 	m = rc_engine_model(eng);
 	seq = 0;
+	ts_base = 0;
+	cpu_per_task = false;
 }
 
 static void feed(struct rc_event ev)
 {
 	ev.seq = seq;
-	ev.ts = 1000 * ++seq;
+	ev.ts = ts_base + 1000 * ++seq;
+	if (cpu_per_task && ev.type != RC_EV_LOST)
+		ev.cpu = ev.pid % 64;
 	if (!ev.kvm && ev.type != RC_EV_LOST && ev.type != RC_EV_FAST_ZAP_START)
 		ev.kvm = KVM;
 	rc_engine_feed(eng, &ev);
@@ -225,18 +231,29 @@ static void test_mismatch_and_reorder(void)
 	get(R1, ITER, RC_OWN_ITER, 5);
 	EXPECT("REF-COUNT-MISMATCH");
 
-	/* Records written in the opposite order of the atomics. */
+	/* Records written in the opposite order of the atomics (two CPUs). */
 	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
 	alloc(R1, 2);
 	get(R1, ITER, RC_OWN_ITER, 2);		/* A: 2 -> 3 */
-	put(R1, ITER + 1, RC_OWN_ITER, 4);	/* B's put, traced early */
+	put(R1, ITER, RC_OWN_ITER, 4);		/* A: 4 -> 3, traced before B's get */
 	get(R1, ITER + 1, RC_OWN_ITER, 3);	/* B: 3 -> 4 */
-	put(R1, ITER, RC_OWN_ITER, 3);		/* A: 3 -> 2 */
+	put(R1, ITER + 1, RC_OWN_ITER, 3);	/* B: 3 -> 2 */
 	EXPECT("");
 	CHECK(rc_model_stats(m)->reordered == 1);
 
+	/* The same on one CPU: program order, a real mismatch. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);
+	put(R1, ITER, RC_OWN_ITER, 4);
+	get(R1, ITER + 1, RC_OWN_ITER, 3);
+	put(R1, ITER + 1, RC_OWN_ITER, 3);
+	EXPECT("REF-COUNT-MISMATCH");
+
 	/* An iterator's put traced after the last put and the free. */
 	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
 	alloc(R1, 2);
 	put(R1, VCPU, RC_OWN_VCPU, 2);
 	get(R1, ITER, RC_OWN_ITER, 1);		/* 1 -> 2 */
@@ -250,6 +267,7 @@ static void test_mismatch_and_reorder(void)
 
 	/* The same with no late put: a real mismatch, then the free. */
 	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
 	alloc(R1, 2);
 	put(R1, VCPU, RC_OWN_VCPU, 2);
 	get(R1, ITER, RC_OWN_ITER, 1);
@@ -259,6 +277,215 @@ static void test_mismatch_and_reorder(void)
 	rfree(R1, FZ);
 	teardown();
 	EXPECT("REF-COUNT-MISMATCH");
+}
+
+/* The first finding (after found()), or NULL. */
+static const struct rc_finding *first_finding(void)
+{
+	const struct rc_findings *f = rc_engine_findings(eng);
+
+	return f->n ? &f->v[0] : NULL;
+}
+
+/* 64 CPUs' gets whose records arrive in reverse `old` order: no limit. */
+static void test_reorder_64(void)
+{
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 63; i >= 0; i--)
+		get(R1, VCPU + i, RC_OWN_VCPU, 2 + i);	/* vCPU i: 2+i -> 3+i */
+	for (int i = 0; i < 64; i++)
+		put(R1, VCPU + i, RC_OWN_VCPU, 66 - i);
+	EXPECT("");
+	CHECK(rc_model_stats(m)->reordered == 63);
+}
+
+/*
+ * Program order: records of one CPU are never reordered; a mismatch no
+ * other CPU can explain is reported at the event, and the count resynced.
+ */
+static void test_program_order(void)
+{
+	const struct rc_finding *x;
+
+	/*
+	 * A delayed vCPU put (another CPU) while an iterator gets and puts:
+	 * the iterator's put waits behind its own get.
+	 */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 1);		/* after the vCPU's put: 1 -> 2 */
+	put(R1, ITER, RC_OWN_ITER, 2);		/* 2 -> 1 */
+	put(R1, VCPU, RC_OWN_VCPU, 2);		/* 2 -> 1, traced late */
+	EXPECT("");
+	CHECK(rc_model_stats(m)->reordered == 2);
+
+	/*
+	 * A reference taken without its tracepoint, on one CPU: the put that
+	 * does not fit is the mismatch, before the free (no use after free).
+	 */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);		/* 2 -> 3, then a raw inc: 4 */
+	put(R1, ITER, RC_OWN_ITER, 4);		/* 4 -> 3 */
+	put(R1, ITER, RC_OWN_ITER, 3);		/* 3 -> 2 */
+	inval(R1, FZ, RC_RSN_FAST_ZAP);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 1);
+	rfree(R1, VCPU);
+	EXPECT("REF-COUNT-MISMATCH");
+	x = first_finding();
+	CHECK(x && x->ev.seq == 2 && x->ev.old == 4);
+	CHECK(x && strstr(x->detail, "kernel old=4, shadow count 3"));
+	CHECK(rc_engine_findings(eng)->per_rule[RC_R_ROOT_UAF] == 0);
+
+	/* The bound in trace time: the mismatch is reported, then resynced. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 5);		/* waits for other CPUs */
+	ts_base = RC_REORDER_NS + 1;
+	get(R1, ITER + 1, RC_OWN_ITER, 2);	/* 2 -> 3: fits; ITER's expired */
+	put(R1, ITER + 1, RC_OWN_ITER, 6);	/* after the resync to 6 */
+	put(R1, ITER, RC_OWN_ITER, 5);
+	EXPECT("REF-COUNT-MISMATCH");
+	x = first_finding();
+	CHECK(x && x->ev.pid == ITER && x->ev.seq == 1);
+	CHECK(rc_engine_findings(eng)->suppressed == 0);
+
+	/* The bound in records: RC_REORDER_EVENTS held back on one root. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 7);		/* a mismatch: the rest waits */
+	for (int i = 0; i < RC_REORDER_EVENTS; i++) {
+		get(R1, ITER, RC_OWN_ITER, 8 + 2 * i);
+		put(R1, ITER, RC_OWN_ITER, 9 + 2 * i);
+	}
+	EXPECT("REF-COUNT-MISMATCH");
+	x = first_finding();
+	CHECK(x && x->ev.seq == 1);
+}
+
+/*
+ * The reference ledger: every reference is an entry, a put consumes one
+ * by the matching rule of docs/invariants.md, no limit on holders.
+ */
+static void test_ledger_iter(void)
+{
+	const struct rc_finding *x;
+
+	/* 64 iterators on one root at once (distinct tasks and CPUs). */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 0; i < 64; i++)
+		get(R1, ITER + i, RC_OWN_ITER, 2 + i);
+	for (int i = 63; i >= 0; i--)
+		put(R1, ITER + i, RC_OWN_ITER, 3 + i);
+	EXPECT("");
+
+	/* ... whose records arrive in reverse `old` order. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 63; i >= 0; i--)
+		get(R1, ITER + i, RC_OWN_ITER, 2 + i);
+	for (int i = 0; i < 64; i++)
+		put(R1, ITER + i, RC_OWN_ITER, 66 - i);
+	EXPECT("");
+	CHECK(rc_model_stats(m)->reordered == 63);
+
+	/* One of 64 never puts: ITER-LEAK names its get. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 0; i < 64; i++)
+		get(R1, ITER + i, RC_OWN_ITER, 2 + i);	/* seq 1 + i */
+	for (int i = 63, old = 66; i >= 0; i--)
+		if (i != 40)
+			put(R1, ITER + i, RC_OWN_ITER, old--);
+	put(R1, VCPU, RC_OWN_VCPU, 3);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	teardown();
+	EXPECT("ITER-LEAK");
+	x = first_finding();
+	CHECK(x && x->has_cause && x->cause.pid == ITER + 40 && x->cause.seq == 41);
+
+	/*
+	 * A later get and put by the leaking task must not hide the get that
+	 * leaked: its puts consume its latest get first (LIFO).
+	 */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	get(R1, ITER, RC_OWN_ITER, 2);		/* seq 1: leaked (early break) */
+	get(R1, ITER, RC_OWN_ITER, 3);		/* seq 2: the next walk */
+	put(R1, ITER, RC_OWN_ITER, 4);
+	put(R1, VCPU, RC_OWN_VCPU, 3);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 2);
+	teardown();
+	EXPECT("ITER-LEAK");
+	x = first_finding();
+	CHECK(x && x->has_cause && x->cause.seq == 1 && x->cause.old == 2 &&
+	      x->cause.type == RC_EV_ROOT_GET && x->cause.pid == ITER);
+}
+
+static void test_ledger_vcpu(void)
+{
+	const struct rc_finding *x;
+
+	/* A vCPU that puts twice is the culprit, not the next vCPU. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);				/* VCPU's reference + the MMU's */
+	get(R1, VCPU2, RC_OWN_VCPU, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 3);		/* seq 2 */
+	put(R1, VCPU, RC_OWN_VCPU, 2);		/* seq 3: VCPU2's in the kernel */
+	put(R1, VCPU2, RC_OWN_VCPU, 1);
+	EXPECT("REF-PUT-UNOWNED");
+	x = first_finding();
+	CHECK(x && x->ev.seq == 3 && x->ev.pid == VCPU);
+	CHECK(x && x->has_cause && x->cause.seq == 2 &&
+	      x->cause.type == RC_EV_ROOT_PUT && x->cause.pid == VCPU);
+
+	/*
+	 * Near miss: the VM's destroying task puts the vCPUs' references on
+	 * their behalf; a vCPU puts, gets again and puts again.
+	 */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	get(R1, VCPU2, RC_OWN_VCPU, 2);
+	put(R1, VCPU2, RC_OWN_VCPU, 3);
+	get(R1, VCPU2, RC_OWN_VCPU, 2);
+	inval(R1, FZ, RC_RSN_TEARDOWN);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 3);
+	put(R1, WORKER, RC_OWN_VCPU, 2);	/* kvm_destroy_vcpus() */
+	put(R1, WORKER, RC_OWN_VCPU, 1);
+	rfree(R1, WORKER);
+	teardown();
+	EXPECT("");
+
+	/* More vCPUs than any fixed table: 64 of them get and put. */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	for (int i = 1; i <= 64; i++)
+		get(R1, VCPU + i, RC_OWN_VCPU, 1 + i);
+	for (int i = 64; i >= 1; i--)
+		put(R1, VCPU + i, RC_OWN_VCPU, 2 + i);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 1);		/* a double put: named */
+	EXPECT("REF-PUT-UNOWNED");
+	x = first_finding();
+	CHECK(x && x->ev.pid == VCPU && x->ev.old == 1);
 }
 
 static void test_uaf_double_free(void)
@@ -483,6 +710,14 @@ static void test_teardown_leaks(void)
 	put(R1, FZ, RC_OWN_ZAP, 2);
 	teardown();
 	EXPECT("TEARDOWN-LEAK");
+	{
+		const struct rc_finding *x = first_finding();
+
+		/* the leak names the get never put back */
+		CHECK(x && x->has_cause && x->cause.pid == VCPU2 &&
+		      x->cause.type == RC_EV_ROOT_GET && x->cause.seq == 1 &&
+		      x->cause.old == 2 && x->cause.owner == RC_OWN_VCPU);
+	}
 
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 2);
@@ -880,7 +1115,6 @@ static void test_zap_valid(void)
 	/* The fast zap's zapper zaps a root nobody invalidated (bug 8). */
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 2);
-	get(R1, VCPU, RC_OWN_VCPU, 1);
 	get(R1, FZ, RC_OWN_ITER, 2);
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
 	EXPECT("ROOT-ZAP-VALID");
@@ -933,6 +1167,10 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_put_unowned),
 	UNIT_TEST(test_get_zero),
 	UNIT_TEST(test_mismatch_and_reorder),
+	UNIT_TEST(test_reorder_64),
+	UNIT_TEST(test_program_order),
+	UNIT_TEST(test_ledger_iter),
+	UNIT_TEST(test_ledger_vcpu),
 	UNIT_TEST(test_uaf_double_free),
 	UNIT_TEST(test_free_valid),
 	UNIT_TEST(test_revalidate),
