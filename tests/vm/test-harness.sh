@@ -132,7 +132,7 @@ STUB
 	chmod 755 "$tmp/run-vm-ci"
 	RUN_VM=$tmp/run-vm-ci VM_PREBUILT=$tmp/pre ANALYZER=$analyzer \
 		tests/vm/vm-test.sh --ci --out "$tmp/runs3" > "$tmp/ci.out" 2>&1
-	want="6.1/clean 6.1/inject-double-put 6.1/inject-fastzap-skip 6.1/inject-gift-early-put 6.1/inject-gift-leak 6.1/inject-iter-leak 6.1/inject-untraced-get 6.1/inject-v3-invalidate 6.1/inject-zap-valid 6.12/clean 6.12/inject-double-put 6.12/inject-fastzap-skip 6.12/inject-gift-early-put 6.12/inject-gift-leak 6.12/inject-iter-leak 6.12/inject-untraced-get 6.12/inject-v3-invalidate 6.12/inject-zap-valid 6.12/qemu-a 6.12/qemu-b"
+	want="6.1/clean 6.1/inject-double-put 6.1/inject-fastzap-skip 6.1/inject-gift-early-put 6.1/inject-gift-leak 6.1/inject-iter-leak 6.1/inject-untraced-get 6.1/inject-v3-invalidate 6.12/clean 6.12/inject-double-put 6.12/inject-fastzap-skip 6.12/inject-gift-early-put 6.12/inject-gift-leak 6.12/inject-iter-leak 6.12/inject-untraced-get 6.12/inject-v3-invalidate 6.12/inject-zap-valid 6.12/qemu-a 6.12/qemu-b"
 	got=$(sort "$tmp/ci-boots" 2>/dev/null | tr '\n' ' ')
 	[ "$got" = "$want " ] && ok || bad "vm-test --ci booted: $got; want: $want"
 	# --ci's clean boot leaves out the slow workloads, and keeps the others

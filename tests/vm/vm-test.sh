@@ -128,6 +128,11 @@ iter-leak|6|root|rootstress -s 8 -r 30 -m 2 -c 2 -S -U
 untraced-get|7|root|rootstress -s 9 -r 30 -m 2 -c 2
 zap-valid|8|root|rootstress -s 2 -r 30 -m 2 -c 2
 "
+# Injected bugs a kernel lacks: bug 8 (a shared zap of a valid root) is in
+# the 6.12 inject patch only: 6.1's shared zap retries forever on an SPTE
+# that a concurrent fault froze (only a root in use has those), so the
+# guest hangs (seen: QEMU timeout after the bug fired)
+INJECT_NOT_ON="zap-valid:6.1"
 LIVE_CMD="rootstress -s 7 -r 40 -m 2 -c 2"
 
 # QEMU scenarios (tests/vm/guest-qemu.sh runs them in the guest, L2 = the
@@ -467,6 +472,7 @@ phase_inject() {
 	printf '%s\n' "$INJECTS" | grep -v '^$' > "$run/injects.txt"
 	while IFS='|' read -r name n ev cmd; do
 		[ -n "$only_inject" ] && [ "$only_inject" != "$name" ] && continue
+		case " $INJECT_NOT_ON " in *" $name:${kv%-mod} "*) continue ;; esac
 		job=$run/inject-$name.job o=$run/inject-$name
 		rm -rf "$job" "$o" "$o".flake-*
 		mkdir -p "$job"
