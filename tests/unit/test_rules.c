@@ -127,6 +127,20 @@ static const char *found(void)
 } while (0)
 
 /* The gifted design's whole correct life of one root, fast zap included. */
+/*
+ * The VM goes away while something still holds root: the vCPU's last put
+ * (kernel old vcpu_old), the teardown's invalidate-all, its zap and its
+ * put of the gift, then the teardown event.
+ */
+static void teardown_held(uint64_t root, uint32_t vcpu_old)
+{
+	put(root, VCPU, RC_OWN_VCPU, vcpu_old);
+	inval(root, FZ, RC_RSN_TEARDOWN);
+	zap(root, FZ, RC_CTX_FAST_ZAP, false);
+	put(root, FZ, RC_OWN_ZAP, vcpu_old - 1);
+	teardown();
+}
+
 static void gifted_clean_life(uint64_t root)
 {
 	alloc(root, 2);				/* vcpu + mmu */
@@ -407,11 +421,7 @@ static void test_ledger_iter(void)
 	for (int i = 63, old = 66; i >= 0; i--)
 		if (i != 40)
 			put(R1, ITER + i, RC_OWN_ITER, old--);
-	put(R1, VCPU, RC_OWN_VCPU, 3);
-	inval(R1, FZ, RC_RSN_TEARDOWN);
-	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
-	put(R1, FZ, RC_OWN_ZAP, 2);
-	teardown();
+	teardown_held(R1, 3);
 	EXPECT("ITER-LEAK");
 	x = first_finding();
 	CHECK(x && x->has_cause && x->cause.pid == ITER + 40 && x->cause.seq == 41);
@@ -425,11 +435,7 @@ static void test_ledger_iter(void)
 	get(R1, ITER, RC_OWN_ITER, 2);		/* seq 1: leaked (early break) */
 	get(R1, ITER, RC_OWN_ITER, 3);		/* seq 2: the next walk */
 	put(R1, ITER, RC_OWN_ITER, 4);
-	put(R1, VCPU, RC_OWN_VCPU, 3);
-	inval(R1, FZ, RC_RSN_TEARDOWN);
-	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
-	put(R1, FZ, RC_OWN_ZAP, 2);
-	teardown();
+	teardown_held(R1, 3);
 	EXPECT("ITER-LEAK");
 	x = first_finding();
 	CHECK(x && x->has_cause && x->cause.seq == 1 && x->cause.old == 2 &&
@@ -704,11 +710,7 @@ static void test_teardown_leaks(void)
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 2);
 	get(R1, VCPU2, RC_OWN_VCPU, 2);		/* never put */
-	put(R1, VCPU, RC_OWN_VCPU, 3);
-	inval(R1, FZ, RC_RSN_TEARDOWN);
-	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
-	put(R1, FZ, RC_OWN_ZAP, 2);
-	teardown();
+	teardown_held(R1, 3);
 	EXPECT("TEARDOWN-LEAK");
 	{
 		const struct rc_finding *x = first_finding();
@@ -722,11 +724,7 @@ static void test_teardown_leaks(void)
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 2);
 	get(R1, ITER, RC_OWN_ITER, 2);		/* break without put */
-	put(R1, VCPU, RC_OWN_VCPU, 3);
-	inval(R1, FZ, RC_RSN_TEARDOWN);
-	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
-	put(R1, FZ, RC_OWN_ZAP, 2);
-	teardown();
+	teardown_held(R1, 3);
 	EXPECT("ITER-LEAK");
 	{
 		const struct rc_findings *f = rc_engine_findings(eng);
