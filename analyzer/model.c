@@ -461,7 +461,10 @@ static int ref_find(const struct rc_root *r, unsigned int kind,
  * its task's latest vCPU reference, else, from a task that has not put a
  * vCPU reference of its own on this root (VM teardown, an ioctl thread
  * unloading a vCPU's MMU), the oldest vCPU reference; an MMU or zap put
- * the oldest reference of that owner.
+ * the oldest reference of that owner. Once kvm_tdp_mmu_zap_all() has
+ * zapped the root its VM is being destroyed, and the task that destroys
+ * it puts every vCPU's reference (kvm_destroy_vcpus()), its own among
+ * them: a second vCPU put by one task is then not a double put.
  */
 static int put_match(const struct rc_root *r, const struct rc_event *ev)
 {
@@ -473,7 +476,8 @@ static int put_match(const struct rc_root *r, const struct rc_event *ev)
 		i = ref_find(r, RC_REF_HELD, ev->owner, true, ev->pid, true);
 		if (i >= 0 || ev->owner == RC_OWN_ITER)
 			return i;
-		if (ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, ev->pid, false) >= 0)
+		if (!r->zap_all_seen &&
+		    ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, ev->pid, false) >= 0)
 			return -1;	/* it put its own already: a double put */
 	}
 	return ref_find(r, RC_REF_HELD, ev->owner, false, 0, false);
@@ -505,7 +509,7 @@ const struct rc_ref *rc_root_spent(const struct rc_root *r, int pid)
 {
 	int i = ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, pid, false);
 
-	if (i < 0 || ref_find(r, RC_REF_HELD, RC_OWN_VCPU, true, pid, false) >= 0)
+	if (i < 0 || r->zap_all_seen || ref_find(r, RC_REF_HELD, RC_OWN_VCPU, true, pid, false) >= 0)
 		return NULL;
 	return &r->refs[i];
 }
@@ -939,6 +943,8 @@ static void process(struct rc_model *m, struct rc_root *r,
 		z->ctx = ev->ctx;
 		z->active = true;
 		m->st.zaps++;
+		if (ev->ctx == RC_CTX_ZAP_ALL)
+			r->zap_all_seen = true;
 		detect(m, r, ev);
 		break;
 	}

@@ -143,6 +143,9 @@ struct rc_root {
 	uint8_t invalid_reason;
 	int invalid_pid;		/* task that invalidated it */
 	bool zapped;			/* a zap ended after the invalidation */
+	bool zap_all_seen;		/* kvm_tdp_mmu_zap_all() zapped it: its VM
+					 * is going away, and one task may put the
+					 * vCPU references of all (kvm_destroy_vcpus()) */
 	uint32_t gifts_inval;		/* pending invalidate-all gifts */
 	uint32_t gifts_defunct;		/* pending last_put gifts (the worker's) */
 	bool gifted;			/* a gift was made in this life */

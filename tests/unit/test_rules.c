@@ -479,6 +479,28 @@ static void test_ledger_vcpu(void)
 	teardown();
 	EXPECT("");
 
+	/*
+	 * A vCPU thread is the last to let go of the VM (all threads were
+	 * killed: hardware_disable_test): after kvm_tdp_mmu_zap_all() it
+	 * puts its own reference and the other vCPU's, as kvm_destroy_vcpus()
+	 * does. Not a double put.
+	 */
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);				/* VCPU's reference */
+	get(R1, VCPU2, RC_OWN_VCPU, 2);
+	get(R1, VCPU, RC_OWN_ITER, 3);
+	zap(R1, VCPU, RC_CTX_ZAP_ALL, false);
+	put(R1, VCPU, RC_OWN_ITER, 4);
+	put(R1, VCPU, RC_OWN_VCPU, 3);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	inval(R1, VCPU, RC_RSN_TEARDOWN);
+	zap(R1, VCPU, RC_CTX_FAST_ZAP, false);
+	put(R1, VCPU, RC_OWN_ZAP, 1);
+	rfree(R1, VCPU);
+	teardown();
+	EXPECT("");
+
 	/* More vCPUs than any fixed table: 64 of them get and put. */
 	start(RC_DESIGN_AUTO);
 	cpu_per_task = true;
