@@ -25,6 +25,7 @@ struct rc_model {
 	struct rc_model_opts opts;
 	struct rc_model_hooks hooks;
 	struct rc_stats st;
+	int first_root_cpu;		/* CPU of the first root event */
 	struct rc_root **buckets;
 	size_t nbuckets, nroots;
 	struct rc_vm *vms;
@@ -1348,8 +1349,14 @@ static void (*const on_event[RC_EV__COUNT])(struct rc_model *m,
 int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 {
 	m->st.events++;
-	if (rc_ev_names_root(ev->type))
-		m->st.root_events++;
+	if (rc_ev_names_root(ev->type)) {
+		if (!m->st.root_events++) {
+			m->first_root_cpu = ev->cpu;
+			m->st.root_cpus = 1;
+		} else if (ev->cpu != m->first_root_cpu) {
+			m->st.root_cpus = 2;
+		}
+	}
 	if (ev->outside_abi) {
 		on_outside_abi(m, ev);
 		return m->st.oom ? -1 : 0;

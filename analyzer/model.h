@@ -203,6 +203,8 @@ struct rc_model_opts {
 
 struct rc_stats {
 	uint64_t events;
+	uint32_t root_cpus;		/* CPUs that recorded root events: 0, 1,
+					 * or 2 for two or more */
 	uint64_t root_events;		/* events naming a root (rc_ev_names_root()),
 					 * applied or not: 0 leaves nothing to check */
 	uint64_t lost_events;		/* known count */

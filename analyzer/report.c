@@ -17,6 +17,12 @@ static bool puts_not_recorded(const struct rc_stats *st)
 	return st->roots_freed && !puts;
 }
 
+bool rc_report_clock_untrusted(const struct rc_report *r)
+{
+	return r->info && r->info->clock[0] && !r->info->clock_reliable &&
+	       rc_model_stats(r->model)->root_cpus > 1;
+}
+
 enum rc_why rc_report_why(const struct rc_report *r)
 {
 	const struct rc_stats *st = rc_model_stats(r->model);
@@ -32,6 +38,13 @@ enum rc_why rc_report_why(const struct rc_report *r)
 		return RC_WHY_EVENTS_NOT_RECORDED;
 	if (puts_not_recorded(st))
 		return RC_WHY_PUTS_NOT_RECORDED;
+	/*
+	 * A clock that does not order CPUs (trace-cmd's "local"): every
+	 * verdict that compares events of two CPUs rests on it, so none is
+	 * given (a trace of one CPU is in program order and keeps its verdict)
+	 */
+	if (rc_report_clock_untrusted(r))
+		return RC_WHY_CLOCK_UNTRUSTED;
 	if (r->findings->total)
 		return RC_WHY_VIOLATIONS;
 	if (st->lost_reports || st->roots_unverified)
@@ -60,6 +73,7 @@ const char *rc_report_why_name(enum rc_why w)
 	case RC_WHY_TRACE_INCOMPLETE: return "trace_incomplete";
 	case RC_WHY_EVENTS_NOT_RECORDED: return "events_not_recorded";
 	case RC_WHY_PUTS_NOT_RECORDED: return "puts_not_recorded";
+	case RC_WHY_CLOCK_UNTRUSTED: return "clock_untrusted";
 	case RC_WHY_NO_ROOT_EVENTS: return "no_root_events";
 	case RC_WHY_LOST_EVENTS: return "lost_events";
 	case RC_WHY_VALUES_OUTSIDE_ABI: return "values_outside_abi";

@@ -26,6 +26,8 @@ enum rc_why {
 	RC_WHY_NO_ROOT_EVENTS,		/* nothing to check */
 	RC_WHY_EVENTS_NOT_RECORDED,	/* root events absent from the formats */
 	RC_WHY_PUTS_NOT_RECORDED,	/* roots freed, not one put recorded */
+	RC_WHY_CLOCK_UNTRUSTED,		/* a clock that does not order CPUs,
+					 * root events on more than one CPU */
 	RC_WHY_VIOLATIONS,		/* FAIL */
 	RC_WHY_LOST_EVENTS,		/* roots unverified (lost events, reuse) */
 	RC_WHY_VALUES_OUTSIDE_ABI,	/* events not applied */
@@ -56,6 +58,8 @@ struct rc_report {
 };
 
 enum rc_why rc_report_why(const struct rc_report *r);
+/* The trace clock does not order CPUs and root events came from two or more. */
+bool rc_report_clock_untrusted(const struct rc_report *r);
 /* The exit status that rc_report_why() implies. */
 enum rc_exit rc_report_exit(const struct rc_report *r);
 const char *rc_report_verdict_word(enum rc_exit e);

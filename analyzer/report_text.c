@@ -161,6 +161,17 @@ static void verdict(FILE *out, const struct rc_report *r)
 	case RC_WHY_NO_ROOT_EVENTS:
 		verdict_line(out, r, "INCONCLUSIVE: no root events recorded");
 		return;
+	case RC_WHY_CLOCK_UNTRUSTED:
+		if (f->total)
+			fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s\n"
+				"  clock '%s' does not order CPUs; see the warnings\n",
+				f->total, f->total == 1 ? "" : "s", r->info->clock);
+		else
+			fprintf(out, "\nverdict: INCONCLUSIVE: clock '%s' does not order CPUs\n"
+				"  no violation in %" PRIu64 " root li%s in %" PRIu64 " VM%s\n",
+				r->info->clock, st->roots, st->roots == 1 ? "fe" : "ves",
+				st->vms, st->vms == 1 ? "" : "s");
+		return;
 	case RC_WHY_COMMAND_FAILED:
 		fprintf(out, "\nverdict: INCONCLUSIVE: %s\n  no violation in %" PRIu64
 			" root li%s in %" PRIu64 " VM%s\n",
@@ -242,6 +253,9 @@ void rc_report_line(FILE *out, const struct rc_report *r)
 	} else if (why == RC_WHY_NO_ROOT_EVENTS) {
 		fprintf(out, "%-12s %d  %s  no root events recorded", "INCONCLUSIVE",
 			(int)e, r->input);
+	} else if (why == RC_WHY_CLOCK_UNTRUSTED) {
+		fprintf(out, "%-12s %d  %s  clock '%s' does not order CPUs",
+			"INCONCLUSIVE", (int)e, r->input, r->info->clock);
 	} else if (why == RC_WHY_COMMAND_FAILED) {
 		fprintf(out, "%-12s %d  %s  %s", "INCONCLUSIVE", (int)e, r->input, cmd);
 		cmd = NULL;

@@ -148,7 +148,17 @@ done
 expect_exit 0 clean "$fx/cli_clean.dat"
 expect_exit 1 v3-defunct "$fx/cli_v3_defunct.dat"
 expect_exit 3 lost-events "$fx/cli_lost.dat"
-expect_exit 0 local-clock "$fx/cli_local_clock.dat"
+# a clock that does not order CPUs: no verdict when root events come from
+# two CPUs (clean or not: exit 3, reason clock_untrusted); one CPU is in
+# program order and keeps its verdict
+expect_exit 3 local-clock "$fx/cli_local_clock.dat"
+expect_exit 3 local-clock-bug "$fx/cli_local_bug.dat"
+expect_exit 0 local-clock-one-cpu "$fx/cli_local_one_cpu.dat"
+"$bin" --json "$fx/cli_local_bug.dat" >"$tmp/local.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["reason"]=="clock_untrusted" and d["exit"]==3 and [v["rule"] for v in d["violations"]]==["REF-PUT-UNOWNED"] else 1)' "$tmp/local.json" &&
+	ok || bad "local-clock-bug JSON: $(head -c 300 "$tmp/local.json")"
+"$bin" "$fx/cli_local_bug.dat" | grep -qx "verdict: INCONCLUSIVE: 1 possible violation" && ok ||
+	bad "local-clock-bug: no 'possible violation' verdict"
 expect_exit 0 forced-design-ok --design=gifted "$fx/cli_clean.dat"
 # Forcing the gifted design on an async-worker trace: its defunct root
 # (last reference put while valid) is exactly what the gifted design forbids.
