@@ -146,6 +146,12 @@ class Root:
         else:
             self.holders.pop(key, None)
 
+    def gift(self, frm, zapper):
+        """The reference held as frm becomes zapper's gift."""
+        self.hold(frm, -1)
+        self.hold(("zap", zapper), 1)
+        self.gifts[zapper] = self.gifts.get(zapper, 0) + 1
+
     def holds(self, owner, pid=None):
         if owner == "iter":
             return self.holders.get((owner, pid), 0) > 0
@@ -374,41 +380,30 @@ class Sim:
 
     def invalidate(self, t, r, reason, zapper):
         """One root of invalidate-all (mmu_lock held for write)."""
-        if self.design == "gifted":
+        if self.design in ("gifted", "hybrid"):
+            # gifted: the fast zap's own zapper; hybrid (edbdb43fc96b): no
+            # get, the worker is gifted the MMU's reference
             r.invalid = True
-            r.scheduled = True
+            if self.design == "gifted":
+                r.scheduled = True
             r.inval_event = len(self.events)
             r.zapped = set()
             self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason], **self.ev_root(r))
-            r.hold(("mmu", None), -1)
-            r.hold(("zap", zapper), 1)
-            r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
-        elif self.design == "hybrid":
-            # edbdb43fc96b: no get, the worker is gifted the MMU's reference
-            r.invalid = True
-            r.inval_event = len(self.events)
-            r.zapped = set()
-            self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason], **self.ev_root(r))
-            r.hold(("mmu", None), -1)
-            r.hold(("zap", zapper), 1)
-            r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
-            self.queue_work(r)
+            r.gift(("mmu", None), zapper)
+            if self.design == "hybrid":
+                self.queue_work(r)
         elif self.design == "v3" and r.invalid:
             # v3: a reference on every root, already-invalid ones included;
             # no valid -> invalid transition, so no invalidate event
             if not self.get(t, r, "zap", C_INVAL_GET):
                 raise ModelError("v3 gift get failed")
-            r.hold(("zap", None), -1)
-            r.hold(("zap", zapper), 1)
-            r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
+            r.gift(("zap", None), zapper)
         else:
             if r.count == 0:
                 raise ModelError("invalidate-all saw a valid root at 0 under mmu_lock write")
             reinval = r.invalid
             got = self.get(t, r, "zap", C_INVAL_GET)
-            r.hold(("zap", None), -1)
-            r.hold(("zap", zapper), 1)
-            r.gifts[zapper] = r.gifts.get(zapper, 0) + 1
+            r.gift(("zap", None), zapper)
             if not got:
                 raise ModelError("gift get failed")
             r.invalid = True
