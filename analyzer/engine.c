@@ -50,7 +50,7 @@ static bool on_judge(void *arg, const struct rc_model *m,
 		return false;
 	if (rc_findings_admit(&e->f, r->id, r->unverified) == RC_ADMIT_NEW) {
 		evidence(r, ev, &ev_e);
-		rc_findings_add(&e->f, &v, ev, &ev_e);
+		rc_findings_add(&e->f, &v, v.has_at ? &v.at_ev : ev, &ev_e);
 	}
 	return true;
 }

@@ -577,6 +577,34 @@ bool rc_root_prev_event(const struct rc_root *r, struct rc_event *out)
 	return true;
 }
 
+bool rc_root_event_seq(const struct rc_root *r, uint64_t seq,
+		       struct rc_event *out, struct rc_event *prev,
+		       bool *has_prev)
+{
+	unsigned int n = r->hist_n < RC_HIST ? r->hist_n : RC_HIST;
+
+	*has_prev = false;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int at = r->hist_n - 1 - i;
+
+		if (r->hist[at % RC_HIST].seq != seq)
+			continue;
+		hrec_event(r, &r->hist[at % RC_HIST], out);
+		if (i + 1 < n) {
+			hrec_event(r, &r->hist[(at - 1) % RC_HIST], prev);
+			*has_prev = true;
+		}
+		return true;
+	}
+	for (unsigned int i = 0; i < r->key_n && i < RC_KEY; i++) {
+		if (r->key[i].seq == seq) {
+			hrec_event(r, &r->key[i], out);
+			return true;
+		}
+	}
+	return false;
+}
+
 const struct rc_root *rc_model_twin(const struct rc_model *m,
 				    const struct rc_root *r)
 {
@@ -924,6 +952,10 @@ static void process(struct rc_model *m, struct rc_root *r,
 {
 	history_push(m, r, ev);
 	judge(m, r, ev, UINT64_MAX);
+	/* a zap of a valid root is judged up to its task's next event */
+	if (r->zap_valid_seq && ev->pid == r->zap_valid_pid &&
+	    ev->type != RC_EV_ROOT_ZAP_END)
+		r->zap_valid_seq = 0;
 
 	switch (ev->type) {
 	case RC_EV_ROOT_GET:
@@ -946,6 +978,11 @@ static void process(struct rc_model *m, struct rc_root *r,
 		m->st.zaps++;
 		if (ev->ctx == RC_CTX_ZAP_ALL)
 			r->zap_all_seen = true;
+		else if (r->valid && r->valid_known && !r->freed) {
+			r->zap_valid_seq = ev->seq;
+			r->zap_valid_ts = ev->ts;
+			r->zap_valid_pid = ev->pid;
+		}
 		detect(m, r, ev);
 		break;
 	}
@@ -1177,6 +1214,16 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 			if (r->freed && ended_before(r, ev->cpu, since)) {
 				r->lost_after_free = true;
 				continue;
+			}
+			/*
+			 * A zap of a valid root recorded before the loss, whose
+			 * task's next event on it may be among the lost: a
+			 * violation either way (ROOT-ZAP-VALID), judged now.
+			 */
+			if (r->zap_valid_seq && !r->unverified &&
+			    r->zap_valid_ts <= since) {
+				judge(m, r, ev, UINT64_MAX);
+				r->zap_valid_seq = 0;
 			}
 			mark_unverified(m, r);
 			if (m->hooks.lost)

@@ -143,6 +143,11 @@ struct rc_root {
 	uint8_t invalid_reason;
 	int invalid_pid;		/* task that invalidated it */
 	bool zapped;			/* a zap ended after the invalidation */
+	uint64_t zap_valid_seq;		/* a zap (not zap_all) that began while
+					 * the root was valid, until its task's
+					 * next other event on the root; 0: none */
+	uint64_t zap_valid_ts;
+	int zap_valid_pid;
 	bool zap_all_seen;		/* kvm_tdp_mmu_zap_all() zapped it: its VM
 					 * is going away, and one task may put the
 					 * vCPU references of all (kvm_destroy_vcpus()) */
@@ -321,6 +326,14 @@ const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid);
 bool rc_root_last_event(const struct rc_root *r, struct rc_event *out);
 /* The event before the latest (during a judge hook: the one before ev). */
 bool rc_root_prev_event(const struct rc_root *r, struct rc_event *out);
+/*
+ * The recorded event of r with this seq, into out, and the one before it
+ * into prev (its has_prev false when no longer kept); false if the event
+ * itself is no longer kept.
+ */
+bool rc_root_event_seq(const struct rc_root *r, uint64_t seq,
+		       struct rc_event *out, struct rc_event *prev,
+		       bool *has_prev);
 /*
  * Another VM's life at r's address that is alive (allocated in the trace,
  * not freed, not unverified): a root page belongs to one VM at a time.

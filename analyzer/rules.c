@@ -462,7 +462,61 @@ static bool judge_teardown_leak(const struct rc_rule_in *in,
  * cause is the root's event before the zap; the verdict rests on
  * cross-CPU order when that event is on another CPU (an invalidation
  * recorded there may belong before the zap).
+ *
+ * A root a vCPU holds cannot have gone invalid without an event: judged
+ * at the zap. A root no vCPU holds may have (a silent invalidation, v3's
+ * way or a bug elsewhere; GIFT-UNGIFTED-PUT names it at the zapper's put
+ * of the reference it took for the invalid root), so it is judged at the
+ * zapper's next event on the root, or the root's free, the end of the
+ * zapper's fast zap, VM teardown: anything but a zap put means the zap
+ * took a valid root. Only for count-2 roots (hybrid, gifted): their TDP
+ * MMU reference keeps them valid until a traced invalidation. A count-1
+ * root no vCPU holds may be a defunct one of v3 (reported at its put).
  */
+static bool zap_valid_ctx(uint8_t ctx)
+{
+	return ctx != RC_CTX_ZAP_ALL && ctx < RC_CTX__COUNT;
+}
+
+static bool zap_valid_later(const struct rc_rule_in *in, struct rc_verdict *v)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
+	bool has_prev;
+
+	if (!r->zap_valid_seq || ev->seq == r->zap_valid_seq ||
+	    rc_root_design(r) == RC_DESIGN_ASYNC ||
+	    (r->adopted && !r->design_forced))
+		return false;
+	switch (ev->type) {
+	case RC_EV_LOST:	/* the model asks only when the zap came first */
+	case RC_EV_ROOT_FREE:
+	case RC_EV_TEARDOWN:
+		break;
+	case RC_EV_ROOT_ZAP_END:
+		return false;
+	case RC_EV_ROOT_PUT:
+		if (ev->owner == RC_OWN_ZAP)
+			return false;	/* the gift rules judge it */
+		/* fall through */
+	default:
+		if (ev->pid != r->zap_valid_pid)
+			return false;
+		break;
+	}
+	if (!rc_root_event_seq(r, r->zap_valid_seq, &v->at_ev, &v->cause_ev,
+			       &has_prev) || !zap_valid_ctx(v->at_ev.ctx))
+		return false;
+	v->has_at = true;
+	/* "only the TDP MMU holds": the zapper's own reference aside */
+	VERDICT(v, "%s zap of a valid root only the TDP MMU holds; %s",
+		rc_ctx_name(v->at_ev.ctx), ev->type == RC_EV_LOST ?
+		"then lost" : "no zap put next");
+	v->cause = has_prev ? &v->cause_ev : NULL;
+	v->cross_cpu = !has_prev || v->cause_ev.cpu != v->at_ev.cpu;
+	return true;
+}
+
 static bool judge_root_zap_valid(const struct rc_rule_in *in,
 				 struct rc_verdict *v)
 {
@@ -470,15 +524,10 @@ static bool judge_root_zap_valid(const struct rc_rule_in *in,
 	const struct rc_event *ev = in->ev;
 	bool has_prev;
 
-	if (ev->ctx == RC_CTX_ZAP_ALL || ev->ctx >= RC_CTX__COUNT ||
-	    !r->valid || !r->valid_known || r->freed)
-		return false;
-	/*
-	 * With no vCPU reference left the root may have gone invalid
-	 * silently, v3's way (GIFT-UNGIFTED-PUT names that at the put); a
-	 * root a vCPU still holds cannot have.
-	 */
-	if (!r->owners[RC_OWN_VCPU])
+	if (zap_valid_later(in, v))
+		return true;
+	if (ev->type != RC_EV_ROOT_ZAP_START || !zap_valid_ctx(ev->ctx) ||
+	    !r->valid || !r->valid_known || r->freed || !r->owners[RC_OWN_VCPU])
 		return false;
 	VERDICT(v, "%s zap of a valid root a vCPU holds; nobody invalidated it",
 		rc_ctx_name(ev->ctx));
@@ -529,7 +578,8 @@ const struct rc_rule rc_rules[RC_R__COUNT] = {
 		GET, judge_root_cross_vm },
 	[RC_R_ROOT_ZAP_VALID] = { "ROOT-ZAP-VALID", "lifetime",
 		"zapper of invalidated roots zapped a valid root",
-		ZAP_START, judge_root_zap_valid },
+		GET | PUT | INVAL | ZAP_START | FREE | FZ_DONE | TEARDOWN |
+		RC_ON(RC_EV_LOST), judge_root_zap_valid },
 	[RC_R_ROOT_FREE_VALID] = { "ROOT-FREE-VALID", "lifetime",
 		"last reference dropped while the root is still valid",
 		PUT | FREE, judge_root_free_valid },
@@ -555,6 +605,7 @@ static void verdict_clear(struct rc_verdict *v)
 	v->detail[0] = '\0';
 	v->cause = NULL;
 	v->cross_cpu = false;
+	v->has_at = false;
 }
 
 void rc_rules_judge(const struct rc_rule_in *in, struct rc_verdict *v)

@@ -55,6 +55,10 @@ struct rc_verdict {
 	struct rc_event cause_ev;	/* a ledger entry's event (rc_ref_event()) */
 	bool cross_cpu;			/* rests on the order of events of
 					 * different CPUs */
+	bool has_at;			/* the rule was broken at at_ev, an
+					 * earlier event of the root, and is
+					 * known only now */
+	struct rc_event at_ev;
 };
 
 /* The moments a rule judges: a bit per event type. */

@@ -43,6 +43,7 @@ FAMILY = {
     "ROOT-FREE-VALID": "lifetime", "ROOT-REVALIDATE": "lifetime", "GIFT-UNGIFTED-PUT": "gift",
     "GIFT-DOUBLE-PUT": "gift", "GIFT-LEAK": "gift", "GIFT-PUT-BEFORE-ZAP": "gift",
     "FASTZAP-INCOMPLETE": "fast-zap", "TEARDOWN-LEAK": "teardown", "ITER-LEAK": "teardown",
+    "ROOT-ZAP-VALID": "lifetime", "ROOT-CROSS-VM": "lifetime",
 }
 
 # Bounded configurations. Exhaustive ones are enumerated completely.
@@ -82,7 +83,7 @@ EXH_FULL = {"gifted": ["v1", "v2", "c0", "c1", "c2", "c3", "c4"],
 # (get-at-zero needs a one-step window that uniform random schedules
 # almost never hit: its CI traces are a seeded sample of exhaustive c3)
 RND_BUG_EXTRA_CI = {"iter-double-put": "c2"}
-EXH_BUG_EXTRA_CI = {"get-at-zero": ["c3"]}
+EXH_BUG_EXTRA_CI = {"get-at-zero": ["c3"], "zap-valid": ["c2"]}
 # full: c4 (2 vCPUs + iterator + fast zap + teardown) is enumerated and
 # judged completely by the simulator; the analyzer sees all of it for the
 # correct designs and a seeded sample of this size for the injected bugs

@@ -67,6 +67,7 @@ BUGS = {
     "free-valid": ("async-worker", "put_root frees a valid root at its last put instead of reviving it"),
     "fastzap-gift-put": (("async-worker", "hybrid"),
                          "the fast zap puts the worker's gift of each root it invalidated"),
+    "zap-valid": (COUNT2, "a walker of valid roots zaps the first one as if it were invalidated"),
 }
 
 
@@ -587,10 +588,20 @@ def iter_task(t, which, early_exit):
     yield ("lock", mode)
     w = RootWalk(sim, fn + "+0x5a", fn + "+0x9c",
                  want=lambda r: not (only_valid and r.invalid))
+    zap_bug = sim.bug == "zap-valid" and only_valid
     while True:
         cur = yield from next_root(t, w)
         if cur is None:
             break
+        if zap_bug and not cur.invalid:
+            # the bug: tdp_mmu_zap_root(kvm, root, true) on a valid root
+            zap_bug = False
+            yield from sp(t)
+            sim.zap_start(t, cur, "fast_zap", "iter-bug")
+            sim.violate(cur, "ROOT-ZAP-VALID")
+            sim.unlock(t)
+            yield ("lock", mode)
+            sim.zap_end(t, cur, "fast_zap", "iter-bug")
         # work on the root: may drop mmu_lock and reschedule
         sim.unlock(t)
         yield ("lock", mode)

@@ -1151,12 +1151,79 @@ static void test_zap_valid(void)
 	zap(R1, WORKER, RC_CTX_WORKER, false);
 	EXPECT("ROOT-ZAP-VALID");
 
-	/* No vCPU holds it: it may be invalid silently (v3), judged at the put. */
+	/* Count 1, no vCPU holds it: it may be invalid silently (v3), judged at the put. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 1);
+	get(R1, FZ, RC_OWN_ITER, 1);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	EXPECT("");
+
+	/*
+	 * Count 2, no vCPU holds it: the TDP MMU's reference keeps it valid
+	 * until a traced invalidation (the CI run of injected bug 8 whose
+	 * wrprot_slot walk met such a root first).
+	 */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	get(R1, FZ, RC_OWN_ITER, 1);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	EXPECT("");				/* not yet: a silent invalidation? */
+	put(R1, FZ, RC_OWN_ITER, 2);		/* its next event: not a zap put */
+	EXPECT("ROOT-ZAP-VALID");
+	f = rc_engine_findings(eng);
+	CHECK(f->n == 1 && strstr(f->v[0].detail, "only the TDP MMU holds") != NULL);
+	CHECK(f->n == 1 && f->v[0].ev.type == RC_EV_ROOT_ZAP_START &&
+	      f->v[0].ev.pid == FZ && f->v[0].has_cause &&
+	      f->v[0].cause.type == RC_EV_ROOT_GET && f->v[0].cause.pid == FZ);
+
+	/* ... or at the end of its fast zap, the VM's teardown. */
 	start(RC_DESIGN_AUTO);
 	alloc(R1, 2);
 	put(R1, VCPU, RC_OWN_VCPU, 2);
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	fz_done();
+	EXPECT("ROOT-ZAP-VALID");
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	zap(R1, WORKER, RC_CTX_WORKER, false);
+	get(R1, VCPU2, RC_OWN_ITER, 1);		/* another task: not the moment */
 	EXPECT("");
+	teardown();
+	EXPECT("ROOT-ZAP-VALID");
+
+	/* Its next event may be among lost ones: a violation either way. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	lost(0);
+	EXPECT("ROOT-ZAP-VALID");
+	f = rc_engine_findings(eng);
+	CHECK(f->n == 1 && strstr(f->v[0].detail, "then lost") != NULL &&
+	      f->v[0].ev.type == RC_EV_ROOT_ZAP_START);
+
+	/* Lost before the zap: an invalidation may be among them. */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	lost(0);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ITER, 1);
+	EXPECT("");
+
+	/*
+	 * The zapper puts a zap reference next: the root had gone invalid
+	 * silently (injected v3 bug); the put names it, not the zap.
+	 */
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
+	put(R1, FZ, RC_OWN_ZAP, 1);
+	EXPECT("GIFT-UNGIFTED-PUT");
 
 	/* VM teardown zaps valid roots (ctx zap_all): legal. */
 	start(RC_DESIGN_AUTO);
