@@ -950,6 +950,11 @@ static void detect(struct rc_model *m, struct rc_root *r,
 static void process(struct rc_model *m, struct rc_root *r,
 		    const struct rc_event *ev)
 {
+	/* applied after a later-stamped event of another CPU: the clock misorders */
+	if (r->hist_n && ev->ts < r->last_ts &&
+	    r->hist[(r->hist_n - 1) % RC_HIST].cpu != ev->cpu &&
+	    r->last_ts - ev->ts > m->st.max_inversion_ns)
+		m->st.max_inversion_ns = r->last_ts - ev->ts;
 	history_push(m, r, ev);
 	judge(m, r, ev, UINT64_MAX);
 	/* a zap of a valid root is judged up to its task's next event */

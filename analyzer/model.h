@@ -224,6 +224,9 @@ struct rc_stats {
 	uint64_t roots_reallocated;	/* address reused without a free event */
 	uint64_t reordered;		/* get/put records held back and applied
 					 * in `old` order (JSON "reordered") */
+	uint64_t max_inversion_ns;	/* the most a root event was applied
+					 * before a later-stamped one of another
+					 * CPU (how far the clock misorders) */
 	uint64_t fast_zaps;
 	uint64_t teardowns;
 	uint64_t gifted_roots, async_roots;

@@ -172,8 +172,9 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
 		fprintf(out, "%s\"%s\":%" PRIu64, o ? "," : "", rc_owner_name(o),
 			st->owner_puts[o]);
-	fprintf(out, "},\"failed_gets\":%" PRIu64 ",\"reordered\":%" PRIu64 "},\n",
-		st->failed_gets, st->reordered);
+	fprintf(out, "},\"failed_gets\":%" PRIu64 ",\"reordered\":%" PRIu64
+		",\"max_inversion_ns\":%" PRIu64 "},\n",
+		st->failed_gets, st->reordered, st->max_inversion_ns);
 	fprintf(out, "\"rules\":[");
 	for (int i = 0; i < RC_R__COUNT; i++) {
 		fprintf(out, "%s\n {\"id\":\"%s\",\"family\":\"%s\",\"summary\":",

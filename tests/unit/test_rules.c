@@ -255,6 +255,8 @@ static void test_mismatch_and_reorder(void)
 	put(R1, ITER + 1, RC_OWN_ITER, 3);	/* B: 3 -> 2 */
 	EXPECT("");
 	CHECK(rc_model_stats(m)->reordered == 1);
+	/* A's put (t=3us) applied after B's get (t=4us): 1 us out of order */
+	CHECK(rc_model_stats(m)->max_inversion_ns == 1000);
 
 	/* The same on one CPU: program order, a real mismatch. */
 	start(RC_DESIGN_AUTO);
