@@ -1129,6 +1129,14 @@ static void test_cross_vm(void)
 	EXPECT("");
 }
 
+/* A count-2 root no vCPU holds any more: the TDP MMU's reference only. */
+static void idle_root(void)
+{
+	start(RC_DESIGN_AUTO);
+	alloc(R1, 2);
+	put(R1, VCPU, RC_OWN_VCPU, 2);
+}
+
 /* ROOT-ZAP-VALID: only kvm_tdp_mmu_zap_all() zaps a valid root. */
 static void test_zap_valid(void)
 {
@@ -1166,9 +1174,7 @@ static void test_zap_valid(void)
 	 * until a traced invalidation (the CI run of injected bug 8 whose
 	 * wrprot_slot walk met such a root first).
 	 */
-	start(RC_DESIGN_AUTO);
-	alloc(R1, 2);
-	put(R1, VCPU, RC_OWN_VCPU, 2);
+	idle_root();
 	get(R1, FZ, RC_OWN_ITER, 1);
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
 	EXPECT("");				/* not yet: a silent invalidation? */
@@ -1181,15 +1187,11 @@ static void test_zap_valid(void)
 	      f->v[0].cause.type == RC_EV_ROOT_GET && f->v[0].cause.pid == FZ);
 
 	/* ... or at the end of its fast zap, the VM's teardown. */
-	start(RC_DESIGN_AUTO);
-	alloc(R1, 2);
-	put(R1, VCPU, RC_OWN_VCPU, 2);
+	idle_root();
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
 	fz_done();
 	EXPECT("ROOT-ZAP-VALID");
-	start(RC_DESIGN_AUTO);
-	alloc(R1, 2);
-	put(R1, VCPU, RC_OWN_VCPU, 2);
+	idle_root();
 	zap(R1, WORKER, RC_CTX_WORKER, false);
 	get(R1, VCPU2, RC_OWN_ITER, 1);		/* another task: not the moment */
 	EXPECT("");
@@ -1197,9 +1199,7 @@ static void test_zap_valid(void)
 	EXPECT("ROOT-ZAP-VALID");
 
 	/* Its next event may be among lost ones: a violation either way. */
-	start(RC_DESIGN_AUTO);
-	alloc(R1, 2);
-	put(R1, VCPU, RC_OWN_VCPU, 2);
+	idle_root();
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
 	lost(0);
 	EXPECT("ROOT-ZAP-VALID");
@@ -1208,9 +1208,7 @@ static void test_zap_valid(void)
 	      f->v[0].ev.type == RC_EV_ROOT_ZAP_START);
 
 	/* Lost before the zap: an invalidation may be among them. */
-	start(RC_DESIGN_AUTO);
-	alloc(R1, 2);
-	put(R1, VCPU, RC_OWN_VCPU, 2);
+	idle_root();
 	lost(0);
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
 	put(R1, FZ, RC_OWN_ITER, 1);
@@ -1220,9 +1218,7 @@ static void test_zap_valid(void)
 	 * The zapper puts a zap reference next: the root had gone invalid
 	 * silently (injected v3 bug); the put names it, not the zap.
 	 */
-	start(RC_DESIGN_AUTO);
-	alloc(R1, 2);
-	put(R1, VCPU, RC_OWN_VCPU, 2);
+	idle_root();
 	zap(R1, FZ, RC_CTX_FAST_ZAP, false);
 	put(R1, FZ, RC_OWN_ZAP, 1);
 	EXPECT("GIFT-UNGIFTED-PUT");
