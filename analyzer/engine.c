@@ -116,3 +116,30 @@ const struct rc_findings *rc_engine_findings(const struct rc_engine *e)
 {
 	return &e->f;
 }
+
+static bool has_same(const struct rc_findings *f, const struct rc_finding *x)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const struct rc_finding *y = &f->v[i];
+
+		if (!y->retracted && y->rule == x->rule && y->e.kvm == x->e.kvm &&
+		    y->e.root == x->e.root && y->e.life == x->e.life)
+			return true;
+	}
+	return false;
+}
+
+size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->f.n; i++) {
+		const struct rc_finding *x = &e->f.v[i];
+
+		if (x->retracted || x->clock_doubt || has_same(&shifted->f, x))
+			continue;
+		rc_findings_doubt(&e->f, i);
+		n++;
+	}
+	return n;
+}

@@ -26,4 +26,13 @@ void rc_engine_finish(struct rc_engine *e);
 const struct rc_model *rc_engine_model(const struct rc_engine *e);
 const struct rc_findings *rc_engine_findings(const struct rc_engine *e);
 
+/*
+ * The clock check: shifted ran on the same trace with the CPU clocks
+ * corrected (rc_source_shift_clocks()). Each finding of e with no
+ * finding of the same rule on the same root life (VM, address, life) in
+ * shifted rests on an order of CPUs that the timestamps do not settle:
+ * it is put in doubt (rc_findings_doubt()). Returns how many were.
+ */
+size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted);
+
 #endif

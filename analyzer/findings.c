@@ -148,6 +148,20 @@ struct rc_finding *rc_findings_add(struct rc_findings *f,
 	return x;
 }
 
+void rc_findings_doubt(struct rc_findings *f, size_t i)
+{
+	struct rc_finding *x;
+
+	if (i >= f->n || f->v[i].retracted || f->v[i].clock_doubt)
+		return;
+	x = &f->v[i];
+	x->clock_doubt = true;
+	f->doubted++;
+	if (x->rule >= 0 && x->rule < RC_R__COUNT)
+		f->per_rule[x->rule]--;
+	f->total--;
+}
+
 void rc_findings_retract_after(struct rc_findings *f, uint64_t id, int cpu,
 			       uint64_t since)
 {
@@ -157,7 +171,7 @@ void rc_findings_retract_after(struct rc_findings *f, uint64_t id, int cpu,
 	if (!s || s->idx == NONE)
 		return;
 	x = &f->v[s->idx];
-	if (x->retracted || x->ev.ts < since ||
+	if (x->retracted || x->clock_doubt || x->ev.ts < since ||
 	    (x->ev.ts == since && x->ev.cpu == cpu))
 		return;
 	x->retracted = true;

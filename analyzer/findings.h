@@ -39,6 +39,8 @@ struct rc_finding {
 	int rule;			/* index into rc_rules[] */
 	bool retracted;			/* lost events could explain it */
 	bool cross_cpu;			/* rests on cross-CPU order */
+	bool clock_doubt;		/* gone once the CPU clocks are
+					 * corrected (rc_findings_doubt()) */
 	char detail[160];		/* one line, specific to this case */
 	struct rc_event ev;		/* the offending event */
 	bool has_cause;
@@ -52,6 +54,7 @@ struct rc_findings {
 	uint64_t total;			/* including those not stored */
 	uint64_t per_rule[RC_R__COUNT];
 	uint64_t retracted;
+	uint64_t doubted;		/* findings in clock doubt (not in total) */
 	uint64_t suppressed;		/* anomalies after a life's first finding */
 	uint64_t unjudged;		/* anomalies on unverified lives */
 	/* root lives with a finding: id -> index in v (or UINT32_MAX) */
@@ -86,6 +89,11 @@ struct rc_finding *rc_findings_add(struct rc_findings *f,
  */
 void rc_findings_retract_after(struct rc_findings *f, uint64_t id, int cpu,
 			       uint64_t since);
+/*
+ * Finding i does not survive a correction of the CPU clocks: it stays
+ * listed, marked, and moves from total to doubted.
+ */
+void rc_findings_doubt(struct rc_findings *f, size_t i);
 /* Life id is gone: forget it (its stored finding stays). */
 void rc_findings_forget(struct rc_findings *f, uint64_t id);
 

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "event.h"
 #include "cli_io.h"
+#include "clock_check.h"
 #include "report.h"
 #include "source.h"
 
@@ -195,6 +196,13 @@ static int analyze(const struct opts *o, const char *path, bool live,
 		}
 	}
 
+	if (!live && rc_engine_findings(e)->total) {
+		struct rc_model_opts mo = o->mopts;
+
+		mo.max_vms = max_vms;
+		mo.max_roots = max_roots;
+		rc_clock_check(path, o->instance, &mo, e, &rep);
+	}
 	rep.input = input;
 	rep.info = rc_source_info(src);
 	rep.src = src;

@@ -33,6 +33,8 @@ struct rc_model {
 	size_t ntomb;
 	uint64_t next_id;
 	uint64_t *cpu_last_ts;
+	uint64_t *cpu_ahead;		/* how far each CPU's stamps ran ahead
+					 * (rc_model_cpu_ahead()) */
 	int ncpu;
 	enum rc_design design_seen;
 	struct rc_event *timeline;
@@ -950,11 +952,6 @@ static void detect(struct rc_model *m, struct rc_root *r,
 static void process(struct rc_model *m, struct rc_root *r,
 		    const struct rc_event *ev)
 {
-	/* applied after a later-stamped event of another CPU: the clock misorders */
-	if (r->hist_n && ev->ts < r->last_ts &&
-	    r->hist[(r->hist_n - 1) % RC_HIST].cpu != ev->cpu &&
-	    r->last_ts - ev->ts > m->st.max_inversion_ns)
-		m->st.max_inversion_ns = r->last_ts - ev->ts;
 	history_push(m, r, ev);
 	judge(m, r, ev, UINT64_MAX);
 	/* a zap of a valid root is judged up to its task's next event */
@@ -1087,12 +1084,85 @@ static int pending_ready(const struct rc_root *r)
 	return -1;
 }
 
+/* CPU c's clock read ahead by at least d (rc_model_cpu_ahead()). */
+static void note_ahead(struct rc_model *m, int c, uint64_t d)
+{
+
+	if (c < 0 || c >= m->ncpu)
+		return;
+	if (d > m->st.max_inversion_ns)
+		m->st.max_inversion_ns = d;
+	if (d > m->cpu_ahead[c])
+		m->cpu_ahead[c] = d;
+}
+
+/*
+ * The newest get or put of another CPU, stamped before ev, whose own `old`
+ * was ev's: where ev would have fit had it been stamped in time (not past
+ * an event of its own CPU, which came before it in program order). Its
+ * timestamp, or 0 if none.
+ */
+static uint64_t fit_before(const struct rc_root *r, const struct rc_event *ev)
+{
+	unsigned int n = r->hist_n < RC_HIST ? r->hist_n : RC_HIST;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct rc_hrec *h = &r->hist[(r->hist_n - 1 - i) % RC_HIST];
+
+		if (h->ts >= ev->ts)
+			continue;	/* applied while ev waited */
+		if (h->cpu == ev->cpu || h->type == RC_EV_ROOT_ALLOC)
+			return 0;
+		if ((h->type == RC_EV_ROOT_GET || h->type == RC_EV_ROOT_PUT) &&
+		    h->val == ev->old)
+			return h->ts;
+	}
+	return 0;
+}
+
+/*
+ * A held-back record that now fits, applied after a later-stamped event
+ * of another CPU: either that CPU's clock read ahead (its event really
+ * came first), by at least the difference, or the record's own CPU did
+ * and the record belongs further back, where its `old` was already the
+ * count (fit_before()): it waited for a chance fit. The smaller of the
+ * two explains it; kept per CPU (rc_model_cpu_ahead()). After a forced
+ * record the shadow count was resynced and a fit proves nothing.
+ */
+static void note_inversion(struct rc_model *m, const struct rc_root *r,
+			   const struct rc_event *ev)
+{
+	int32_t c;
+	uint64_t d, back;
+
+	if (!r->hist_n || ev->ts >= r->last_ts || r->forced || r->unverified)
+		return;
+	c = r->hist[(r->hist_n - 1) % RC_HIST].cpu;
+	d = r->last_ts - ev->ts;
+	if (c == ev->cpu || c < 0 || c >= m->ncpu || ev->cpu < 0 || ev->cpu >= m->ncpu)
+		return;
+	back = fit_before(r, ev);
+	if (back && ev->ts - back < d) {
+		d = ev->ts - back;
+		c = ev->cpu;
+	}
+	note_ahead(m, c, d);
+}
+
 /* Judge and apply the oldest held-back record as it came. */
 static void pending_force(struct rc_model *m, struct rc_root *r)
 {
 	struct rc_event ev = r->pending[0];
+	uint64_t back;
 
 	pending_drop(r, 0);
+	/*
+	 * It never fitted: perhaps it belongs further back, where its `old`
+	 * already was the count, and its CPU's clock read ahead.
+	 */
+	if (!r->forced && !r->unverified && (back = fit_before(r, &ev)) != 0)
+		note_ahead(m, ev.cpu, ev.ts - back);
+	r->forced = true;
 	process(m, r, &ev);
 }
 
@@ -1107,6 +1177,7 @@ static void drain(struct rc_model *m, struct rc_root *r, bool force)
 
 			pending_drop(r, (unsigned int)i);
 			m->st.reordered++;
+			note_inversion(m, r, &ev);
 			process(m, r, &ev);
 		}
 		if (!force || !r->npending)
@@ -1132,7 +1203,9 @@ static bool pending_expired(const struct rc_root *r, const struct rc_event *now)
 static void root_event(struct rc_model *m, struct rc_root *r,
 		       const struct rc_event *ev)
 {
-	if (!behind_pending(r, ev, r->npending) && in_order(r, ev)) {
+	bool behind = behind_pending(r, ev, r->npending);
+
+	if (!behind && in_order(r, ev)) {
 		process(m, r, ev);
 		drain(m, r, false);
 	} else if (!pending_add(m, r, ev)) {
@@ -1142,6 +1215,32 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 		pending_force(m, r);
 		drain(m, r, false);
 	}
+}
+
+/*
+ * An alloc at the address of a life first seen mid-life (adopted), never
+ * freed, none of whose events is of the alloc's CPU, at most
+ * RC_REORDER_NS before it: that life is the new root's own start,
+ * stamped early (a root alive before the trace began is not allocated
+ * again without a free), and the alloc's CPU read ahead by at least the
+ * difference.
+ */
+static void note_early_life(struct rc_model *m, const struct rc_root *old,
+			    const struct rc_event *ev)
+{
+	unsigned int n = old->hist_n < RC_HIST ? old->hist_n : RC_HIST;
+	uint64_t d;
+
+	if (!old->adopted || old->freed || old->unverified || !old->hist_n ||
+	    old->hist_n > RC_HIST ||
+	    old->first_ts >= ev->ts || ev->cpu < 0 || ev->cpu >= m->ncpu ||
+	    ev->ts - old->first_ts > RC_REORDER_NS)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		if (old->hist[i].cpu == ev->cpu)
+			return;
+	d = ev->ts - old->first_ts;
+	note_ahead(m, ev->cpu, d);
 }
 
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
@@ -1154,6 +1253,7 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 	if (!vm)
 		return;
 	if (old) {
+		note_early_life(m, old, ev);
 		drain(m, old, true);
 		life = old->life + 1;
 		if (!old->freed) {
@@ -1414,11 +1514,16 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 		return m->st.oom ? -1 : 0;
 	}
 	if (ev->cpu >= m->ncpu && ev->cpu < 4096) {
-		uint64_t *t = realloc(m->cpu_last_ts, (ev->cpu + 1) * sizeof(*t));
+		size_t n = (size_t)ev->cpu + 1, old = (size_t)m->ncpu;
+		uint64_t *t = realloc(m->cpu_last_ts, n * sizeof(*t));
+		uint64_t *a = t ? realloc(m->cpu_ahead, n * sizeof(*a)) : NULL;
 
-		if (t) {
-			memset(t + m->ncpu, 0, (ev->cpu + 1 - m->ncpu) * sizeof(*t));
+		if (t)
 			m->cpu_last_ts = t;
+		if (a) {
+			m->cpu_ahead = a;
+			memset(t + old, 0, (n - old) * sizeof(*t));
+			memset(a + old, 0, (n - old) * sizeof(*a));
 			m->ncpu = ev->cpu + 1;
 		} else {
 			m->st.oom = true;
@@ -1441,6 +1546,16 @@ void rc_model_finish(struct rc_model *m)
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext)
 			if (!r->freed)
 				m->st.roots_alive++;
+}
+
+uint64_t rc_model_cpu_ahead(const struct rc_model *m, int cpu)
+{
+	return cpu >= 0 && cpu < m->ncpu ? m->cpu_ahead[cpu] : 0;
+}
+
+int rc_model_ncpus(const struct rc_model *m)
+{
+	return m->ncpu;
 }
 
 const struct rc_stats *rc_model_stats(const struct rc_model *m)
@@ -1479,6 +1594,7 @@ void rc_model_free(struct rc_model *m)
 	}
 	free(m->buckets);
 	free(m->cpu_last_ts);
+	free(m->cpu_ahead);
 	free(m->timeline);
 	free(m);
 }

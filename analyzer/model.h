@@ -170,6 +170,8 @@ struct rc_root {
 
 	struct rc_event *pending;	/* root events waiting for order, in
 					 * stream order (heap, grows) */
+	bool forced;			/* a held-back record was applied
+					 * without fitting (pending_force()) */
 	unsigned int npending, cap_pending;
 
 	struct rc_hrec hist[RC_HIST];
@@ -279,6 +281,14 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev);
 void rc_model_finish(struct rc_model *m);
 
 const struct rc_stats *rc_model_stats(const struct rc_model *m);
+/*
+ * How far CPU cpu's timestamps ran ahead of another CPU's: the most by
+ * which one of its root events was stamped later than an event of another
+ * CPU applied after it (in `old` or program order), 0 if never.
+ */
+uint64_t rc_model_cpu_ahead(const struct rc_model *m, int cpu);
+/* CPUs seen: 1 + the highest CPU number of an event. */
+int rc_model_ncpus(const struct rc_model *m);
 enum rc_design rc_model_design_seen(const struct rc_model *m);
 
 /* --root timeline: every event of roots at opts.root_filter, in order. */

@@ -45,6 +45,9 @@ enum rc_why rc_report_why(const struct rc_report *r)
 	 */
 	if (rc_report_clock_untrusted(r))
 		return RC_WHY_CLOCK_UNTRUSTED;
+	/* every violation found rests on an order the timestamps do not settle */
+	if (!r->findings->total && r->findings->doubted)
+		return RC_WHY_CLOCK_UNTRUSTED;
 	if (r->findings->total)
 		return RC_WHY_VIOLATIONS;
 	if (st->lost_reports || st->roots_unverified)
@@ -251,4 +254,35 @@ unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
 		WARN("no root event, only lost-event marks");
 #undef WARN
 	return n;
+}
+
+const char *rc_report_shifts(const struct rc_report *r, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	/* per CPU (the clock check sets back at most two), the most it tried */
+	for (int i = 0; i < r->nshift && off < len; i++) {
+		uint64_t most = 0;
+		int w, j;
+
+		for (j = 0; j < i && r->shift[j].cpu != r->shift[i].cpu; j++)
+			;
+		if (j < i)
+			continue;	/* that CPU is already named */
+		for (j = i; j < r->nshift; j++)
+			if (r->shift[j].cpu == r->shift[i].cpu && r->shift[j].ns > most)
+				most = r->shift[j].ns;
+		if (most < 1000000)
+			w = snprintf(buf + off, len - off, "%scpu%d %" PRIu64 " us",
+				     off ? ", " : "", r->shift[i].cpu, (most + 999) / 1000);
+		else
+			w = snprintf(buf + off, len - off, "%scpu%d %" PRIu64 ".%" PRIu64 " ms",
+				     off ? ", " : "", r->shift[i].cpu, most / 1000000,
+				     most / 100000 % 10);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	return buf;
 }

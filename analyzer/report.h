@@ -43,6 +43,11 @@ struct rc_cmd {
 	int signal;			/* the signal that killed it, 0 if none */
 };
 
+/* At most this many passes of the clock check (main.c clock_check()). */
+#define RC_CLOCK_PASSES 6
+/* The clock check sets no CPU back by more (a clock off by more is broken). */
+#define RC_CLOCK_MAX_NS 20000000ull
+
 struct rc_report {
 	const char *input;		/* file name, or "live" */
 	const struct rc_trace_info *info;	/* NULL if unknown */
@@ -55,6 +60,9 @@ struct rc_report {
 	bool have_root;
 	uint64_t root;
 	struct rc_cmd cmd;
+	/* the clock check's passes: CPU and how far its clock was set back */
+	struct rc_clock_shift { int cpu; uint64_t ns; } shift[RC_CLOCK_PASSES];
+	int nshift;
 };
 
 enum rc_why rc_report_why(const struct rc_report *r);
@@ -71,6 +79,12 @@ bool rc_report_cmd_failed(const struct rc_report *r);
 const char *rc_report_cmd_desc(const struct rc_report *r, char *buf, size_t len);
 /* "SIGSEGV" (or "signal 99"); returns buf. */
 const char *rc_report_signal_name(int sig, char *buf, size_t len);
+
+/*
+ * "cpu1 962 us, cpu0 5.0 ms": per CPU the clock check set back, the most
+ * it was set back.
+ */
+const char *rc_report_shifts(const struct rc_report *r, char *buf, size_t len);
 
 void rc_report_text(FILE *out, const struct rc_report *r);
 void rc_report_json(FILE *out, const struct rc_report *r);

@@ -80,6 +80,7 @@ static void jfinding(FILE *out, const struct rc_report *r,
 	jstr(out, rule->summary);
 	fprintf(out, ",\"detail\":");
 	jstr(out, f->detail);
+	fprintf(out, ",\"clock_doubt\":%s", f->clock_doubt ? "true" : "false");
 	fprintf(out, ",\"kvm\":");
 	jhex(out, f->e.kvm);
 	fprintf(out, ",\"root\":");
@@ -193,9 +194,14 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	}
 	fprintf(out, "],\n\"violations_total\":%" PRIu64 ",\"violations_not_shown\":%"
 		PRIu64 ",\"suppressed\":%" PRIu64 ",\"unjudged\":%" PRIu64
-		",\"retracted\":%" PRIu64 ",\n",
-		f->total, f->total - stored, f->suppressed, f->unjudged,
-		f->retracted);
+		",\"retracted\":%" PRIu64 ",\"clock_doubted\":%" PRIu64 ",\n",
+		f->total, f->total + f->doubted - stored, f->suppressed, f->unjudged,
+		f->retracted, f->doubted);
+	fprintf(out, "\"clock_check\":[");
+	for (int i = 0; i < r->nshift; i++)
+		fprintf(out, "%s{\"cpu\":%d,\"shift_ns\":%" PRIu64 "}", i ? "," : "",
+			r->shift[i].cpu, r->shift[i].ns);
+	fprintf(out, "],\n");
 	if (r->have_root) {
 		size_t n;
 		const struct rc_event *t = rc_model_timeline(r->model, &n);

@@ -94,6 +94,8 @@ static void finding(FILE *out, const struct rc_report *r,
 		on, rule->id, off, f->e.root, f->e.life, f->e.kvm);
 	fprintf(out, "  %s\n", rule->summary);
 	fprintf(out, "  %.68s\n", f->detail);
+	if (f->clock_doubt)
+		fprintf(out, "  in clock doubt: not found with a CPU's clock set back\n");
 	print_event(out, r, "  event ", &f->ev);
 	if (f->has_cause)
 		print_event(out, r, "  cause ", &f->cause);
@@ -133,7 +135,7 @@ static void verdict(FILE *out, const struct rc_report *r)
 	const struct rc_stats *st = rc_model_stats(r->model);
 	const struct rc_findings *f = r->findings;
 	enum rc_why why = rc_report_why(r);
-	char rules[COLS + 1] = "", head[COLS + 1], cmd[64];
+	char rules[COLS + 1] = "", head[COLS + 1], cmd[64], sh[128];
 	size_t off = 0;
 
 	switch (why) {
@@ -151,6 +153,9 @@ static void verdict(FILE *out, const struct rc_report *r)
 			 f->total, f->total == 1 ? "" : "s");
 		verdict_line(out, r, head);
 		fprintf(out, "  %s\n", rules);
+		if (f->doubted)
+			fprintf(out, "  (%" PRIu64 " more in clock doubt: not found with a"
+				" CPU's clock set back)\n", f->doubted);
 		return;
 	case RC_WHY_NONE:
 		fprintf(out, "\nverdict: PASS: %" PRIu64 " root li%s in %" PRIu64
@@ -162,6 +167,13 @@ static void verdict(FILE *out, const struct rc_report *r)
 		verdict_line(out, r, "INCONCLUSIVE: no root events recorded");
 		return;
 	case RC_WHY_CLOCK_UNTRUSTED:
+		if (!rc_report_clock_untrusted(r)) {
+			fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s\n"
+				"  not found with a CPU's clock set back (%s)\n",
+				f->doubted, f->doubted == 1 ? "" : "s",
+				rc_report_shifts(r, sh, sizeof(sh)));
+			return;
+		}
 		if (f->total)
 			fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s\n"
 				"  clock '%s' does not order CPUs; see the warnings\n",
@@ -253,6 +265,9 @@ void rc_report_line(FILE *out, const struct rc_report *r)
 	} else if (why == RC_WHY_NO_ROOT_EVENTS) {
 		fprintf(out, "%-12s %d  %s  no root events recorded", "INCONCLUSIVE",
 			(int)e, r->input);
+	} else if (why == RC_WHY_CLOCK_UNTRUSTED && !rc_report_clock_untrusted(r)) {
+		fprintf(out, "%-12s %d  %s  %" PRIu64 " possible violations in clock doubt",
+			"INCONCLUSIVE", (int)e, r->input, f->doubted);
 	} else if (why == RC_WHY_CLOCK_UNTRUSTED) {
 		fprintf(out, "%-12s %d  %s  clock '%s' does not order CPUs",
 			"INCONCLUSIVE", (int)e, r->input, r->info->clock);

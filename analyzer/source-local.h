@@ -132,6 +132,9 @@ struct rc_source {
 	int cmd_status;			/* live: exit status of the command, -1 if none */
 	int cmd_signal;			/* live: the signal that killed it, 0 if none */
 	int ran;			/* rc_source_run() was called */
+	int live;			/* a live source (no clock shift) */
+	uint64_t *shift;		/* rc_source_shift_clocks(), per CPU */
+	int nshift;
 	void *priv;			/* per-kind state */
 };
 

@@ -8,6 +8,7 @@
 #define RC_SOURCE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "event.h"
 
 /* Returns 0 to continue, non-zero to stop the stream. */
@@ -63,6 +64,14 @@ int rc_source_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		  char *err, size_t errlen);
 
 const struct rc_trace_info *rc_source_info(const struct rc_source *src);
+
+/*
+ * Before rc_source_run() of a trace.dat: subtract sub[c] from every
+ * timestamp of CPU c (c < n) and merge the CPUs again in the shifted
+ * order, as if those clocks had been corrected. Returns 0, or -1 for a
+ * live source or out of memory.
+ */
+int rc_source_shift_clocks(struct rc_source *src, const uint64_t *sub, int n);
 
 /*
  * Whether the trace can judge every rule: 0 if it has all the root events,

@@ -6,6 +6,7 @@
  * and the input layer's error helper and clock table (source-local.h).
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,9 +38,47 @@ void rc_set_clock(struct rc_trace_info *info, const char *clock)
 }
 
 
+int rc_source_shift_clocks(struct rc_source *src, const uint64_t *sub, int n)
+{
+	uint64_t *s;
+
+	if (!src || src->live || src->ran || n <= 0 || n > RC_MAX_CPUS)
+		return -1;
+	s = malloc((size_t)n * sizeof(*s));
+	if (!s)
+		return -1;
+	memcpy(s, sub, (size_t)n * sizeof(*s));
+	free(src->shift);
+	src->shift = s;
+	src->nshift = n;
+	return 0;
+}
+
+struct shifter {
+	const struct rc_source *src;
+	struct rc_reorder *ro;
+};
+
+/* Shift one event's clock and let the reorder buffer merge it again. */
+static int shift_sink(const struct rc_event *ev, void *arg)
+{
+	struct shifter *sh = arg;
+	struct rc_event e = *ev;
+
+	if (e.cpu >= 0 && e.cpu < sh->src->nshift)
+		e.ts = e.ts > sh->src->shift[e.cpu] ? e.ts - sh->src->shift[e.cpu] : 0;
+	if (rc_reorder_push(&e, sh->ro))
+		return 1;
+	return rc_reorder_release(sh->ro, 0);
+}
+
 int rc_source_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		  char *err, size_t errlen)
 {
+	struct shifter sh = { .src = src };
+	uint64_t most = 0;
+	int ret;
+
 	if (!src || !sink) {
 		rc_seterr(err, errlen, "internal error: no source or sink");
 		return -1;
@@ -49,7 +88,27 @@ int rc_source_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		return -1;
 	}
 	src->ran = 1;
-	return src->ops->run(src, sink, arg, err, errlen);
+	if (!src->nshift)
+		return src->ops->run(src, sink, arg, err, errlen);
+	/*
+	 * Each CPU's events stay in their order; an event waits until every
+	 * CPU has passed its shifted time, or the stream is the largest
+	 * shift past it.
+	 */
+	for (int c = 0; c < src->nshift; c++)
+		if (src->shift[c] > most)
+			most = src->shift[c];
+	sh.ro = rc_reorder_new(sink, arg, src->info.ncpus > src->nshift ?
+			       src->info.ncpus : src->nshift, most + 1, (size_t)1 << 22);
+	if (!sh.ro) {
+		rc_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	ret = src->ops->run(src, shift_sink, &sh, err, errlen);
+	if (!ret)
+		rc_reorder_release(sh.ro, 1);
+	rc_reorder_free(sh.ro);
+	return ret;
 }
 
 const struct rc_trace_info *rc_source_info(const struct rc_source *src)
@@ -130,5 +189,7 @@ void rc_source_close(struct rc_source *src)
 {
 	if (!src)
 		return;
+	free(src->shift);
+	src->shift = NULL;
 	src->ops->close(src);
 }

@@ -563,6 +563,7 @@ static struct rc_source *live_alloc(char *const *argv, char *err, size_t errlen)
 		return rc_seterr(err, errlen, "out of memory");
 	}
 	src->ops = &live_ops;
+	src->live = 1;
 	src->priv = lp;
 	src->cmd_status = -1;
 	lp->argv = argv;

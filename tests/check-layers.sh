@@ -20,7 +20,7 @@ layer_of() {	# file name -> layer number, or -1 if it has no layer
 	findings.[ch]) echo 4 ;;
 	engine.[ch]) echo 5 ;;
 	report.[ch] | report_*.[ch]) echo 6 ;;
-	main.c | cli_io.[ch]) echo 7 ;;
+	main.c | cli_io.[ch] | clock_check.[ch]) echo 7 ;;
 	*) echo -1 ;;
 	esac
 }

@@ -159,6 +159,20 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["re
 	ok || bad "local-clock-bug JSON: $(head -c 300 "$tmp/local.json")"
 "$bin" "$fx/cli_local_bug.dat" | grep -qx "verdict: INCONCLUSIVE: 1 possible violation" && ok ||
 	bad "local-clock-bug: no 'possible violation' verdict"
+# a clock that claims to order CPUs but is off on one (cli_skew_clean: a
+# clean run, CPU 1 written 3 us ahead): the violation found as stamped is
+# not found again with CPU 1 set back (the clock check), so no verdict
+expect_exit 3 skew-clean "$fx/cli_skew_clean.dat"
+"$bin" --json "$fx/cli_skew_clean.dat" >"$tmp/skew.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d["violations"]; c=d["clock_check"]; sys.exit(0 if d["reason"]=="clock_untrusted" and d["exit"]==3 and v and all(x["clock_doubt"] for x in v) and d["violations_total"]==0 and d["clock_doubted"]==len(v) and c and c[0]["cpu"]==1 and 1000<=c[0]["shift_ns"]<=4000 else 1)' "$tmp/skew.json" &&
+	ok || bad "skew-clean JSON: $(head -c 400 "$tmp/skew.json")"
+"$bin" "$fx/cli_skew_clean.dat" | grep -q "^  not found with a CPU's clock set back (cpu1 [0-9]* us)$" && ok ||
+	bad "skew-clean: no clock-check line in the verdict"
+# no clock check without a violation, nor on a trace whose order holds
+for t in cli_clean cli_v3_defunct; do
+	"$bin" --json "$fx/$t.dat" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["clock_check"]==[] and d["clock_doubted"]==0 else 1)' &&
+		ok || bad "$t: a clock check where none was due"
+done
 expect_exit 0 forced-design-ok --design=gifted "$fx/cli_clean.dat"
 # Forcing the gifted design on an async-worker trace: its defunct root
 # (last reference put while valid) is exactly what the gifted design forbids.

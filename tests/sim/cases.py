@@ -159,7 +159,7 @@ def check_hand(name, analyzer, work, ok):
             out = json.loads(r.stdout)
         except ValueError:
             out = {}
-        got = out.get("violations", [])
+        got = [v for v in out.get("violations", []) if not v.get("clock_doubt")]
         if exp is None:
             ok(r.returncode == 0 and out.get("verdict") == "clean" and not got,
                "%s (%s .dat): expected clean, exit %d, %s" % (name, which, r.returncode,

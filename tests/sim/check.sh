@@ -16,5 +16,11 @@ part "$py" "$here/test_gentrace.py" "$readdat" "$work/gentrace"
 part "$py" "$here/test_rootsim.py"
 part "$py" "$here/cases.py" --check "$analyzer" "$work/cases"
 part "$py" "$here/accuracy.py" --analyzer "$analyzer" --work "$work/accuracy"
+# real traces with one CPU's clock off (the full set: make skew-check)
+part "$py" "$here/skew_check.py" --analyzer "$analyzer" --readdat "$readdat" \
+	--work "$work/skew" --skews 50000,1000000,5000000 --cpus 1 \
+	"$here/../data/6.12-rootstress.dat" "$here/../data/6.1-rootstress.dat" \
+	"$here/../data/6.1-memslot_modification_stress_test.dat" \
+	"$here/../data/6.12-inject-double-put.dat:REF-PUT-UNOWNED|REF-UNDERFLOW"
 tally_close check-accuracy || status=1
 exit $status

@@ -10,7 +10,7 @@ SIM_READDAT := $(SIM_BUILD)/readdat
 PYTHON ?= python3
 SIM_JOBS ?= 2
 
-.PHONY: check-accuracy accuracy accuracy-full
+.PHONY: check-accuracy accuracy accuracy-full skew-check
 
 $(SIM_READDAT): tests/sim/readdat.c | pkg-check
 	@mkdir -p $(@D)
@@ -24,5 +24,18 @@ accuracy: $(ANALYZER)
 
 accuracy-full: $(ANALYZER)
 	@$(PYTHON) tests/sim/accuracy.py --full --analyzer $(ANALYZER) --work $(SIM_BUILD)/accuracy-full --jobs $(SIM_JOBS)
+
+# Every committed real trace (tests/vm/expect.tsv, ABI v1 and v2) with CPU
+# 0 or 1 off by +-1 us .. 5 ms (tests/sim/skew_check.py): clean ones never
+# FAIL, runs with a bug FAIL with their rule or are INCONCLUSIVE.
+skew-check: $(SIM_READDAT) $(ANALYZER)
+	@args=; while IFS='	' read -r f ex rules rest; do \
+		case $$f in \#*|file|demo.dat|v1/demo.dat) continue ;; esac; \
+		[ -f tests/data/$$f ] || continue; \
+		if [ "$$ex" = 1 ]; then args="$$args tests/data/$$f:$$rules"; \
+		else args="$$args tests/data/$$f"; fi; \
+	done < tests/vm/expect.tsv; \
+	$(PYTHON) tests/sim/skew_check.py --analyzer $(ANALYZER) --readdat $(SIM_READDAT) \
+		--work $(SIM_BUILD)/skew $$args
 
 CHECKS += check-accuracy

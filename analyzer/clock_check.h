@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The clock check (docs/invariants.md): a clock that claims to order CPUs
+ * may be off on one. Where the records had to be applied out of timestamp
+ * order, the model measured how far each CPU's clock read ahead at least
+ * (rc_model_cpu_ahead()). For the (at most two) CPUs that read ahead most,
+ * the trace is read again with that CPU's timestamps set back, refined
+ * pass by pass by what each pass still measures (RC_CLOCK_PASSES passes,
+ * none by more than RC_CLOCK_MAX_NS). A violation not found again in every
+ * pass (same rule, same root life) rests on an order of CPUs that the
+ * timestamps do not settle: it is put in clock doubt. Offline traces only:
+ * the file is read again.
+ */
+#ifndef RC_CLOCK_CHECK_H
+#define RC_CLOCK_CHECK_H
+
+#include "engine.h"
+#include "report.h"
+
+/*
+ * e: the engine that read path (buffer instance, or NULL) with opts.
+ * Fills rep->shift[] with the passes run; changes e's findings only.
+ */
+void rc_clock_check(const char *path, const char *instance,
+		    const struct rc_model_opts *opts, struct rc_engine *e,
+		    struct rc_report *rep);
+
+#endif
