@@ -58,7 +58,7 @@ def main(argv):
         for cpu in cpus:
             for sk in skews:
                 for sign in (1, -1):
-                    out = os.path.join(a.work, "skew.dat")
+                    out = os.path.join(a.work, "skew-%d.dat" % os.getpid())
                     g = subprocess.run([sys.executable, os.path.join(HERE, "skew.py"), "--readdat",
                                         a.readdat, "--cpu", str(cpu), "--skew", str(sign * sk),
                                         path, out], capture_output=True, text=True)
@@ -76,9 +76,13 @@ def main(argv):
                         ok += 1
                     else:
                         bad += 1
-                        keep = os.path.join(a.work, "%s.%s.dat" % (os.path.basename(path), tag))
+                        keep = os.path.join(a.work, "%s.%s.dat" % (
+                            os.path.relpath(path).replace("/", "_"), tag))
                         os.replace(out, keep)
-        print("%s%s: %s" % (os.path.basename(path), " (bug)" if want else "", " ".join(line)))
+        print("%s%s: %s" % (os.path.relpath(path), " (bug)" if want else "", " ".join(line)))
+    out = os.path.join(a.work, "skew-%d.dat" % os.getpid())
+    if os.path.exists(out):
+        os.remove(out)
     print("skew: %d passed, %d failed" % (ok, bad))
     return 1 if bad else 0
 
