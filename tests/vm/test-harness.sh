@@ -83,6 +83,7 @@ qemu-b) if [ "\$n" = 0 ]; then cp $top/$fx/serial-flake.log "\$out/serial.log"; 
 	for s in qemu-two qemu-monitor; do
 		echo 0 > "\$out/\$s.rc"; cp $top/$clean "\$out/\$s.dat"; echo "L2-GUEST: done" > "\$out/\$s.l2.console"
 	done
+	echo "l2-qemu: qemu-monitor: L2 RESET AGAIN: silent 120 s after system_reset" > "\$out/qemu-monitor.out"
 	echo 0 > "\$out/job.rc"; exit 0 ;;
 qemu-inject-*)
 	echo "clocksource tsc" > "\$out/serial.log"
@@ -98,12 +99,16 @@ EOF
 	[ $rc -eq 3 ] && ok || bad "vm-test with a boot that always flakes: exit $rc, want 3 ($(tail -n 3 "$tmp/q.out"))"
 	[ "$(cat "$tmp/count-qemu-a" 2>/dev/null)" = 3 ] && ok || bad "the flaky boot ran $(cat "$tmp/count-qemu-a" 2>/dev/null) times, want 3"
 	[ "$(cat "$tmp/count-qemu-b" 2>/dev/null)" = 2 ] && ok || bad "the once-flaky boot ran $(cat "$tmp/count-qemu-b" 2>/dev/null) times, want 2"
-	grep -qx "vm: infrastructure: 4 emulator flakes retried, 1 boots not judged (6.12 qemu-a)" "$tmp/q.out" && ok ||
+	grep -qx "vm: infrastructure: 5 emulator flakes retried, 1 boots not judged (6.12 qemu-a)" "$tmp/q.out" && ok ||
 		bad "no infrastructure summary line: $(grep 'vm: infra' "$tmp/q.out")"
 	grep -qx "vm: 6 passed, 0 failed" "$tmp/q.out" && ok || bad "want 6 passed (qemu-b's), got: $(tail -n 1 "$tmp/q.out")"
 	grep -E "PASS|FAIL" "$tmp/q.out" | grep -qE "qemu-boot|qemu-smm|live" && bad "a case of the flaky boot was judged" || ok
 	grep -q "PASS 6.12-qemu-two.dat: exit 0" "$tmp/q.out" && ok || bad "the retried boot's trace was not judged"
-	[ "$(grep -c INFRA "$tmp/runs/results.tsv")" = 5 ] && [ "$(grep -c PASS "$tmp/runs/results.tsv")" = 6 ] && ok ||
+	# an L2 that l2-qemu had to reset twice: counted, said, still judged
+	grep -q "vm: INFRA 6.12 qemu-monitor: L2 RESET AGAIN: silent 120 s" "$tmp/q.out" &&
+		grep -q "PASS 6.12 qemu-monitor ran" "$tmp/q.out" && ok ||
+		bad "the second system_reset of l2-qemu was not reported as infrastructure"
+	[ "$(grep -c INFRA "$tmp/runs/results.tsv")" = 6 ] && [ "$(grep -c PASS "$tmp/runs/results.tsv")" = 6 ] && ok ||
 		bad "results.tsv: $(cut -f2 "$tmp/runs/results.tsv" | sort | uniq -c | tr '\n' ' ')"
 	[ -d "$tmp/runs/6.12/qemu-a.flake-3" ] && [ -f "$tmp/runs/6.12/qemu-b.flake-1/serial.log" ] && ok ||
 		bad "flaky boots' logs not kept as OUTDIR.flake-N"

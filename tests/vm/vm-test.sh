@@ -525,6 +525,10 @@ phase_qemu() {
 				continue
 			fi
 			wrc=$(cat "$o/$s.rc" 2>/dev/null || echo none)
+			if grep -q "L2 RESET AGAIN" "$o/$s.out" 2>/dev/null; then
+				infra_retries=$((infra_retries + 1))
+				infra "$kv $s: $(grep -m1 -o 'L2 RESET AGAIN.*' "$o/$s.out") (tests/vm/guest-qemu.sh): a second system_reset"
+			fi
 			if [ "$wrc" = 0 ]; then ok "$kv $s ran"; else bad "$kv $s workload rc=$wrc ($o/$s.out)"; fi
 			if [ -s "$o/$s.dat" ] && [ $stock -eq 0 ]; then
 				check_verdict "$o/$s.dat" "$kv-$s.dat"
