@@ -370,6 +370,54 @@ static int gen(const char *formats, const char *name, const char *text, char *ou
 	return sh("python3 %s --formats %s -o %s %s", gentrace, formats, out, txt);
 }
 
+/*
+ * rc_source_shift_clocks(): CPU 1 written 5 us ahead, set back by 5 us,
+ * comes out merged in the true order, renumbered; its own order kept;
+ * a live source and an already run one refuse.
+ */
+static void test_shift_clocks(void)
+{
+	static const char text[] =
+		"#! kernel=6.12.117 clock=global ncpus=2 skew=1:5000\n"
+		"1000 0 10 a kvm_tdp_mmu_root_alloc kvm=0x1 root=0x1000 count=2\n"
+		"2000 1 20 b kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=2 owner=iter\n"
+		"3000 0 10 a kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=3 owner=vcpu\n"
+		"4000 1 20 b kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=2 owner=iter\n"
+		"5000 0 10 a kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=1 owner=vcpu\n";
+	static const uint32_t want_old[] = { 0, 2, 3, 2, 1 };	/* alloc: count */
+	uint64_t sub[2] = { 0, 5000 };
+	char dat[512], fdir[512];
+	struct rc_source *src;
+	struct got g;
+
+	snprintf(fdir, sizeof(fdir), "%s", simformats);
+	if (gen(fdir, "shift", text, dat, sizeof(dat)))
+		return;
+	/* as stamped: CPU 1's records come late */
+	src = open_ok(dat, NULL);
+	if (!src)
+		return;
+	run_all(src, &g);
+	CHECK(g.n == 5 && g.ev[1].ts == 3000 && g.ev[2].ts == 5000 && g.ev[2].cpu == 0);
+	CHECK(rc_source_shift_clocks(src, sub, 2) == -1);	/* already run */
+	rc_source_close(src);
+	/* set back: the true order, seq renumbered, CPU 1's own order kept */
+	src = open_ok(dat, NULL);
+	if (!src)
+		return;
+	CHECK(rc_source_shift_clocks(src, sub, 2) == 0);
+	run_all(src, &g);
+	CHECK(g.n == 5);
+	for (int i = 0; i < 5 && i < g.n; i++) {
+		CHECK_MSG(g.ev[i].seq == (uint64_t)i && g.ev[i].ts == 1000ull * (i + 1) &&
+			  (i ? g.ev[i].old == want_old[i] : g.ev[i].count == 2),
+			  "event %d: seq %llu ts %llu old %u", i,
+			  (unsigned long long)g.ev[i].seq, (unsigned long long)g.ev[i].ts,
+			  g.ev[i].old);
+	}
+	rc_source_close(src);
+}
+
 static void test_foreign_and_missing(void)
 {
 	char fdir[512], dat[512], err[512];
@@ -1081,6 +1129,7 @@ static int make_fixtures(void)
 
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_fields),
+	UNIT_TEST(test_shift_clocks),
 	UNIT_TEST(test_lost),
 	UNIT_TEST(test_stop),
 	UNIT_TEST(test_foreign_and_missing),
