@@ -431,10 +431,14 @@ unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
  * Let the layer above judge ev on r (the state before ev). Returns what
  * the hook returns: something was found on r at this moment.
  */
-static bool judge(struct rc_model *m, const struct rc_root *r,
+static bool judge(struct rc_model *m, struct rc_root *r,
 		  const struct rc_event *ev, uint64_t fz_start)
 {
-	return m->hooks.judge && m->hooks.judge(m->hooks.arg, m, r, ev, fz_start);
+	bool found = m->hooks.judge && m->hooks.judge(m->hooks.arg, m, r, ev, fz_start);
+
+	if (found)
+		r->violated = true;
+	return found;
 }
 
 /*
@@ -1135,7 +1139,8 @@ static void note_inversion(struct rc_model *m, const struct rc_root *r,
 	int32_t c;
 	uint64_t d, back;
 
-	if (!r->hist_n || ev->ts >= r->last_ts || r->forced || r->unverified)
+	if (!r->hist_n || ev->ts >= r->last_ts || r->forced || r->unverified ||
+	    r->violated)
 		return;
 	c = r->hist[(r->hist_n - 1) % RC_HIST].cpu;
 	d = r->last_ts - ev->ts;
@@ -1160,7 +1165,8 @@ static void pending_force(struct rc_model *m, struct rc_root *r)
 	 * It never fitted: perhaps it belongs further back, where its `old`
 	 * already was the count, and its CPU's clock read ahead.
 	 */
-	if (!r->forced && !r->unverified && (back = fit_before(r, &ev)) != 0)
+	if (!r->forced && !r->unverified && !r->violated &&
+	    (back = fit_before(r, &ev)) != 0)
 		note_ahead(m, ev.cpu, ev.ts - back);
 	r->forced = true;
 	process(m, r, &ev);
@@ -1231,7 +1237,8 @@ static void note_early_life(struct rc_model *m, const struct rc_root *old,
 	unsigned int n = old->hist_n < RC_HIST ? old->hist_n : RC_HIST;
 	uint64_t d;
 
-	if (!old->adopted || old->freed || old->unverified || !old->hist_n ||
+	if (!old->adopted || old->freed || old->unverified || old->violated ||
+	    !old->hist_n ||
 	    old->hist_n > RC_HIST ||
 	    old->first_ts >= ev->ts || ev->cpu < 0 || ev->cpu >= m->ncpu ||
 	    ev->ts - old->first_ts > RC_REORDER_NS)

@@ -172,6 +172,8 @@ struct rc_root {
 					 * stream order (heap, grows) */
 	bool forced;			/* a held-back record was applied
 					 * without fitting (pending_force()) */
+	bool violated;			/* a rule found something on it: its
+					 * counts are a bug's now, not a clock's */
 	unsigned int npending, cap_pending;
 
 	struct rc_hrec hist[RC_HIST];
