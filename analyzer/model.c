@@ -1088,10 +1088,19 @@ static int pending_ready(const struct rc_root *r)
 	return -1;
 }
 
+/*
+ * Whether r's fits say anything of the clocks: not after a forced record
+ * (the shadow count was resynced), lost events, or a broken rule (its
+ * counts are a bug's then).
+ */
+static bool counts_trusted(const struct rc_root *r)
+{
+	return !r->forced && !r->unverified && !r->violated;
+}
+
 /* CPU c's clock read ahead by at least d (rc_model_cpu_ahead()). */
 static void note_ahead(struct rc_model *m, int c, uint64_t d)
 {
-
 	if (c < 0 || c >= m->ncpu)
 		return;
 	if (d > m->st.max_inversion_ns)
@@ -1139,12 +1148,11 @@ static void note_inversion(struct rc_model *m, const struct rc_root *r,
 	int32_t c;
 	uint64_t d, back;
 
-	if (!r->hist_n || ev->ts >= r->last_ts || r->forced || r->unverified ||
-	    r->violated)
+	if (!r->hist_n || ev->ts >= r->last_ts || !counts_trusted(r))
 		return;
 	c = r->hist[(r->hist_n - 1) % RC_HIST].cpu;
 	d = r->last_ts - ev->ts;
-	if (c == ev->cpu || c < 0 || c >= m->ncpu || ev->cpu < 0 || ev->cpu >= m->ncpu)
+	if (c == ev->cpu)
 		return;
 	back = fit_before(r, ev);
 	if (back && ev->ts - back < d) {
@@ -1165,8 +1173,7 @@ static void pending_force(struct rc_model *m, struct rc_root *r)
 	 * It never fitted: perhaps it belongs further back, where its `old`
 	 * already was the count, and its CPU's clock read ahead.
 	 */
-	if (!r->forced && !r->unverified && !r->violated &&
-	    (back = fit_before(r, &ev)) != 0)
+	if (counts_trusted(r) && (back = fit_before(r, &ev)) != 0)
 		note_ahead(m, ev.cpu, ev.ts - back);
 	r->forced = true;
 	process(m, r, &ev);
@@ -1209,9 +1216,7 @@ static bool pending_expired(const struct rc_root *r, const struct rc_event *now)
 static void root_event(struct rc_model *m, struct rc_root *r,
 		       const struct rc_event *ev)
 {
-	bool behind = behind_pending(r, ev, r->npending);
-
-	if (!behind && in_order(r, ev)) {
+	if (!behind_pending(r, ev, r->npending) && in_order(r, ev)) {
 		process(m, r, ev);
 		drain(m, r, false);
 	} else if (!pending_add(m, r, ev)) {
@@ -1234,20 +1239,14 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 static void note_early_life(struct rc_model *m, const struct rc_root *old,
 			    const struct rc_event *ev)
 {
-	unsigned int n = old->hist_n < RC_HIST ? old->hist_n : RC_HIST;
-	uint64_t d;
-
-	if (!old->adopted || old->freed || old->unverified || old->violated ||
-	    !old->hist_n ||
-	    old->hist_n > RC_HIST ||
-	    old->first_ts >= ev->ts || ev->cpu < 0 || ev->cpu >= m->ncpu ||
+	if (!old->adopted || old->freed || old->unverified || old->violated || !old->hist_n ||
+	    old->hist_n > RC_HIST || old->first_ts >= ev->ts ||
 	    ev->ts - old->first_ts > RC_REORDER_NS)
 		return;
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < old->hist_n; i++)
 		if (old->hist[i].cpu == ev->cpu)
 			return;
-	d = ev->ts - old->first_ts;
-	note_ahead(m, ev->cpu, d);
+	note_ahead(m, ev->cpu, ev->ts - old->first_ts);
 }
 
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
