@@ -6,8 +6,14 @@
 #   JOBDIR must contain job.sh (run by /init in the guest with /out as cwd;
 #   everything the job writes to /out comes back in OUTDIR, plus job.log,
 #   job.rc, dmesg.txt). OUTDIR/serial.log is the console.
+# The guest's watchdog (tests/vm/guest-init.sh) ends a job still running
+# 60 s before TIMEOUT_S (at half of it when TIMEOUT_S is under 120 s;
+# RUN_VM_JOB_TIMEOUT=S sets it): it writes where the job's tasks wait to
+# OUTDIR/hang.txt and the results as far as they got.
+# OUTDIR/why.txt says in a few lines why a boot did not exit 0.
 # Exit: 0 the job ran and returned 0; 1 the job ran and failed;
-#       2 usage; 3 QEMU hit the timeout (killed); 4 bad boot (no
+#       2 usage; 3 timeout: the guest's watchdog ended the job (results
+#       and hang.txt in OUTDIR) or QEMU hit TIMEOUT_S (killed); 4 bad boot (no
 #       "clocksource tsc" in the serial log, TSC marked unstable, or no
 #       results came back); 5 kernel WARN/BUG/panic in the serial log;
 #       6 the emulator's nested-virtualization flake (serial-flake.sh): an
@@ -35,6 +41,12 @@ truncate -s 768M "$disk"
 tar -cf - -C "$jobdir" . | dd of="$disk" conv=notrunc status=none
 
 serial=$outdir/serial.log
+rm -f "$outdir/why.txt" "$outdir/hang.txt" "$outdir/job.timeout"
+why() {	# LINE...: say why, on stderr and in OUTDIR/why.txt
+	printf 'run-vm: %s\n' "$@" | tee -a "$outdir/why.txt" >&2
+}
+job_timeout=${RUN_VM_JOB_TIMEOUT:-$((timeout_s > 120 ? timeout_s - 60 : timeout_s / 2))}
+append="rootcheck.job_timeout=$job_timeout${append:+ $append}"
 t0=$(date +%s.%N)
 timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 \
 	-nographic -no-reboot -monitor none -serial "file:$serial" \
@@ -47,29 +59,36 @@ printf 'run-vm: QEMU exited rc=%s after %.1f s\n' "$qrc" "$secs" >&2
 # the emulator's nested-virtualization flake (tests/vm/serial-flake.sh)
 if flake=$("$(dirname "$0")/serial-flake.sh" "$serial"); then
 	printf '%s\n' "$flake" > "$outdir/flake.txt"
-	echo "run-vm: INFRASTRUCTURE: the emulator's nested-virtualization flake: $flake" >&2
+	why "INFRASTRUCTURE: the emulator's nested-virtualization flake: $flake"
 	exit 6
 fi
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
-	echo "run-vm: TIMEOUT: QEMU killed after ${timeout_s} s; last console lines:" >&2
-	tail -n 15 "$serial" >&2
+	why "TIMEOUT: QEMU killed after ${timeout_s} s, the guest's watchdog (${job_timeout} s) never reported; last console lines:"
+	tail -n 15 "$serial" | tee -a "$outdir/why.txt" >&2
 	exit 3
 fi
 if ! grep -q "clocksource tsc" "$serial" || grep -q "Marking TSC unstable" "$serial"; then
-	echo "run-vm: BAD BOOT: no 'clocksource tsc' (or TSC unstable) in $serial" >&2
+	why "BAD BOOT: no 'clocksource tsc' (or TSC unstable) in $serial"
 	exit 4
 fi
 if ! tar -xf "$disk" -C "$outdir" 2>/dev/null || [ ! -f "$outdir/job.rc" ]; then
-	echo "run-vm: BAD RUN: no results on the disk; last console lines:" >&2
-	tail -n 15 "$serial" >&2
+	why "BAD RUN: no results on the disk; last console lines:"
+	tail -n 15 "$serial" | tee -a "$outdir/why.txt" >&2
 	exit 4
 fi
 rm -f "$disk"
 if grep -qE "WARNING: CPU|BUG:|Kernel panic|KVM_BUG_ON" "$serial"; then
-	echo "run-vm: kernel WARN/BUG in $serial:" >&2
-	grep -m3 -A3 -E "WARNING: CPU|BUG:|Kernel panic" "$serial" >&2
+	why "kernel WARN/BUG in $serial:"
+	grep -m3 -A3 -E "WARNING: CPU|BUG:|Kernel panic" "$serial" | tee -a "$outdir/why.txt" >&2
 	exit 5
 fi
+if [ -f "$outdir/job.timeout" ]; then
+	why "TIMEOUT: the guest's watchdog ended the job after $(cat "$outdir/job.timeout") s; its tasks (pid state comm wchan stack):"
+	tee -a "$outdir/why.txt" < "$outdir/hang.txt" >&2
+	why "last job lines:"
+	tail -n 4 "$outdir/job.log" | tee -a "$outdir/why.txt" >&2
+	exit 3
+fi
 jrc=$(cat "$outdir/job.rc")
-[ "$jrc" = 0 ] || { echo "run-vm: guest job failed (rc=$jrc), see $outdir/job.log" >&2; exit 1; }
+[ "$jrc" = 0 ] || { why "guest job failed (rc=$jrc), see $outdir/job.log"; exit 1; }
 exit 0

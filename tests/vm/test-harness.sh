@@ -9,7 +9,10 @@
 #    (INFRA lines, the infrastructure summary line, exit 3); a boot that
 #    flakes once is retried and then judged; an injected bug whose hit
 #    counter stays 0 fails its case and gets no verdict; results.tsv holds
-#    every judged step.
+#    every judged step. A boot that times out (exit 3) once is retried,
+#    said (INFRA ... TIMEOUT, with the thread the guest's watchdog found
+#    waiting) and counted; one that times out on every try fails, and the
+#    recap shows the head of its why.txt.
 #  - expect.tsv and expect-vm.tsv: no trace listed in both, and every QEMU
 #    scenario of vm-test.sh has an expected verdict for both kernels.
 #  - vm-test.sh takes its event list from kvm-rootcheck --list-events and
@@ -99,7 +102,7 @@ EOF
 	[ $rc -eq 3 ] && ok || bad "vm-test with a boot that always flakes: exit $rc, want 3 ($(tail -n 3 "$tmp/q.out"))"
 	[ "$(cat "$tmp/count-qemu-a" 2>/dev/null)" = 3 ] && ok || bad "the flaky boot ran $(cat "$tmp/count-qemu-a" 2>/dev/null) times, want 3"
 	[ "$(cat "$tmp/count-qemu-b" 2>/dev/null)" = 2 ] && ok || bad "the once-flaky boot ran $(cat "$tmp/count-qemu-b" 2>/dev/null) times, want 2"
-	grep -qx "vm: infrastructure: 5 emulator flakes retried, 1 boots not judged (6.12 qemu-a)" "$tmp/q.out" && ok ||
+	grep -qx "vm: infrastructure: 5 emulator flakes retried, 0 timeouts retried, 1 boots not judged (6.12 qemu-a)" "$tmp/q.out" && ok ||
 		bad "no infrastructure summary line: $(grep 'vm: infra' "$tmp/q.out")"
 	grep -qx "vm: 6 passed, 0 failed" "$tmp/q.out" && ok || bad "want 6 passed (qemu-b's), got: $(tail -n 1 "$tmp/q.out")"
 	grep -E "PASS|FAIL" "$tmp/q.out" | grep -qE "qemu-boot|qemu-smm|live" && bad "a case of the flaky boot was judged" || ok
@@ -124,6 +127,46 @@ EOF
 	tail -n 2 "$tmp/i.out" | head -n 1 | grep -q "^vm: failed: 6.12 qemu-inject-gift-leak: injected bug 2 did not fire" &&
 		tail -n 1 "$tmp/i.out" | grep -q "^vm: [0-9]* passed, 1 failed" && ok ||
 		bad "no recap of the failure before the closing line: $(tail -n 3 "$tmp/i.out")"
+
+	# a boot that times out (run-vm.sh exit 3) is retried, said and
+	# counted; one that times out on every try fails, and the recap
+	# shows why (the head of run-vm.sh's why.txt)
+	cat > "$tmp/run-vm-to" <<EOF
+#!/bin/bash
+while getopts "t:a:" o; do :; done
+shift \$((OPTIND - 1))
+out=\$4
+mkdir -p "\$out"
+b=\$(basename "\$out")
+n=\$(cat "$tmp/count-\$b" 2>/dev/null || echo 0)
+echo \$((n + 1)) > "$tmp/count-\$b"
+echo "clocksource tsc" > "\$out/serial.log"
+if [ \$b = inject-iter-leak ] || [ "\$n" = 0 ]; then
+	echo 180 > "\$out/job.timeout"
+	printf 'task 1 S init wchan=do_wait stack=do_wait\ntask 80 D rootstress wchan=kvm_vcpu_ioctl stack=mutex_lock<kvm_vcpu_ioctl\n' > "\$out/hang.txt"
+	printf 'run-vm: TIMEOUT: the guest watchdog ended the job after 180 s\ntask 80 D rootstress\n' > "\$out/why.txt"
+	exit 3
+fi
+cp $top/tests/data/6.12-inject-gift-leak.dat "\$out/\$b.dat"; echo 1 > "\$out/inject-hits.txt"; echo 0 > "\$out/job.rc"
+exit 0
+EOF
+	chmod 755 "$tmp/run-vm-to"
+	for i in gift-leak iter-leak; do
+		RUN_VM=$tmp/run-vm-to VM_PREBUILT=$tmp/pre ANALYZER=$analyzer VM_TRIES=3 \
+			tests/vm/vm-test.sh --kver 6.12 --only inject --inject $i --out "$tmp/runs-to-$i" > "$tmp/to-$i.out" 2>&1
+		echo $? > "$tmp/to-$i.rc"
+	done
+	[ "$(cat "$tmp/to-gift-leak.rc")" = 0 ] && [ "$(cat "$tmp/count-inject-gift-leak")" = 2 ] &&
+		grep -q "^vm: INFRA 6.12 inject gift-leak: TIMEOUT (try 1 of 3): 80 D rootstress wchan=kvm_vcpu_ioctl" "$tmp/to-gift-leak.out" &&
+		grep -q "PASS 6.12-inject-gift-leak.dat" "$tmp/to-gift-leak.out" &&
+		grep -qx "vm: infrastructure: 0 emulator flakes retried, 1 timeouts retried, 0 boots not judged" "$tmp/to-gift-leak.out" &&
+		[ -f "$tmp/runs-to-gift-leak/6.12/inject-gift-leak.timeout-1/hang.txt" ] && ok ||
+		bad "a boot that timed out once: rc $(cat "$tmp/to-gift-leak.rc"), $(cat "$tmp/count-inject-gift-leak") boots: $(grep -E 'INFRA|PASS|FAIL|infrastructure' "$tmp/to-gift-leak.out" | tr '\n' '|')"
+	[ "$(cat "$tmp/to-iter-leak.rc")" = 1 ] && [ "$(cat "$tmp/count-inject-iter-leak")" = 3 ] &&
+		grep -q "^vm: failed: 6.12 inject iter-leak boot (run-vm exit 3, .*/why.txt)" "$tmp/to-iter-leak.out" &&
+		grep -q "^vm:   | run-vm: TIMEOUT: the guest watchdog ended the job" "$tmp/to-iter-leak.out" &&
+		tail -n 1 "$tmp/to-iter-leak.out" | grep -qx "vm: 0 passed, 1 failed" && ok ||
+		bad "a boot that timed out on every try: rc $(cat "$tmp/to-iter-leak.rc"), $(cat "$tmp/count-inject-iter-leak") boots: $(tail -n 5 "$tmp/to-iter-leak.out" | tr '\n' '|')"
 
 	# --ci (make vm-test-ci, .ci/run): exactly the boots of 6.12 clean,
 	# inject and qemu and of 6.1 clean and inject

@@ -33,14 +33,20 @@
 #   --record  copy traces and formats into tests/data (what regen-data.sh does)
 # Results are appended to OUT/results.tsv as each case is judged.
 # Environment: VM_TRIES (boots per step when the emulator flakes, default
-# 3), QEMU_TIMEOUT (seconds per boot, default 600; QEMU_TIMEOUT_L2 for
-# the boots that run QEMU guests, default 1200), ROOT_ONLY=1,
+# 3), QEMU_TIMEOUT (seconds per boot, default 600; QEMU_TIMEOUT_INJECT
+# for the rootstress boots with an injected bug, default 240;
+# QEMU_TIMEOUT_L2 for the boots that run QEMU guests, default 1200; the
+# guest's watchdog ends the job 60 s before, run-vm.sh), ROOT_ONLY=1,
 # VM_PREBUILT=DIR (boot DIR/bzImage with DIR/initrd, build nothing; e.g. a
 # distribution kernel with the patched kvm modules), VM_APPEND (more
 # kernel command line), RUN_VM (another run-vm.sh; the harness test).
 # The emulator's nested-virtualization flake (run-vm.sh exit 6) is an
 # infrastructure failure: the boot is retried (VM_TRIES, default 3 tries)
 # and, when every try flaked, its cases are neither passed nor failed.
+# A timeout (run-vm.sh exit 3: the guest's watchdog ended the job, or QEMU
+# was killed) is retried the same way, said (TIMEOUT lines, with where the
+# job's tasks waited) and counted; a boot that times out on every try
+# fails: a hang on every boot is the kernel's, not the emulator's.
 # Prints "vm: infrastructure: ..." and then "vm: N passed, N failed".
 # Exit 0 all passed, 1 a check failed, 2 usage or build error,
 # 3 nothing failed but some boots were not judged (infrastructure).
@@ -68,6 +74,7 @@ for p in ${only//,/ }; do
 done
 ANALYZER=${ANALYZER:-$top/build/kvm-rootcheck}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
+QEMU_TIMEOUT_INJECT=${QEMU_TIMEOUT_INJECT:-240}
 QEMU_TIMEOUT_L2=${QEMU_TIMEOUT_L2:-1200}	# boots that run nested QEMU guests
 VM_TRIES=${VM_TRIES:-3}
 RUN_VM=${RUN_VM:-$top/tests/vm/run-vm.sh}	# a stub in tests/vm/test-harness.sh
@@ -75,7 +82,7 @@ RUN_VM=${RUN_VM:-$top/tests/vm/run-vm.sh}	# a stub in tests/vm/test-harness.sh
 mkdir -p "$outbase"
 results=$outbase/results.tsv
 : > "$results"
-pass=0 fail=0 infra_retries=0 infra_unjudged=0 infra_list=""
+pass=0 fail=0 infra_retries=0 infra_unjudged=0 infra_list="" timeouts=0
 save() { printf '%s\t%s\t%s\n' "$(date -u +%H:%M:%S)" "$1" "$2" >> "$results"; }
 ok() { pass=$((pass + 1)); echo "vm: PASS $*"; save PASS "$*"; }
 bad() { fail=$((fail + 1)); echo "vm: FAIL $*"; save FAIL "$*"; }
@@ -271,7 +278,7 @@ check_hits() {	# HITS_FILE LABEL N
 judge_inject() {
 	# the workload may fail and the kernel may WARN: that is the bug
 	if [ $brc -ne 0 ] && [ $brc -ne 1 ] && [ $brc -ne 5 ]; then
-		bad "$1 boot (run-vm exit $brc)"
+		bad "$1 boot (run-vm exit $brc, $2/why.txt)"
 		return
 	fi
 	check_hits "$2/inject-hits.txt" "$1" "$5" || return
@@ -309,9 +316,22 @@ build_all() {	# KV -> sets kdir initrd initrd_qemu
 	fi
 }
 
+# one line on where a timed-out boot was (OUTDIR): the first threads the
+# guest's watchdog found, but for init, the shells and trace-cmd (the
+# workload's), else why.txt's or the console's last line
+timeout_where() {
+	local w
+	w=$(awk '$1 == "task" && $4 !~ /^(init|sh|tee|trace-cmd)$/' "$1/hang.txt" 2>/dev/null |
+		cut -d' ' -f2- | head -n 3 | tr '\n' ';')
+	[ -n "$w" ] || w=$(grep -m1 'TIMEOUT' "$1/why.txt" 2>/dev/null)
+	[ -n "$w" ] || w="console: $(tail -n 1 "$1/serial.log" 2>/dev/null)"
+	printf '%s\n' "${w:0:400}"
+}
+
 # boot LABEL INITRD JOBDIR OUTDIR APPEND [TIMEOUT]: run-vm.sh, again when the boot
-# was bad (exit 4: TSC not usable or no results) or hit the emulator's
-# nested-virtualization flake (exit 6), up to VM_TRIES boots. Sets brc.
+# was bad (exit 4: TSC not usable or no results), timed out (exit 3; kept
+# as OUTDIR.timeout-N) or hit the emulator's nested-virtualization flake
+# (exit 6), up to VM_TRIES boots. Sets brc.
 # Returns 1 when every try flaked: the boot's cases are not judged.
 boot() {
 	local label=$1 rd=$2 job=$3 out=$4 app=$5 tmo=${6:-$QEMU_TIMEOUT} try t0
@@ -322,6 +342,12 @@ boot() {
 		echo "vm: $label: run-vm exit $brc, $(( $(date +%s) - t0 )) s wall (try $try of $VM_TRIES)"
 		case $brc in
 		4) echo "vm: bad boot (try $try of $VM_TRIES): $(grep -m1 -E 'Marking TSC unstable' "$out/serial.log" || echo 'no clocksource tsc or no results')" ;;
+		3)
+			[ "$try" -lt "$VM_TRIES" ] || return 0
+			timeouts=$((timeouts + 1))
+			infra "$label: TIMEOUT (try $try of $VM_TRIES): $(timeout_where "$out")"
+			rm -rf "$out.timeout-$try"
+			mv "$out" "$out.timeout-$try" ;;
 		6)
 			infra_retries=$((infra_retries + 1))
 			infra "$label: emulator nested-virtualization flake (try $try of $VM_TRIES): $(cat "$out/flake.txt" 2>/dev/null | head -n 1)"
@@ -413,7 +439,7 @@ LIVEPATHS
 	boot "$kv clean boot" "$initrd" "$job" "$run/clean" "$kappend" \
 		"$([ $ci -eq 1 ] && echo "$QEMU_TIMEOUT" || echo "$QEMU_TIMEOUT_L2")" || return
 	vrc=$brc
-	if [ $vrc -eq 0 ]; then ok "$kv clean boot"; else bad "$kv clean boot (run-vm exit $vrc, $run/clean)"; fi
+	if [ $vrc -eq 0 ]; then ok "$kv clean boot"; else bad "$kv clean boot (run-vm exit $vrc, $run/clean/why.txt)"; fi
 	if [ -f "$run/clean/events.txt" ]; then
 		count_events "$run/clean/events.txt" "$kv"
 		if [ $stock -eq 1 ]; then
@@ -485,7 +511,7 @@ phase_inject() {
 			echo "rec inject-$name $ev '$cmd'"
 			echo "hits inject-hits.txt"
 		} > "$job/job.sh"
-		boot "$kv inject $name" "$initrd" "$job" "$o" "kvm.rootcheck_inject=$n $kappend" || continue
+		boot "$kv inject $name" "$initrd" "$job" "$o" "kvm.rootcheck_inject=$n $kappend" "$QEMU_TIMEOUT_INJECT" || continue
 		judge_inject "$kv inject $name" "$o" "inject-$name" "$kv-inject-$name.dat" "$n"
 	done < "$run/injects.txt"
 }
@@ -511,7 +537,7 @@ phase_qemu() {
 			done
 		} > "$job/job.sh"
 		boot "$kv $label" "$initrd_qemu" "$job" "$o" "$kappend" "$QEMU_TIMEOUT_L2" || continue
-		if [ $brc -eq 0 ]; then ok "$kv $label boot ($names)"; else bad "$kv $label boot (run-vm exit $brc, $o)"; fi
+		if [ $brc -eq 0 ]; then ok "$kv $label boot ($names)"; else bad "$kv $label boot (run-vm exit $brc, $o/why.txt)"; fi
 		check_l2_console "$o" "$kv $label"
 		for s in $names; do
 			if [ "$s" = live ]; then
@@ -596,7 +622,7 @@ EOF
 	boot "$kv mod" "$initrd_qemu" "$job" "$o" "$kappend" "$QEMU_TIMEOUT_L2" || return
 	# the injected bug WARNs nowhere (bug 4 is silent); any exit but a
 	# timeout leaves results to judge
-	if [ $brc -eq 0 ]; then ok "$kv mod boot"; else bad "$kv mod boot (run-vm exit $brc, $o)"; fi
+	if [ $brc -eq 0 ]; then ok "$kv mod boot"; else bad "$kv mod boot (run-vm exit $brc, $o/why.txt)"; fi
 	lrc=$(cat "$o/live-before.rc" 2>/dev/null || echo none)
 	if [ "$lrc" = 2 ] && grep -q "kvm module is not loaded" "$o/live-before.txt"; then
 		ok "$kv: live before the module is loaded: exit 2, '$(head -n 1 "$o/live-before.txt")'"
@@ -679,7 +705,7 @@ for kv in $kvers; do
 	fi
 done
 echo "vm: wall time $(( $(date +%s) - t_start )) s"
-echo "vm: infrastructure: $infra_retries emulator flakes retried, $infra_unjudged boots not judged${infra_list:+ (}${infra_list# }${infra_list:+)}"
+echo "vm: infrastructure: $infra_retries emulator flakes retried, $timeouts timeouts retried, $infra_unjudged boots not judged${infra_list:+ (}${infra_list# }${infra_list:+)}"
 # the failures again, last, where a CI log that keeps only its tail shows
 # them, each with the end of the file it names
 if [ $fail -gt 0 ]; then
@@ -687,11 +713,17 @@ if [ $fail -gt 0 ]; then
 		echo "vm: failed: $f"
 		ref=${f##*(}
 		ref=${ref%)}
-		[ "$ref" != "$f" ] && [ -f "$ref" ] && tail -n 8 "$ref" | sed 's/^/vm:   | /'
+		ref=${ref##* }
+		if [ "$ref" != "$f" ] && [ -f "$ref" ]; then
+			case $ref in
+			*/why.txt) head -n 8 "$ref" ;;	# run-vm.sh: why first
+			*) tail -n 8 "$ref" ;;
+			esac | sed 's/^/vm:   | /'
+		fi
 	done
 fi
 echo "vm: $pass passed, $fail failed"
-save SUMMARY "$pass passed, $fail failed, $infra_retries flakes retried, $infra_unjudged boots not judged"
+save SUMMARY "$pass passed, $fail failed, $infra_retries flakes retried, $timeouts timeouts retried, $infra_unjudged boots not judged"
 [ $fail -eq 0 ] || exit 1
 [ $infra_unjudged -eq 0 ] || exit 3
 exit 0
