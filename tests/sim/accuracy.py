@@ -17,8 +17,13 @@ root), alt (a rule that is equally true at that event or a direct
 consequence, listed by the simulator), wrong (another rule), FN (no
 violation on that root). Every other reported violation is a FP. The
 verdict/exit status must be 1 when anything is expected, else 0.
-A trace passes when it has no FP, FN or wrong rule and the exit status
-is right. Last line: "accuracy: N passed, M failed" (traces).
+Culprits: the reported event must be the simulator's violating event
+(its seq), and where the simulator knows the cause (the gift never put,
+put twice or not zapped: GIFT-LEAK, GIFT-DOUBLE-PUT, FASTZAP-INCOMPLETE;
+the put before an async root's free while valid: ROOT-FREE-VALID; the
+put that made a v3 root defunct) the reported cause must be it.
+A trace passes when it has no FP, FN, wrong rule, wrong event or wrong
+cause and the exit status is right. Last line: "accuracy: N passed, M failed" (traces).
 """
 
 import argparse
@@ -352,7 +357,7 @@ def judge(sim, rc, out, k=None):
             except (KeyError, ValueError, TypeError):
                 got.append(dict(kvm=None, root=None, rule=v.get("rule"), v=v))
     res = dict(exact=[], alt=[], wrong=[], fn=[], fp=[], at_ok=0, at_bad=[], cause=[], fn_boundary=[],
-               aliased=[])
+               aliased=[], culprit=[], culprit_bad=[])
     pool = list(got)
     plain = [e for e in exp if e["alias"] is None]
     for e in plain:
@@ -392,10 +397,17 @@ def judge(sim, rc, out, k=None):
             res["at_ok"] += 1
         else:
             res["at_bad"].append((e, seq))
+        c = m["v"].get("cause") or {}
         if e["extra"] and "defunct_put" in e["extra"]:
             pid, comm, sym = e["extra"]["defunct_put"]
-            c = m["v"].get("cause") or {}
             res["cause"].append(c.get("pid") == pid and str(c.get("caller_sym", "")).startswith(sym))
+        if e["extra"] and e["extra"].get("cause") is not None and k is None and m["rule"] == e["rule"]:
+            # the culprit's cause the simulator knows (the gift never put,
+            # the put that dropped the last reference): the event it names
+            ok_ = c.get("seq") == e["extra"]["cause"]
+            res["culprit"].append(ok_)
+            if not ok_:
+                res["culprit_bad"].append((e, c.get("seq")))
     judge_aliased(exp, pool, res)
     res["fp"] += pool
     verified_viol = any(e["rule"] and e["status"] == "verified" for e in exp)
@@ -412,7 +424,10 @@ def judge(sim, rc, out, k=None):
             want.add(1)
     verdict = {0: "clean", 1: "violations", 3: "inconclusive"}
     res["rc_ok"] = rc in want and out is not None and out.get("verdict") == verdict.get(rc)
-    res["ok"] = res["rc_ok"] and not res["fn"] and not res["fp"] and not res["wrong"]
+    # a report that names another event, or another cause than the
+    # simulator's, is wrong even with the right rule
+    res["ok"] = (res["rc_ok"] and not res["fn"] and not res["fp"] and not res["wrong"]
+                 and not res["at_bad"] and not res["culprit_bad"] and all(res["cause"]))
     return res
 
 
@@ -474,6 +489,7 @@ def main(argv):
     ntr = 0
     report_bad = []
     boundary = []
+    culprit_bad = []
 
     def account(tid, sim, text, rc, out, err, rep_ok):
         d, b, c, s = parse_id(tid)
@@ -497,8 +513,16 @@ def main(argv):
         row["fp"] += len(res["fp"])
         row["rc_bad"] += not res["rc_ok"]
         row["at_bad"] += len(res["at_bad"])
+        row["at_ok"] += res["at_ok"]
         for ok_ in res["cause"]:
             row["cause_ok" if ok_ else "cause_bad"] += 1
+        for ok_ in res["culprit"]:
+            row["culprit_ok" if ok_ else "culprit_bad"] += 1
+        for e, seq in res["culprit_bad"]:
+            culprit_bad.append("%s %s: cause named seq %s, the simulator's is %s" % (tid, e["rule"], seq,
+                                                                                     e["extra"]["cause"]))
+        for e, seq in res["at_bad"]:
+            culprit_bad.append("%s %s: event named seq %s, the simulator's is %s" % (tid, e["rule"], seq, e["at"]))
         for e in res["exact"]:
             fam[(d, FAMILY[e["rule"]])]["exact"] += 1
         for e, g in res["alt"]:
@@ -579,6 +603,13 @@ def main(argv):
     if tot["cause_ok"] or tot["cause_bad"]:
         print("  v3 defunct cause (task + call site of the put that made the root defunct): %d named, %d not"
               % (tot["cause_ok"], tot["cause_bad"]))
+    print("  culprits: violating event named right %d, wrong %d; cause named right %d, wrong %d"
+          " (the gift never put, or put twice, or not zapped; the put before a valid root's free)"
+          % (tot["at_ok"], tot["at_bad"], tot["culprit_ok"], tot["culprit_bad"]))
+    if culprit_bad:
+        print("== wrong culprits (%d)" % len(culprit_bad))
+        for line in culprit_bad[:20]:
+            print("  " + line)
     print("== per design and rule family (expected rule's family; fp by reported rule)")
     for (d, f), r in sorted(fam.items()):
         print("  %-13s %-9s exact %5d  alt %4d  wrong %4d  fn %4d  fp %4d" % (
@@ -610,6 +641,13 @@ def main(argv):
                 why.append("wrong " + ",".join("0x%x:%s->%s" % (e["root"], e["rule"], g) for e, g in res["wrong"]))
             if not res["rc_ok"]:
                 why.append("exit %d%s" % (rc, (" (" + err[:80] + ")") if err else ""))
+            if res["at_bad"]:
+                why.append("event " + ",".join("%s:seq %s, not %s" % (e["rule"], q, e["at"]) for e, q in res["at_bad"]))
+            if res["culprit_bad"]:
+                why.append("cause " + ",".join("%s:seq %s, not %s" % (e["rule"], q, e["extra"]["cause"])
+                                              for e, q in res["culprit_bad"]))
+            if not all(res["cause"]):
+                why.append("defunct cause not named")
             print("  %s: %s" % (tid, "; ".join(why) or "trace-cmd report"))
     print("== %d traces in %.0fs (%s, %d jobs)" % (ntr, el, "full" if a.full else "ci", a.jobs))
     print("accuracy: %d passed, %d failed" % (passed, failed))

@@ -128,6 +128,9 @@ class Root:
         self.inval_event = None       # event index of valid->invalid
         self.inval_by_fastzap = None  # pid of the fast zap whose invalidate-all did it
         self.defunct_put = None       # (pid, comm, caller) of the put that made it defunct
+        self.gift_at = None           # event index of the latest gift: invalidate-all's
+                                      # zap get (async, v3), its invalidate (gifted,
+                                      # hybrid: the MMU's reference), a last_put invalidate
         self.got_zero = set()         # pids whose get "succeeded" at 0 (bug)
         self.truth = None             # (rule, frozenset(also), event index, extra)
         self.alloc_at = None          # event index of the alloc / the free
@@ -277,7 +280,8 @@ class Sim:
         """refcount_dec_and_test() + what put_root does next. Generator:
         the unlink/free (or defunct handling) is the next atomic step."""
         old = r.count
-        self.emit(t, "kvm_tdp_mmu_root_put", caller=caller, old=old, owner=OWNER[owner], **self.ev_root(r))
+        put_at = self.emit(t, "kvm_tdp_mmu_root_put", caller=caller, old=old, owner=OWNER[owner],
+                           **self.ev_root(r))
         # ---- truth at this put
         if owner == "zap":
             k = zapper
@@ -293,13 +297,14 @@ class Sim:
                 also = self._bad_put_also(r, old)
                 # the same zapper putting again consumes its gift twice; another
                 # zapper (e.g. a second fast zap) was never given one
+                extra = None
                 if t.pid in r.consumers:
                     rule = "GIFT-DOUBLE-PUT"
+                    extra = {"cause": r.gift_at}     # the gift this task already put
                 else:
                     rule = "GIFT-UNGIFTED-PUT"
                     if r.consumed.get(k, 0):
                         also.add("GIFT-DOUBLE-PUT")
-                extra = None
                 if rule == "GIFT-UNGIFTED-PUT" and r.defunct_put:
                     extra = {"defunct_put": r.defunct_put}
                 self.violate(r, rule, also, extra)
@@ -336,7 +341,8 @@ class Sim:
             self.free(t, r)
             if not r.invalid and self.design not in COUNT2:
                 # async designs: the put was fine, freeing instead of reviving is not
-                self.violate(r, "ROOT-FREE-VALID", {"REF-COUNT-MISMATCH"})
+                # the culprit's cause: the put that dropped the last reference
+                self.violate(r, "ROOT-FREE-VALID", {"REF-COUNT-MISMATCH"}, {"cause": put_at})
         else:
             # async-worker / v3: last put of a valid root -> defunct
             yield from sp(t)
@@ -347,6 +353,7 @@ class Sim:
             r.defunct_put = (t.pid, t.comm, caller.split("+")[0])
             self.emit(t, "kvm_tdp_mmu_root_invalidate", count=1, reason=REASON["last_put"], **self.ev_root(r))
             r.gifts["worker"] = r.gifts.get("worker", 0) + 1
+            r.gift_at = len(self.events) - 1
             r.hold(("zap", "worker"), 1)
             self.queue_work(r)
 
@@ -389,7 +396,8 @@ class Sim:
                 r.scheduled = True
             r.inval_event = len(self.events)
             r.zapped = set()
-            self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason], **self.ev_root(r))
+            r.gift_at = self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason],
+                                  **self.ev_root(r))
             r.gift(("mmu", None), zapper)
             if self.design == "hybrid":
                 self.queue_work(r)
@@ -399,12 +407,14 @@ class Sim:
             if not self.get(t, r, "zap", C_INVAL_GET):
                 raise ModelError("v3 gift get failed")
             r.gift(("zap", None), zapper)
+            r.gift_at = len(self.events) - 1
         else:
             if r.count == 0:
                 raise ModelError("invalidate-all saw a valid root at 0 under mmu_lock write")
             reinval = r.invalid
             got = self.get(t, r, "zap", C_INVAL_GET)
             r.gift(("zap", None), zapper)
+            r.gift_at = len(self.events) - 1
             if not got:
                 raise ModelError("gift get failed")
             r.invalid = True
@@ -722,7 +732,7 @@ def fastzap_task(t):
     for r in sim.lives:
         if r.life in fz["owned"] and not r.freed and r.kvm == sim.kvm and "fastzap" not in r.zapped \
                 and not r.zapped:
-            sim.violate(r, "FASTZAP-INCOMPLETE")
+            sim.violate(r, "FASTZAP-INCOMPLETE", extra={"cause": r.gift_at})
     sim.slots_busy = False
 
 
@@ -809,7 +819,7 @@ def teardown_task(t):
         if it:
             also.add("ITER-LEAK")
         rule = "GIFT-LEAK" if gift else ("ITER-LEAK" if it else "TEARDOWN-LEAK")
-        sim.violate(r, rule, also)
+        sim.violate(r, rule, also, {"cause": r.gift_at} if gift else None)
 
 
 # ---------------------------------------------------------------- configs
@@ -990,6 +1000,8 @@ class Merged:
                     extra = r.truth[3]
                     if extra and "defunct_put" in extra:
                         extra = {"defunct_put": c.defunct_put}
+                    elif extra and extra.get("cause") is not None:
+                        extra = {"cause": remap[j][extra["cause"]]}
                     c.truth = (r.truth[0], r.truth[1], remap[j][r.truth[2]], extra)
                 self.lives.append(c)
 
