@@ -6,10 +6,11 @@
  * (rc_model_cpu_ahead()). For the (at most two) CPUs that read ahead most,
  * the trace is read again with that CPU's timestamps set back, refined
  * pass by pass by what each pass still measures (RC_CLOCK_PASSES passes,
- * none by more than RC_CLOCK_MAX_NS). A violation not found again in every
- * pass (same rule, same root life) rests on an order of CPUs that the
- * timestamps do not settle: it is put in clock doubt. Offline traces only:
- * the file is read again.
+ * none by more than RC_CLOCK_MAX_NS). A pass that breaks more roots found
+ * clean than there were violations is refuted (rc_engine_clock_check()). A
+ * violation not found again in every other pass (same rule, same root
+ * life) rests on an order of CPUs that the timestamps do not settle: it is
+ * put in clock doubt. Offline traces only: the file is read again.
  */
 #ifndef RC_CLOCK_CHECK_H
 #define RC_CLOCK_CHECK_H

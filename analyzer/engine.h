@@ -31,7 +31,11 @@ const struct rc_findings *rc_engine_findings(const struct rc_engine *e);
  * corrected (rc_source_shift_clocks()). Each finding of e with no
  * finding of the same rule on the same root life (VM, address, life) in
  * shifted rests on an order of CPUs that the timestamps do not settle:
- * it is put in doubt (rc_findings_doubt()). Returns how many were.
+ * it is put in doubt (rc_findings_doubt()), unless shifted has more
+ * findings on roots (VM, address) where e has none than e has findings:
+ * a correction that breaks more clean roots than the trace as recorded
+ * has violations is refuted by the records and explains nothing.
+ * Returns how many were put in doubt.
  */
 size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted);
 
