@@ -9,9 +9,13 @@
 #                                  injections: a third kernel build and the
 #                                  longest boots; make vm-test runs them)
 #   make vm-regen-data [KVER=...]  vm-test + copy traces/formats into tests/data
+#   make vm-bench [VM_BENCH_ARGS=--stock]
+#                                  live mode against trace-cmd record, and the
+#                                  events off/on, measured in the guest
+#                                  (tests/vm/bench-guest.sh, issue 15)
 #   make check-vm-data             cheap check of the committed traces (no QEMU)
 #   make check-vm-harness          the harness logic with a stub run-vm (no QEMU)
-.PHONY: vm-kernel vm-test vm-test-ci vm-regen-data check-vm-data check-vm-harness vm-workloads
+.PHONY: vm-kernel vm-test vm-test-ci vm-regen-data vm-bench check-vm-data check-vm-harness vm-workloads
 
 vm-kernel: deps-vm
 	@[ -n "$(KVER)" ] || { echo "usage: make vm-kernel KVER=6.12|6.1" >&2; exit 2; }
@@ -31,6 +35,10 @@ vm-test-ci: deps-vm
 vm-regen-data: deps-vm
 	-@$(MAKE) --no-print-directory analyzer
 	@tests/vm/regen-data.sh $(if $(KVER),$(KVER),all)
+
+vm-bench: deps-vm
+	-@$(MAKE) --no-print-directory analyzer
+	@tests/vm/bench-guest.sh $(VM_BENCH_ARGS)
 
 check-vm-data: $(ANALYZER)
 	@ANALYZER=$(ANALYZER) tests/vm/check-data.sh
