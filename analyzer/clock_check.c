@@ -18,7 +18,7 @@ static int sink(const struct rc_event *ev, void *arg)
 static int clock_pass(const char *path, const char *instance,
 		      const struct rc_model_opts *opts, struct rc_engine *e,
 		      const uint64_t *sub, int n, int cpu, uint64_t *still_ahead,
-		      uint64_t *now_behind, size_t *doubted)
+		      uint64_t *now_behind)
 {
 	struct rc_model_opts mo = *opts;
 	struct rc_source *src;
@@ -35,7 +35,7 @@ static int clock_pass(const char *path, const char *instance,
 	    !rc_source_run(src, sink, e2, err, sizeof(err)) &&
 	    !rc_model_stats(rc_engine_model(e2))->oom) {
 		rc_engine_finish(e2);
-		*doubted = rc_engine_clock_check(e, e2);
+		rc_engine_clock_check(e, e2);
 		*still_ahead = rc_model_cpu_ahead(rc_engine_model(e2), cpu);
 		*now_behind = 0;
 		for (int c = 0; c < n; c++)
@@ -78,30 +78,25 @@ void rc_clock_check(const char *path, const char *instance,
 	 * How far ahead is a lower bound: set a CPU back by it (and 1 us:
 	 * events at one time are in stream order); if in that pass it still
 	 * reads ahead, set it back further by what that pass measured; if
-	 * another CPU now reads ahead, by that much less; if neither, but
-	 * the pass explained some violations and not all, by half as much
-	 * again (what was measured is only a lower bound). Up to
+	 * another CPU now reads ahead, by that much less. Up to
 	 * RC_CLOCK_PASSES / nseed passes of each CPU, none by more than
 	 * RC_CLOCK_MAX_NS. rep->shift lists the passes run.
 	 */
 	for (int i = 0; i < nseed; i++) {
 		int cpu = seed[i].cpu;
 		uint64_t total = seed[i].ns + 1000, more = 0, less = 0;
-		size_t doubted = 0;
 
 		for (int it = 0; it < RC_CLOCK_PASSES / nseed && rc_engine_findings(e)->total &&
 		     total <= RC_CLOCK_MAX_NS; it++) {
 			memset(sub, 0, (size_t)n * sizeof(*sub));
 			sub[cpu] = total;
-			if (clock_pass(path, instance, opts, e, sub, n, cpu, &more, &less, &doubted))
+			if (clock_pass(path, instance, opts, e, sub, n, cpu, &more, &less))
 				break;
 			rep->shift[rep->nshift++] = (struct rc_clock_shift){ .cpu = cpu, .ns = total };
 			if (more >= less && more)
 				total += more + 1000;
 			else if (less && less + 1000 < total)
 				total -= less + 1000;
-			else if (doubted && rc_engine_findings(e)->total)
-				total += total / 2;	/* a lower bound: it explained some */
 			else
 				break;
 		}
