@@ -7,10 +7,15 @@
  * the trace is read again with that CPU's timestamps set back, refined
  * pass by pass by what each pass still measures (RC_CLOCK_PASSES passes,
  * none by more than RC_CLOCK_MAX_NS). A pass that breaks more roots found
- * clean than there were violations is refuted (rc_engine_clock_check()). A
- * violation not found again in every other pass (same rule, same root
- * life) rests on an order of CPUs that the timestamps do not settle: it is
- * put in clock doubt. Offline traces only: the file is read again.
+ * clean than there were violations is refuted (rc_engine_clock_check()).
+ * Then strict passes (at most RC_CLOCK_TARGETED, refuted by any root newly
+ * in violation or any record more forced): the CPU the others read ahead
+ * of (rc_model_cpu_behind()) set forward, and each CPU moved across the
+ * events near a violation (rc_finding.near), by no more than twice what
+ * the records showed out of order. A violation not found again in every
+ * other pass (same rule, same root life) rests on an order of CPUs that
+ * the timestamps do not settle: it is put in clock doubt. Offline traces
+ * only: the file is read again.
  */
 #ifndef RC_CLOCK_CHECK_H
 #define RC_CLOCK_CHECK_H

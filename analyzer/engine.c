@@ -10,7 +10,45 @@
 struct rc_engine {
 	struct rc_model *m;
 	struct rc_findings f;
+	/* findings still noting events near them (rc_finding_near()) */
+	size_t *open;
+	size_t nopen, cap_open;
 };
+
+/* Note ev on r for the findings on r's root whose event it is near. */
+static void near_note(struct rc_engine *e, const struct rc_root *r,
+		      const struct rc_event *ev)
+{
+	for (size_t i = 0; i < e->nopen;) {
+		struct rc_finding *x = &e->f.v[e->open[i]];
+
+		if (ev->ts > x->ev.ts && ev->ts - x->ev.ts > RC_NEAR_NS) {
+			e->open[i] = e->open[--e->nopen];	/* closed */
+			continue;
+		}
+		if (x->e.kvm == r->kvm && x->e.root == r->addr && ev->seq != x->ev.seq)
+			rc_finding_near(x, ev, true);
+		i++;
+	}
+}
+
+/* Finding x (index i) was just stored: note its history, keep it open. */
+static void near_open(struct rc_engine *e, struct rc_finding *x, size_t i)
+{
+	for (unsigned int k = 0; k < x->e.nhist; k++)
+		if (x->e.hist[k].seq != x->ev.seq)
+			rc_finding_near(x, &x->e.hist[k], x->e.hist[k].seq > x->ev.seq);
+	if (e->nopen == e->cap_open) {
+		size_t cap = e->cap_open ? 2 * e->cap_open : 16;
+		size_t *v = realloc(e->open, cap * sizeof(*v));
+
+		if (!v)
+			return;	/* no later events noted: fewer orders tried */
+		e->open = v;
+		e->cap_open = cap;
+	}
+	e->open[e->nopen++] = i;
+}
 
 static void evidence(const struct rc_root *r, const struct rc_event *ev,
 		     struct rc_evidence *e)
@@ -43,14 +81,20 @@ static bool on_judge(void *arg, const struct rc_model *m,
 	struct rc_verdict v;
 	struct rc_evidence ev_e;
 
+	if (e->nopen)
+		near_note(e, r, ev);
 	if (ev->type == RC_EV_ROOT_GET)
 		in.twin = rc_model_twin(m, r);
 	rc_rules_judge(&in, &v);
 	if (v.rule < 0)
 		return false;
 	if (rc_findings_admit(&e->f, r->id, r->unverified) == RC_ADMIT_NEW) {
+		struct rc_finding *x;
+
 		evidence(r, ev, &ev_e);
-		rc_findings_add(&e->f, &v, v.has_at ? &v.at_ev : ev, &ev_e);
+		x = rc_findings_add(&e->f, &v, v.has_at ? &v.at_ev : ev, &ev_e);
+		if (x)
+			near_open(e, x, (size_t)(x - e->f.v));
 	}
 	return true;
 }
@@ -94,6 +138,7 @@ void rc_engine_free(struct rc_engine *e)
 		return;
 	rc_model_free(e->m);
 	rc_findings_release(&e->f);
+	free(e->open);
 	free(e);
 }
 
@@ -147,11 +192,21 @@ static size_t added_roots(const struct rc_findings *x, const struct rc_findings 
 	return n;
 }
 
-size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted)
+/* Finding x is on cpu or noted events of cpu near its own. */
+static bool near_cpu(const struct rc_finding *x, int cpu)
 {
-	size_t n = 0;
+	if (x->ev.cpu == cpu)
+		return true;
+	for (unsigned int i = 0; i < x->nnear; i++)
+		if (x->near[i].cpu == cpu)
+			return true;
+	return false;
+}
 
-	size_t had = 0;
+size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted,
+			     bool strict, int moved)
+{
+	size_t n = 0, had = 0;
 
 	for (size_t i = 0; i < e->f.n; i++)
 		had += !e->f.v[i].retracted;
@@ -164,10 +219,21 @@ size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifte
 	 */
 	if (added_roots(&e->f, &shifted->f) > had)
 		return 0;
+	/*
+	 * A strict pass (one CPU moved by what separates a finding from
+	 * events of that CPU near it, or set forward) must read the trace at
+	 * least as well as recorded: no root newly in violation, no more
+	 * records that never fitted the count. With moved >= 0 it speaks only
+	 * of the findings on or near that CPU.
+	 */
+	if (strict && (added_roots(&e->f, &shifted->f) ||
+			   rc_model_stats(shifted->m)->forced > rc_model_stats(e->m)->forced))
+		return 0;
 	for (size_t i = 0; i < e->f.n; i++) {
 		const struct rc_finding *x = &e->f.v[i];
 
-		if (x->retracted || x->clock_doubt || has_same(&shifted->f, x))
+		if (x->retracted || x->clock_doubt || has_same(&shifted->f, x) ||
+		    (moved >= 0 && !near_cpu(x, moved)))
 			continue;
 		rc_findings_doubt(&e->f, i);
 		n++;

@@ -148,6 +148,35 @@ struct rc_finding *rc_findings_add(struct rc_findings *f,
 	return x;
 }
 
+void rc_finding_near(struct rc_finding *x, const struct rc_event *ev, bool later)
+{
+	bool after = ev->ts > x->ev.ts || (ev->ts == x->ev.ts && later);
+	uint64_t d = after ? ev->ts - x->ev.ts : x->ev.ts - ev->ts;
+	struct rc_near *n = NULL;
+	uint64_t *v;
+	bool *has;
+
+	if (ev->cpu == x->ev.cpu || ev->cpu < 0 || d > RC_NEAR_NS)
+		return;
+	for (unsigned int i = 0; i < x->nnear && !n; i++)
+		if (x->near[i].cpu == ev->cpu)
+			n = &x->near[i];
+	if (!n) {
+		if (x->nnear == RC_NEAR_CPUS)
+			return;
+		n = &x->near[x->nnear++];
+		memset(n, 0, sizeof(*n));
+		n->cpu = ev->cpu;
+	}
+	v = after ? n->after : n->before;
+	has = after ? &n->has_after : &n->has_before;
+	if (!*has || d < v[0])
+		v[0] = d;
+	if (!*has || d > v[1])
+		v[1] = d;
+	*has = true;
+}
+
 void rc_findings_doubt(struct rc_findings *f, size_t i)
 {
 	struct rc_finding *x;

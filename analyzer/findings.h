@@ -35,6 +35,23 @@ struct rc_evidence {
 	uint64_t nevents;		/* events of the root life until then */
 };
 
+/*
+ * Events of other CPUs on a finding's root near its event, per CPU (at
+ * most RC_NEAR_CPUS CPUs, within RC_NEAR_NS): how far before and after
+ * it the nearest and the farthest were stamped. A clock off by that much
+ * on that CPU would have put them on the other side of the event: the
+ * clock check tries those orders (clock_check.h).
+ */
+#define RC_NEAR_CPUS 4
+#define RC_NEAR_NS 6000000ull
+
+struct rc_near {
+	int32_t cpu;
+	bool has_before, has_after;
+	uint64_t before[2];		/* ns before the event: nearest, farthest */
+	uint64_t after[2];		/* ns after it (or at it, later in the stream) */
+};
+
 struct rc_finding {
 	int rule;			/* index into rc_rules[] */
 	bool retracted;			/* lost events could explain it */
@@ -46,6 +63,8 @@ struct rc_finding {
 	bool has_cause;
 	struct rc_event cause;		/* the event that created the problem */
 	struct rc_evidence e;
+	struct rc_near near[RC_NEAR_CPUS];
+	unsigned int nnear;
 };
 
 struct rc_findings {
@@ -94,6 +113,11 @@ void rc_findings_retract_after(struct rc_findings *f, uint64_t id, int cpu,
  * listed, marked, and moves from total to doubted.
  */
 void rc_findings_doubt(struct rc_findings *f, size_t i);
+/*
+ * ev, an event on x's root, is of another CPU near x's event (stamped
+ * before it, or after it in the stream when later is true): note it.
+ */
+void rc_finding_near(struct rc_finding *x, const struct rc_event *ev, bool later);
 /* Life id is gone: forget it (its stored finding stays). */
 void rc_findings_forget(struct rc_findings *f, uint64_t id);
 

@@ -35,12 +35,25 @@ struct rc_model {
 	uint64_t *cpu_last_ts;
 	uint64_t *cpu_ahead;		/* how far each CPU's stamps ran ahead
 					 * (rc_model_cpu_ahead()) */
+	uint64_t *cpu_behind;		/* and behind (rc_model_cpu_behind()) */
 	int ncpu;
 	enum rc_design design_seen;
 	struct rc_event *timeline;
 	size_t ntl, captl;
 	struct { int pid; uint64_t seq; } fz[RC_FZ_TASKS];	/* fast zap starts */
 	unsigned int nfz;
+	/* the first forced get/put of recent root lives (note_late_fit()) */
+	struct rc_residue {
+		uint64_t kvm, addr, ts;
+		uint64_t decided;	/* CPUs whose first record did not fit */
+		uint32_t old;
+		int32_t cpu;
+	} residue[RC_RESIDUES];
+	unsigned int nresidue;		/* ever stored (ring position) */
+	unsigned int live_residues;	/* of them with cpu >= 0 */
+	/* recent teardowns (note_after_teardown()) */
+	struct rc_td { uint64_t kvm, ts; int32_t cpu; } td[RC_TEARDOWNS];
+	unsigned int ntd;		/* ever stored (ring position) */
 };
 
 const char *rc_design_name(enum rc_design d)
@@ -845,9 +858,21 @@ static void apply_handoff(struct rc_model *m, struct rc_root *r,
 		ref_add(m, r, ev, ev->to, RC_REF_HELD);
 }
 
+static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind);
+
 static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 			     const struct rc_event *ev)
 {
+	/*
+	 * A worker's zap that began on the valid root on another CPU shortly
+	 * before: a worker zaps what an invalidation queued, so the
+	 * invalidation's CPU may read ahead by the difference (the clock
+	 * check tries it; ROOT-ZAP-VALID stands if the order does).
+	 */
+	if (r->zap_valid_ts && r->zap_valid_ctx == RC_CTX_WORKER &&
+	    r->zap_valid_cpu != ev->cpu && ev->ts > r->zap_valid_ts &&
+	    ev->ts - r->zap_valid_ts <= RC_REORDER_NS)
+		note_ahead(m, ev->cpu, ev->ts - r->zap_valid_ts, r->zap_valid_cpu);
 	r->valid = false;
 	r->valid_known = true;
 	r->invalid_seq = ev->seq + 1;
@@ -988,6 +1013,8 @@ static void process(struct rc_model *m, struct rc_root *r,
 			r->zap_valid_seq = ev->seq;
 			r->zap_valid_ts = ev->ts;
 			r->zap_valid_pid = ev->pid;
+			r->zap_valid_cpu = ev->cpu;
+			r->zap_valid_ctx = ev->ctx;
 		}
 		detect(m, r, ev);
 		break;
@@ -1098,11 +1125,21 @@ static bool counts_trusted(const struct rc_root *r)
 	return !r->forced && !r->unverified && !r->violated;
 }
 
-/* CPU c's clock read ahead by at least d (rc_model_cpu_ahead()). */
-static void note_ahead(struct rc_model *m, int c, uint64_t d)
+/*
+ * CPU c's clock read ahead of CPU behind's by at least d
+ * (rc_model_cpu_ahead(), rc_model_cpu_behind()).
+ */
+static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind)
 {
 	if (c < 0 || c >= m->ncpu)
 		return;
+	if (d > RC_AHEAD_MAX_NS) {	/* no clock is off by that much */
+		if (d > m->st.max_inversion_ns)
+			m->st.max_inversion_ns = d;
+		return;
+	}
+	if (behind >= 0 && behind < m->ncpu && behind != c && d > m->cpu_behind[behind])
+		m->cpu_behind[behind] = d;
 	if (d > m->st.max_inversion_ns)
 		m->st.max_inversion_ns = d;
 	if (d > m->cpu_ahead[c])
@@ -1115,7 +1152,8 @@ static void note_ahead(struct rc_model *m, int c, uint64_t d)
  * an event of its own CPU, which came before it in program order). Its
  * timestamp, or 0 if none.
  */
-static uint64_t fit_before(const struct rc_root *r, const struct rc_event *ev)
+static uint64_t fit_before(const struct rc_root *r, const struct rc_event *ev,
+			   int32_t *cpu)
 {
 	unsigned int n = r->hist_n < RC_HIST ? r->hist_n : RC_HIST;
 
@@ -1127,8 +1165,10 @@ static uint64_t fit_before(const struct rc_root *r, const struct rc_event *ev)
 		if (h->cpu == ev->cpu || h->type == RC_EV_ROOT_ALLOC)
 			return 0;
 		if ((h->type == RC_EV_ROOT_GET || h->type == RC_EV_ROOT_PUT) &&
-		    h->val == ev->old)
+		    h->val == ev->old) {
+			*cpu = h->cpu;
 			return h->ts;
+		}
 	}
 	return 0;
 }
@@ -1145,27 +1185,65 @@ static uint64_t fit_before(const struct rc_root *r, const struct rc_event *ev)
 static void note_inversion(struct rc_model *m, const struct rc_root *r,
 			   const struct rc_event *ev)
 {
-	int32_t c;
+	int32_t c, behind, fit_cpu = -1;
 	uint64_t d, back;
 
 	if (!r->hist_n || ev->ts >= r->last_ts || !counts_trusted(r))
 		return;
 	c = r->hist[(r->hist_n - 1) % RC_HIST].cpu;
+	behind = ev->cpu;
 	d = r->last_ts - ev->ts;
 	if (c == ev->cpu)
 		return;
-	back = fit_before(r, ev);
+	back = fit_before(r, ev, &fit_cpu);
 	if (back && ev->ts - back < d) {
 		d = ev->ts - back;
+		behind = fit_cpu;
 		c = ev->cpu;
 	}
-	note_ahead(m, c, d);
+	note_ahead(m, c, d, behind);
+}
+
+/*
+ * The first get/put of each other CPU stamped after the first record of
+ * its root (VM, address) that was forced decides for that CPU (CPUs
+ * 0..63; past 64, the first of any): if it leaves the count at
+ * that record's `old`, it is where the forced record would have fitted,
+ * had it waited. The forcing came first (a VM-level moment of its CPU,
+ * the VM's teardown, the end of the trace, a bound) and ev's CPU read
+ * ahead by at least the difference. Any other `old` explains nothing and
+ * the residue is dropped (counts are small: a later chance match would
+ * measure noise). The root may be gone by now: the residues outlive it.
+ */
+static void note_late_fit(struct rc_model *m, const struct rc_event *ev)
+{
+	unsigned int n = m->nresidue < RC_RESIDUES ? m->nresidue : RC_RESIDUES;
+	int64_t after = (int64_t)ev->old + (ev->type == RC_EV_ROOT_GET ? 1 : -1);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rc_residue *x = &m->residue[i];
+
+		if (x->cpu < 0 || x->kvm != ev->kvm || x->addr != ev->root ||
+		    x->cpu == ev->cpu || ev->ts <= x->ts)
+			continue;
+		if (ev->cpu < 64 && (x->decided >> ev->cpu & 1))
+			continue;
+		if (ev->ts - x->ts <= RC_REORDER_NS && after == (int64_t)x->old) {
+			note_ahead(m, ev->cpu, ev->ts - x->ts, x->cpu);
+		} else if (ev->ts - x->ts <= RC_REORDER_NS && ev->cpu < 64) {
+			x->decided |= 1ull << ev->cpu;
+			continue;
+		}
+		x->cpu = -1;	/* explained, or too old */
+		m->live_residues--;
+	}
 }
 
 /* Judge and apply the oldest held-back record as it came. */
 static void pending_force(struct rc_model *m, struct rc_root *r)
 {
 	struct rc_event ev = r->pending[0];
+	int32_t fit_cpu = -1;
 	uint64_t back;
 
 	pending_drop(r, 0);
@@ -1173,9 +1251,18 @@ static void pending_force(struct rc_model *m, struct rc_root *r)
 	 * It never fitted: perhaps it belongs further back, where its `old`
 	 * already was the count, and its CPU's clock read ahead.
 	 */
-	if (counts_trusted(r) && (back = fit_before(r, &ev)) != 0)
-		note_ahead(m, ev.cpu, ev.ts - back);
+	if (counts_trusted(r) && (back = fit_before(r, &ev, &fit_cpu)) != 0)
+		note_ahead(m, ev.cpu, ev.ts - back, fit_cpu);
+	if (!r->forced && (ev.type == RC_EV_ROOT_GET || ev.type == RC_EV_ROOT_PUT)) {
+		struct rc_residue *x = &m->residue[m->nresidue++ % RC_RESIDUES];
+
+		if (m->nresidue <= RC_RESIDUES || x->cpu < 0)
+			m->live_residues++;	/* else it takes a live one's place */
+		*x = (struct rc_residue){ .kvm = r->kvm, .addr = r->addr,
+			.ts = ev.ts, .old = ev.old, .cpu = ev.cpu };
+	}
 	r->forced = true;
+	m->st.forced++;
 	process(m, r, &ev);
 }
 
@@ -1229,24 +1316,29 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 }
 
 /*
- * An alloc at the address of a life first seen mid-life (adopted), never
- * freed, none of whose events is of the alloc's CPU, at most
- * RC_REORDER_NS before it: that life is the new root's own start,
- * stamped early (a root alive before the trace began is not allocated
- * again without a free), and the alloc's CPU read ahead by at least the
- * difference.
+ * An alloc at the address of a life first seen mid-life (adopted), none
+ * of whose events is of the alloc's CPU, at most RC_REORDER_NS before it:
+ * that life is the new root's own start, stamped early, and the alloc's
+ * CPU read ahead by at least the difference, if the life was never freed
+ * (a root alive before the trace began is not allocated again without a
+ * free) or its first event was a get or put whose `old` is the alloc's
+ * count (the whole life, free included, came before its alloc).
  */
 static void note_early_life(struct rc_model *m, const struct rc_root *old,
 			    const struct rc_event *ev)
 {
-	if (!old->adopted || old->freed || old->unverified || old->violated || !old->hist_n ||
+	bool starts = old->hist_n && (old->hist[0].type == RC_EV_ROOT_GET ||
+				      old->hist[0].type == RC_EV_ROOT_PUT) &&
+		      old->hist[0].val == ev->count;
+
+	if (!old->adopted || (old->freed && !starts) || old->unverified || old->violated || !old->hist_n ||
 	    old->hist_n > RC_HIST || old->first_ts >= ev->ts ||
 	    ev->ts - old->first_ts > RC_REORDER_NS)
 		return;
 	for (unsigned int i = 0; i < old->hist_n; i++)
 		if (old->hist[i].cpu == ev->cpu)
 			return;
-	note_ahead(m, ev->cpu, ev->ts - old->first_ts);
+	note_ahead(m, ev->cpu, ev->ts - old->first_ts, old->hist[0].cpu);
 }
 
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
@@ -1387,10 +1479,31 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 	}
 }
 
+/*
+ * A root event of a VM torn down shortly before on another CPU: the
+ * teardown comes after every root event of its VM, so ev's CPU read
+ * ahead by at least the difference (or the kernel used a root after its
+ * VM's teardown: the rules judge that).
+ */
+static void note_after_teardown(struct rc_model *m, const struct rc_event *ev)
+{
+	unsigned int n = m->ntd < RC_TEARDOWNS ? m->ntd : RC_TEARDOWNS;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct rc_td *t = &m->td[i];
+
+		if (t->kvm == ev->kvm && t->cpu != ev->cpu && ev->ts > t->ts &&
+		    ev->ts - t->ts <= RC_REORDER_NS)
+			note_ahead(m, ev->cpu, ev->ts - t->ts, t->cpu);
+	}
+}
+
 static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 {
 	struct rc_vm *vm = vm_get(m, ev->kvm), **pp;
 
+	m->td[m->ntd++ % RC_TEARDOWNS] = (struct rc_td){ .kvm = ev->kvm, .ts = ev->ts,
+							 .cpu = ev->cpu };
 	if (!vm)
 		return;
 	m->st.teardowns++;
@@ -1463,7 +1576,11 @@ static void on_outside_abi(struct rc_model *m, const struct rc_event *ev)
 static void on_refcount(struct rc_model *m, const struct rc_event *ev)
 {
 	bool adopted;
-	struct rc_root *r = root_for_event(m, ev, &adopted);
+	struct rc_root *r;
+
+	if (m->live_residues && ev->type != RC_EV_ROOT_FREE)
+		note_late_fit(m, ev);
+	r = root_for_event(m, ev, &adopted);
 
 	if (r)
 		root_event(m, r, ev);
@@ -1523,18 +1640,25 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 		size_t n = (size_t)ev->cpu + 1, old = (size_t)m->ncpu;
 		uint64_t *t = realloc(m->cpu_last_ts, n * sizeof(*t));
 		uint64_t *a = t ? realloc(m->cpu_ahead, n * sizeof(*a)) : NULL;
+		uint64_t *b = a ? realloc(m->cpu_behind, n * sizeof(*b)) : NULL;
 
 		if (t)
 			m->cpu_last_ts = t;
-		if (a) {
+		if (a)
 			m->cpu_ahead = a;
+		if (b) {
+			m->cpu_behind = b;
 			memset(t + old, 0, (n - old) * sizeof(*t));
 			memset(a + old, 0, (n - old) * sizeof(*a));
+			memset(b + old, 0, (n - old) * sizeof(*b));
 			m->ncpu = ev->cpu + 1;
 		} else {
 			m->st.oom = true;
 		}
 	}
+	if (m->ntd && ev->kvm && rc_ev_names_root(ev->type) &&
+	    ev->ts - m->td[(m->ntd - 1) % RC_TEARDOWNS].ts <= RC_REORDER_NS)
+		note_after_teardown(m, ev);
 	if ((unsigned int)ev->type < RC_EV__COUNT && on_event[ev->type])
 		on_event[ev->type](m, ev);
 	if (ev->cpu >= 0 && ev->cpu < m->ncpu)
@@ -1557,6 +1681,11 @@ void rc_model_finish(struct rc_model *m)
 uint64_t rc_model_cpu_ahead(const struct rc_model *m, int cpu)
 {
 	return cpu >= 0 && cpu < m->ncpu ? m->cpu_ahead[cpu] : 0;
+}
+
+uint64_t rc_model_cpu_behind(const struct rc_model *m, int cpu)
+{
+	return cpu >= 0 && cpu < m->ncpu ? m->cpu_behind[cpu] : 0;
 }
 
 int rc_model_ncpus(const struct rc_model *m)
@@ -1601,6 +1730,7 @@ void rc_model_free(struct rc_model *m)
 	free(m->buckets);
 	free(m->cpu_last_ts);
 	free(m->cpu_ahead);
+	free(m->cpu_behind);
 	free(m->timeline);
 	free(m);
 }

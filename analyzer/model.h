@@ -37,6 +37,8 @@
 #define RC_ZAPPERS 8		/* recent zappers remembered per root */
 #define RC_TOMBSTONES 4096	/* freed roots remembered for use-after-free */
 #define RC_FZ_TASKS 16		/* fast zaps in flight remembered (by task) */
+#define RC_RESIDUES 64		/* forced records remembered (note_late_fit()) */
+#define RC_TEARDOWNS 16		/* teardowns remembered (note_after_teardown()) */
 /*
  * Caps on what is tracked (docs/cli.md "Limits"), far above any real
  * workload (a host runs hundreds of VMs, each a handful of roots): past
@@ -148,6 +150,8 @@ struct rc_root {
 					 * next other event on the root; 0: none */
 	uint64_t zap_valid_ts;
 	int zap_valid_pid;
+	int32_t zap_valid_cpu;		/* and its CPU and context (kept past */
+	uint8_t zap_valid_ctx;		/* the seq) */
 	bool zap_all_seen;		/* kvm_tdp_mmu_zap_all() zapped it: its VM
 					 * is going away, and one task may put the
 					 * vCPU references of all (kvm_destroy_vcpus()) */
@@ -228,6 +232,8 @@ struct rc_stats {
 	uint64_t roots_reallocated;	/* address reused without a free event */
 	uint64_t reordered;		/* get/put records held back and applied
 					 * in `old` order (JSON "reordered") */
+	uint64_t forced;		/* held-back records applied without
+					 * fitting (a count mismatch each) */
 	uint64_t max_inversion_ns;	/* the most a root event was applied
 					 * before a later-stamped one of another
 					 * CPU (how far the clock misorders) */
@@ -286,9 +292,16 @@ const struct rc_stats *rc_model_stats(const struct rc_model *m);
 /*
  * How far CPU cpu's timestamps ran ahead of another CPU's: the most by
  * which one of its root events was stamped later than an event of another
- * CPU applied after it (in `old` or program order), 0 if never.
+ * CPU applied after it (in `old` or program order), or than an event it
+ * must have followed, 0 if never. Differences over RC_AHEAD_MAX_NS (a
+ * record late for another reason: no clock is off by that much) count
+ * only in rc_stats.max_inversion_ns.
  */
+#define RC_AHEAD_MAX_NS 20000000ull
 uint64_t rc_model_cpu_ahead(const struct rc_model *m, int cpu);
+/* How far another CPU's timestamps ran ahead of CPU cpu's (the other side
+ * of rc_model_cpu_ahead(): cpu's clock may read behind instead). */
+uint64_t rc_model_cpu_behind(const struct rc_model *m, int cpu);
 /* CPUs seen: 1 + the highest CPU number of an event. */
 int rc_model_ncpus(const struct rc_model *m);
 enum rc_design rc_model_design_seen(const struct rc_model *m);

@@ -256,30 +256,45 @@ unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
 	return n;
 }
 
+const char *rc_report_shift_verb(const struct rc_report *r)
+{
+	for (int i = 0; i < r->nshift; i++)
+		if (r->shift[i].ns < 0)
+			return "set back or forward";
+	return "set back";
+}
+
 const char *rc_report_shifts(const struct rc_report *r, char *buf, size_t len)
 {
 	size_t off = 0;
 
 	buf[0] = '\0';
-	/* per CPU (the clock check sets back at most two), the most it tried */
+	/* per CPU and direction, the most it tried */
 	for (int i = 0; i < r->nshift && off < len; i++) {
+		bool fwd = r->shift[i].ns < 0;
 		uint64_t most = 0;
 		int w, j;
 
-		for (j = 0; j < i && r->shift[j].cpu != r->shift[i].cpu; j++)
+		for (j = 0; j < i && (r->shift[j].cpu != r->shift[i].cpu ||
+				      (r->shift[j].ns < 0) != fwd); j++)
 			;
 		if (j < i)
 			continue;	/* that CPU is already named */
-		for (j = i; j < r->nshift; j++)
-			if (r->shift[j].cpu == r->shift[i].cpu && r->shift[j].ns > most)
-				most = r->shift[j].ns;
+		for (j = i; j < r->nshift; j++) {
+			int64_t ns = r->shift[j].ns;
+			uint64_t a = ns < 0 ? (uint64_t)-ns : (uint64_t)ns;
+
+			if (r->shift[j].cpu == r->shift[i].cpu && (ns < 0) == fwd && a > most)
+				most = a;
+		}
 		if (most < 1000000)
-			w = snprintf(buf + off, len - off, "%scpu%d %" PRIu64 " us",
-				     off ? ", " : "", r->shift[i].cpu, (most + 999) / 1000);
+			w = snprintf(buf + off, len - off, "%scpu%d %" PRIu64 " us%s",
+				     off ? ", " : "", r->shift[i].cpu, (most + 999) / 1000,
+				     fwd ? " forward" : "");
 		else
-			w = snprintf(buf + off, len - off, "%scpu%d %" PRIu64 ".%" PRIu64 " ms",
+			w = snprintf(buf + off, len - off, "%scpu%d %" PRIu64 ".%" PRIu64 " ms%s",
 				     off ? ", " : "", r->shift[i].cpu, most / 1000000,
-				     most / 100000 % 10);
+				     most / 100000 % 10, fwd ? " forward" : "");
 		if (w < 0)
 			break;
 		off += (size_t)w;

@@ -43,10 +43,11 @@ struct rc_cmd {
 	int signal;			/* the signal that killed it, 0 if none */
 };
 
-/* At most this many passes of the clock check (main.c clock_check()). */
+/* At most this many passes of the clock check (clock_check.c): measured, targeted. */
 #define RC_CLOCK_PASSES 6
+#define RC_CLOCK_TARGETED 12
 /* The clock check sets no CPU back by more (a clock off by more is broken). */
-#define RC_CLOCK_MAX_NS 20000000ull
+#define RC_CLOCK_MAX_NS RC_AHEAD_MAX_NS
 
 struct rc_report {
 	const char *input;		/* file name, or "live" */
@@ -60,8 +61,9 @@ struct rc_report {
 	bool have_root;
 	uint64_t root;
 	struct rc_cmd cmd;
-	/* the clock check's passes: CPU and how far its clock was set back */
-	struct rc_clock_shift { int cpu; uint64_t ns; } shift[RC_CLOCK_PASSES];
+	/* the clock check's passes: CPU and how far its clock was set back
+	 * (negative: forward) */
+	struct rc_clock_shift { int cpu; int64_t ns; } shift[RC_CLOCK_PASSES + RC_CLOCK_TARGETED];
 	int nshift;
 };
 
@@ -80,9 +82,11 @@ const char *rc_report_cmd_desc(const struct rc_report *r, char *buf, size_t len)
 /* "SIGSEGV" (or "signal 99"); returns buf. */
 const char *rc_report_signal_name(int sig, char *buf, size_t len);
 
+/* "set back", or "set back or forward" when a pass set a clock forward. */
+const char *rc_report_shift_verb(const struct rc_report *r);
 /*
- * "cpu1 962 us, cpu0 5.0 ms": per CPU the clock check set back, the most
- * it was set back.
+ * "cpu1 962 us, cpu0 5.0 ms, cpu2 52 us forward": per CPU and direction
+ * the clock check moved it, the most it moved it.
  */
 const char *rc_report_shifts(const struct rc_report *r, char *buf, size_t len);
 

@@ -199,7 +199,7 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 		f->retracted, f->doubted);
 	fprintf(out, "\"clock_check\":[");
 	for (int i = 0; i < r->nshift; i++)
-		fprintf(out, "%s{\"cpu\":%d,\"shift_ns\":%" PRIu64 "}", i ? "," : "",
+		fprintf(out, "%s{\"cpu\":%d,\"shift_ns\":%" PRId64 "}", i ? "," : "",
 			r->shift[i].cpu, r->shift[i].ns);
 	fprintf(out, "],\n");
 	if (r->have_root) {

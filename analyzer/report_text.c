@@ -95,7 +95,8 @@ static void finding(FILE *out, const struct rc_report *r,
 	fprintf(out, "  %s\n", rule->summary);
 	fprintf(out, "  %.68s\n", f->detail);
 	if (f->clock_doubt)
-		fprintf(out, "  in clock doubt: not found with a CPU's clock set back\n");
+		fprintf(out, "  in clock doubt: not found with a CPU's clock %s\n",
+			rc_report_shift_verb(r));
 	print_event(out, r, "  event ", &f->ev);
 	if (f->has_cause)
 		print_event(out, r, "  cause ", &f->cause);
@@ -155,7 +156,7 @@ static void verdict(FILE *out, const struct rc_report *r)
 		fprintf(out, "  %s\n", rules);
 		if (f->doubted)
 			fprintf(out, "  (%" PRIu64 " more in clock doubt: not found with a"
-				" CPU's clock set back)\n", f->doubted);
+				" CPU's clock %s)\n", f->doubted, rc_report_shift_verb(r));
 		return;
 	case RC_WHY_NONE:
 		fprintf(out, "\nverdict: PASS: %" PRIu64 " root li%s in %" PRIu64
@@ -169,8 +170,8 @@ static void verdict(FILE *out, const struct rc_report *r)
 	case RC_WHY_CLOCK_UNTRUSTED:
 		if (!rc_report_clock_untrusted(r)) {
 			fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s\n"
-				"  not found with a CPU's clock set back (%s)\n",
-				f->doubted, f->doubted == 1 ? "" : "s",
+				"  not found with a CPU's clock %s (%s)\n",
+				f->doubted, f->doubted == 1 ? "" : "s", rc_report_shift_verb(r),
 				rc_report_shifts(r, sh, sizeof(sh)));
 			return;
 		}

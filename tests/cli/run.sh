@@ -168,6 +168,31 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d["violations"]; 
 	ok || bad "skew-clean JSON: $(head -c 400 "$tmp/skew.json")"
 "$bin" "$fx/cli_skew_clean.dat" | grep -q "^  not found with a CPU's clock set back (cpu1 [0-9]* us)$" && ok ||
 	bad "skew-clean: no clock-check line in the verdict"
+# Skew the records measure only indirectly (issue 14; fixtures are
+# simulator traces written by tests/sim/skew_sim.py, all clean):
+# - cli_skew_late_fit: CPU 1 2.5 ms ahead; CPU 0's records were forced
+#   at its fast zap's end before CPU 1's record they needed arrived: that
+#   record's late fit measures CPU 1 ahead, the pass setting it back
+#   finds nothing, so the mismatch is in clock doubt;
+# - cli_skew_teardown: CPU 1 250 us ahead; nothing out of `old` order, but
+#   its worker's put comes after the VM's teardown: measured from there;
+# - cli_skew_behind: CPU 1 2.5 ms behind, 4 CPUs: the others read ahead of
+#   it; only setting CPU 1 forward clears the violations.
+for t in late_fit:1:1 teardown:1:1 behind:1:-1; do
+	n=${t%%:*} c=$(echo "$t" | cut -d: -f2) sign=${t##*:}
+	expect_exit 3 "skew-$n" "$fx/cli_skew_$n.dat"
+	"$bin" --json "$fx/cli_skew_$n.dat" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+cpu, sign = int(sys.argv[1]), int(sys.argv[2])
+v = d["violations"]
+ok = (d["exit"] == 3 and d["reason"] == "clock_untrusted" and v and
+      all(x["clock_doubt"] for x in v) and d["violations_total"] == 0 and
+      any(p["cpu"] == cpu and p["shift_ns"] * sign > 0 for p in d["clock_check"]))
+sys.exit(0 if ok else 1)' "$c" "$sign" && ok || bad "skew-$n: not in clock doubt by CPU $c moved ($sign)"
+done
+"$bin" "$fx/cli_skew_behind.dat" | grep -q "^  not found with a CPU's clock set back or forward (.*cpu1 2\.[0-9] ms forward)" && ok ||
+	bad "skew-behind: the verdict does not name CPU 1 set forward"
 # no clock check without a violation, nor on a trace whose order holds
 for t in cli_clean cli_v3_defunct; do
 	"$bin" --json "$fx/$t.dat" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["clock_check"]==[] and d["clock_doubted"]==0 else 1)' &&
