@@ -21,7 +21,8 @@ Culprits: the reported event must be the simulator's violating event
 (its seq), and where the simulator knows the cause (the gift never put,
 put twice or not zapped: GIFT-LEAK, GIFT-DOUBLE-PUT, FASTZAP-INCOMPLETE;
 the put before an async root's free while valid: ROOT-FREE-VALID; the
-put that made a v3 root defunct) the reported cause must be it.
+iterator get never put back: ITER-LEAK; the put that made a v3 root
+defunct) the reported cause must be it.
 A trace passes when it has no FP, FN, wrong rule, wrong event or wrong
 cause and the exit status is right. Last line: "accuracy: N passed, M failed" (traces).
 """
@@ -87,7 +88,7 @@ EXH_FULL = {"gifted": ["v1", "v2", "c0", "c1", "c2", "c3", "c4"],
 # CI: seeded random schedules of configs whose exhaustive space is too big for CI
 # (get-at-zero needs a one-step window that uniform random schedules
 # almost never hit: its CI traces are a seeded sample of exhaustive c3)
-RND_BUG_EXTRA_CI = {"iter-double-put": "c2"}
+RND_BUG_EXTRA_CI = {"iter-double-put": "c2", "iter-leak": "c2"}
 EXH_BUG_EXTRA_CI = {"get-at-zero": ["c3"], "zap-valid": ["c2"]}
 # full: c4 (2 vCPUs + iterator + fast zap + teardown) is enumerated and
 # judged completely by the simulator; the analyzer sees all of it for the
@@ -604,7 +605,8 @@ def main(argv):
         print("  v3 defunct cause (task + call site of the put that made the root defunct): %d named, %d not"
               % (tot["cause_ok"], tot["cause_bad"]))
     print("  culprits: violating event named right %d, wrong %d; cause named right %d, wrong %d"
-          " (the gift never put, or put twice, or not zapped; the put before a valid root's free)"
+          " (the gift never put, or put twice, or not zapped; the put before a valid root's free;"
+          " the iterator get never put back)"
           % (tot["at_ok"], tot["at_bad"], tot["culprit_ok"], tot["culprit_bad"]))
     if culprit_bad:
         print("== wrong culprits (%d)" % len(culprit_bad))

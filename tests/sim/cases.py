@@ -80,6 +80,8 @@ CASES = {
                               lambda s: [x[2] for x in rootsim.truth(s)] == ["GIFT-PUT-BEFORE-ZAP"]),
     "gifted-get-at-zero": ("gifted", "get-at-zero", "c3",
                            lambda s: [x[2] for x in rootsim.truth(s)] == ["REF-GET-ZERO"]),
+    "gifted-iter-leak": ("gifted", "iter-leak", "c2",
+                         lambda s: [x[2] for x in rootsim.truth(s)] == ["ITER-LEAK"]),
     "async-worker-clean": ("async-worker", "none", "c1",
                            lambda s: not rootsim.truth(s) and "kvm_tdp_mmu_root_invalidate" in names(s)
                            and any(f.get("reason") == 2 for _, n, f in s.events)),
@@ -89,6 +91,8 @@ CASES = {
                                 lambda s: [x[2] for x in rootsim.truth(s)] == ["ROOT-FREE-VALID"]),
     "async-worker-fastzap-gift-put": ("async-worker", "fastzap-gift-put", "c1",
                                       lambda s: [x[2] for x in rootsim.truth(s)] == ["GIFT-UNGIFTED-PUT"]),
+    "async-worker-iter-leak": ("async-worker", "iter-leak", "c2",
+                               lambda s: [x[2] for x in rootsim.truth(s)] == ["ITER-LEAK"]),
     "hybrid-clean": ("hybrid", "none", "v2",
                      lambda s: not rootsim.truth(s) and
                      any(f.get("reason") == 1 for _, n, f in s.events if n == "kvm_tdp_mmu_root_invalidate")

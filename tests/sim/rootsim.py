@@ -68,6 +68,8 @@ BUGS = {
     "fastzap-gift-put": (("async-worker", "hybrid"),
                          "the fast zap puts the worker's gift of each root it invalidated"),
     "zap-valid": (COUNT2, "a walker of valid roots zaps the first one as if it were invalidated"),
+    "iter-leak": (("gifted", "async-worker"),
+                  "an iterator's early exit leaves without putting its root (a leaked reference)"),
 }
 
 
@@ -128,6 +130,7 @@ class Root:
         self.inval_event = None       # event index of valid->invalid
         self.inval_by_fastzap = None  # pid of the fast zap whose invalidate-all did it
         self.defunct_put = None       # (pid, comm, caller) of the put that made it defunct
+        self.iter_leak_at = None      # event index of the iterator get never put back (iter-leak)
         self.gift_at = None           # event index of the latest gift: invalidate-all's
                                       # zap get (async, v3), its invalidate (gifted,
                                       # hybrid: the MMU's reference), a last_put invalidate
@@ -561,6 +564,7 @@ class RootWalk:
         self.i = 0
         self.prev = None
         self.get_caller, self.put_caller = get_caller, put_caller
+        self.get_at = None            # event index of the get of the root held
         self.want = want or (lambda r: True)
         self.stop = stop or (lambda r: False)
 
@@ -581,6 +585,7 @@ def next_root(t, w):
             break
         if sim.get(t, r, "iter", w.get_caller):
             cur = r
+            w.get_at = len(sim.events) - 1
             break
         yield from sp(t)
     if w.prev is not None:
@@ -617,6 +622,9 @@ def iter_task(t, which, early_exit):
         yield ("lock", mode)
         if early_exit:
             yield from sp(t)
+            if sim.bug == "iter-leak":
+                cur.iter_leak_at = w.get_at     # the bug: no put on this path
+                break
             yield from sim.put(t, cur, "iter", fn + "+0x1f0")
             if sim.bug == "iter-double-put":
                 yield from sp(t)
@@ -819,7 +827,8 @@ def teardown_task(t):
         if it:
             also.add("ITER-LEAK")
         rule = "GIFT-LEAK" if gift else ("ITER-LEAK" if it else "TEARDOWN-LEAK")
-        sim.violate(r, rule, also, {"cause": r.gift_at} if gift else None)
+        cause = r.gift_at if gift else (r.iter_leak_at if it else None)
+        sim.violate(r, rule, also, {"cause": cause} if cause is not None else None)
 
 
 # ---------------------------------------------------------------- configs

@@ -41,8 +41,9 @@ BUG_RULES = {
     "queue-twice": {"ROOT-REVALIDATE"},
     "free-valid": {"ROOT-FREE-VALID"},
     "fastzap-gift-put": {"GIFT-UNGIFTED-PUT"},
+    "iter-leak": {"ITER-LEAK"},
 }
-BUG_CFG = {"iter-double-put": "c2", "get-at-zero": "c3"}
+BUG_CFG = {"iter-double-put": "c2", "get-at-zero": "c3", "iter-leak": "c2"}
 
 
 def main():
