@@ -36,12 +36,14 @@ static int clock_pass(const char *path, const char *instance,
 	    !rc_model_stats(rc_engine_model(e2))->oom) {
 		rc_engine_finish(e2);
 		rc_engine_clock_check(e, e2, strict, moved);
-		*still_ahead = rc_model_cpu_ahead(rc_engine_model(e2), cpu);
-		*still_behind = rc_model_cpu_behind(rc_engine_model(e2), cpu);
+		const struct rc_model *m2 = rc_engine_model(e2);
+
+		*still_ahead = rc_model_cpu_ahead_direct(m2, cpu);
+		*still_behind = rc_model_cpu_behind(m2, cpu);
 		*now_behind = 0;
 		for (int c = 0; c < n; c++)
-			if (c != cpu && rc_model_cpu_ahead(rc_engine_model(e2), c) > *now_behind)
-				*now_behind = rc_model_cpu_ahead(rc_engine_model(e2), c);
+			if (c != cpu && rc_model_cpu_ahead_direct(m2, c) > *now_behind)
+				*now_behind = rc_model_cpu_ahead_direct(m2, c);
 		ret = 0;
 	}
 	rc_engine_free(e2);

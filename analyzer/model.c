@@ -36,6 +36,7 @@ struct rc_model {
 	uint64_t *cpu_ahead;		/* how far each CPU's stamps ran ahead
 					 * (rc_model_cpu_ahead()) */
 	uint64_t *cpu_behind;		/* and behind (rc_model_cpu_behind()) */
+	uint64_t *cpu_direct;		/* rc_model_cpu_ahead_direct() */
 	int ncpu;
 	enum rc_design design_seen;
 	struct rc_event *timeline;
@@ -52,7 +53,7 @@ struct rc_model {
 	unsigned int nresidue;		/* ever stored (ring position) */
 	unsigned int live_residues;	/* of them with cpu >= 0 */
 	/* recent teardowns (note_after_teardown()) */
-	struct rc_td { uint64_t kvm, ts; int32_t cpu; } td[RC_TEARDOWNS];
+	struct rc_td { uint64_t kvm, ts, lost; int32_t cpu; } td[RC_TEARDOWNS];
 	unsigned int ntd;		/* ever stored (ring position) */
 };
 
@@ -858,7 +859,7 @@ static void apply_handoff(struct rc_model *m, struct rc_root *r,
 		ref_add(m, r, ev, ev->to, RC_REF_HELD);
 }
 
-static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind);
+static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind, bool direct);
 
 static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 			     const struct rc_event *ev)
@@ -869,10 +870,10 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 	 * invalidation's CPU may read ahead by the difference (the clock
 	 * check tries it; ROOT-ZAP-VALID stands if the order does).
 	 */
-	if (r->zap_valid_ts && r->zap_valid_ctx == RC_CTX_WORKER &&
+	if (r->zap_valid_ts && r->zap_valid_ctx == RC_CTX_WORKER && !r->unverified &&
 	    r->zap_valid_cpu != ev->cpu && ev->ts > r->zap_valid_ts &&
 	    ev->ts - r->zap_valid_ts <= RC_REORDER_NS)
-		note_ahead(m, ev->cpu, ev->ts - r->zap_valid_ts, r->zap_valid_cpu);
+		note_ahead(m, ev->cpu, ev->ts - r->zap_valid_ts, r->zap_valid_cpu, false);
 	r->valid = false;
 	r->valid_known = true;
 	r->invalid_seq = ev->seq + 1;
@@ -1127,9 +1128,11 @@ static bool counts_trusted(const struct rc_root *r)
 
 /*
  * CPU c's clock read ahead of CPU behind's by at least d
- * (rc_model_cpu_ahead(), rc_model_cpu_behind()).
+ * (rc_model_cpu_ahead(), rc_model_cpu_behind()); direct: measured from
+ * records applied out of `old` order or an alloc after its life
+ * (rc_model_cpu_ahead_direct()), not from an order no kernel makes.
  */
-static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind)
+static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind, bool direct)
 {
 	if (c < 0 || c >= m->ncpu)
 		return;
@@ -1144,6 +1147,8 @@ static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind)
 		m->st.max_inversion_ns = d;
 	if (d > m->cpu_ahead[c])
 		m->cpu_ahead[c] = d;
+	if (direct && d > m->cpu_direct[c])
+		m->cpu_direct[c] = d;
 }
 
 /*
@@ -1201,7 +1206,7 @@ static void note_inversion(struct rc_model *m, const struct rc_root *r,
 		behind = fit_cpu;
 		c = ev->cpu;
 	}
-	note_ahead(m, c, d, behind);
+	note_ahead(m, c, d, behind, true);
 }
 
 /*
@@ -1229,7 +1234,7 @@ static void note_late_fit(struct rc_model *m, const struct rc_event *ev)
 		if (ev->cpu < 64 && (x->decided >> ev->cpu & 1))
 			continue;
 		if (ev->ts - x->ts <= RC_REORDER_NS && after == (int64_t)x->old) {
-			note_ahead(m, ev->cpu, ev->ts - x->ts, x->cpu);
+			note_ahead(m, ev->cpu, ev->ts - x->ts, x->cpu, false);
 		} else if (ev->ts - x->ts <= RC_REORDER_NS && ev->cpu < 64) {
 			x->decided |= 1ull << ev->cpu;
 			continue;
@@ -1252,8 +1257,8 @@ static void pending_force(struct rc_model *m, struct rc_root *r)
 	 * already was the count, and its CPU's clock read ahead.
 	 */
 	if (counts_trusted(r) && (back = fit_before(r, &ev, &fit_cpu)) != 0)
-		note_ahead(m, ev.cpu, ev.ts - back, fit_cpu);
-	if (!r->forced && (ev.type == RC_EV_ROOT_GET || ev.type == RC_EV_ROOT_PUT)) {
+		note_ahead(m, ev.cpu, ev.ts - back, fit_cpu, true);
+	if (counts_trusted(r) && (ev.type == RC_EV_ROOT_GET || ev.type == RC_EV_ROOT_PUT)) {
 		struct rc_residue *x = &m->residue[m->nresidue++ % RC_RESIDUES];
 
 		if (m->nresidue <= RC_RESIDUES || x->cpu < 0)
@@ -1338,7 +1343,7 @@ static void note_early_life(struct rc_model *m, const struct rc_root *old,
 	for (unsigned int i = 0; i < old->hist_n; i++)
 		if (old->hist[i].cpu == ev->cpu)
 			return;
-	note_ahead(m, ev->cpu, ev->ts - old->first_ts, old->hist[0].cpu);
+	note_ahead(m, ev->cpu, ev->ts - old->first_ts, old->hist[0].cpu, !old->freed);
 }
 
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
@@ -1492,9 +1497,10 @@ static void note_after_teardown(struct rc_model *m, const struct rc_event *ev)
 	for (unsigned int i = 0; i < n; i++) {
 		const struct rc_td *t = &m->td[i];
 
+		/* no loss since: the lost events could hold anything */
 		if (t->kvm == ev->kvm && t->cpu != ev->cpu && ev->ts > t->ts &&
-		    ev->ts - t->ts <= RC_REORDER_NS)
-			note_ahead(m, ev->cpu, ev->ts - t->ts, t->cpu);
+		    ev->ts - t->ts <= RC_REORDER_NS && t->lost == m->st.lost_reports)
+			note_ahead(m, ev->cpu, ev->ts - t->ts, t->cpu, false);
 	}
 }
 
@@ -1503,6 +1509,7 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 	struct rc_vm *vm = vm_get(m, ev->kvm), **pp;
 
 	m->td[m->ntd++ % RC_TEARDOWNS] = (struct rc_td){ .kvm = ev->kvm, .ts = ev->ts,
+							 .lost = m->st.lost_reports,
 							 .cpu = ev->cpu };
 	if (!vm)
 		return;
@@ -1641,16 +1648,20 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 		uint64_t *t = realloc(m->cpu_last_ts, n * sizeof(*t));
 		uint64_t *a = t ? realloc(m->cpu_ahead, n * sizeof(*a)) : NULL;
 		uint64_t *b = a ? realloc(m->cpu_behind, n * sizeof(*b)) : NULL;
+		uint64_t *dd = b ? realloc(m->cpu_direct, n * sizeof(*dd)) : NULL;
 
 		if (t)
 			m->cpu_last_ts = t;
 		if (a)
 			m->cpu_ahead = a;
-		if (b) {
+		if (b)
 			m->cpu_behind = b;
+		if (dd) {
+			m->cpu_direct = dd;
 			memset(t + old, 0, (n - old) * sizeof(*t));
 			memset(a + old, 0, (n - old) * sizeof(*a));
 			memset(b + old, 0, (n - old) * sizeof(*b));
+			memset(dd + old, 0, (n - old) * sizeof(*dd));
 			m->ncpu = ev->cpu + 1;
 		} else {
 			m->st.oom = true;
@@ -1681,6 +1692,11 @@ void rc_model_finish(struct rc_model *m)
 uint64_t rc_model_cpu_ahead(const struct rc_model *m, int cpu)
 {
 	return cpu >= 0 && cpu < m->ncpu ? m->cpu_ahead[cpu] : 0;
+}
+
+uint64_t rc_model_cpu_ahead_direct(const struct rc_model *m, int cpu)
+{
+	return cpu >= 0 && cpu < m->ncpu ? m->cpu_direct[cpu] : 0;
 }
 
 uint64_t rc_model_cpu_behind(const struct rc_model *m, int cpu)
@@ -1731,6 +1747,7 @@ void rc_model_free(struct rc_model *m)
 	free(m->cpu_last_ts);
 	free(m->cpu_ahead);
 	free(m->cpu_behind);
+	free(m->cpu_direct);
 	free(m->timeline);
 	free(m);
 }

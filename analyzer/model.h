@@ -299,6 +299,9 @@ const struct rc_stats *rc_model_stats(const struct rc_model *m);
  */
 #define RC_AHEAD_MAX_NS 20000000ull
 uint64_t rc_model_cpu_ahead(const struct rc_model *m, int cpu);
+/* The same, measured only from records applied out of `old` order (and an
+ * alloc after its unfreed life): what a pass of the clock check refines by. */
+uint64_t rc_model_cpu_ahead_direct(const struct rc_model *m, int cpu);
 /* How far another CPU's timestamps ran ahead of CPU cpu's (the other side
  * of rc_model_cpu_ahead(): cpu's clock may read behind instead). */
 uint64_t rc_model_cpu_behind(const struct rc_model *m, int cpu);
