@@ -28,7 +28,9 @@ struct rc_model {
 	int first_root_cpu;		/* CPU of the first root event */
 	struct rc_root **buckets;
 	size_t nbuckets, nroots;
-	struct rc_vm *vms;
+	struct rc_vm **vms;		/* hash of the live VMs by kvm (chained
+					 * by rc_vm.next): O(1) lookup */
+	size_t nvmb, nvms;		/* buckets (a power of 2), live VMs */
 	struct rc_root *tomb_head, *tomb_tail;
 	size_t ntomb;
 	uint64_t next_id;
@@ -127,7 +129,11 @@ struct rc_model *rc_model_new(const struct rc_model_opts *opts,
 		m->hooks = *hooks;
 	m->nbuckets = 256;
 	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
-	if (!m->buckets) {
+	m->nvmb = 64;
+	m->vms = calloc(m->nvmb, sizeof(*m->vms));
+	if (!m->buckets || !m->vms) {
+		free(m->buckets);
+		free(m->vms);
 		free(m);
 		return NULL;
 	}
@@ -178,11 +184,42 @@ static struct rc_root *root_find(struct rc_model *m, uint64_t kvm, uint64_t addr
 	return r;
 }
 
+static size_t vm_hash(uint64_t kvm, size_t n)
+{
+	uint64_t h = (kvm >> 6) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h ^ (h >> 29)) & (n - 1);
+}
+
+/* Twice the buckets once there are more VMs than buckets. */
+static void vm_rehash(struct rc_model *m)
+{
+	size_t n = m->nvmb * 2;
+	struct rc_vm **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;		/* keep the longer chains */
+	for (size_t i = 0; i < m->nvmb; i++) {
+		struct rc_vm *vm = m->vms[i], *next;
+
+		for (; vm; vm = next) {
+			size_t h = vm_hash(vm->kvm, n);
+
+			next = vm->next;
+			vm->next = b[h];
+			b[h] = vm;
+		}
+	}
+	free(m->vms);
+	m->vms = b;
+	m->nvmb = n;
+}
+
 static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm)
 {
-	struct rc_vm *vm;
+	struct rc_vm *vm, **b;
 
-	for (vm = m->vms; vm; vm = vm->next)
+	for (vm = m->vms[vm_hash(kvm, m->nvmb)]; vm; vm = vm->next)
 		if (vm->kvm == kvm)
 			return vm;
 	if (m->st.vms >= (m->opts.max_vms && m->opts.max_vms < RC_MAX_VMS ? m->opts.max_vms : RC_MAX_VMS)) {
@@ -195,8 +232,11 @@ static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm)
 		return NULL;
 	}
 	vm->kvm = kvm;
-	vm->next = m->vms;
-	m->vms = vm;
+	if (++m->nvms > m->nvmb)
+		vm_rehash(m);
+	b = &m->vms[vm_hash(kvm, m->nvmb)];
+	vm->next = *b;
+	*b = vm;
 	m->st.vms++;
 	return vm;
 }
@@ -1526,9 +1566,10 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 	/* The VM is gone: forget its roots (a new VM may reuse the pointer). */
 	while (vm->roots)
 		root_destroy(m, vm->roots);
-	for (pp = &m->vms; *pp != vm; pp = &(*pp)->next)
+	for (pp = &m->vms[vm_hash(vm->kvm, m->nvmb)]; *pp != vm; pp = &(*pp)->next)
 		;
 	*pp = vm->next;
+	m->nvms--;
 	free(vm);
 }
 
@@ -1737,12 +1778,15 @@ void rc_model_free(struct rc_model *m)
 			root_release(r);
 		}
 	}
-	while (m->vms) {
-		struct rc_vm *vm = m->vms;
+	for (size_t i = 0; i < m->nvmb; i++) {
+		while (m->vms[i]) {
+			struct rc_vm *vm = m->vms[i];
 
-		m->vms = vm->next;
-		free(vm);
+			m->vms[i] = vm->next;
+			free(vm);
+		}
 	}
+	free(m->vms);
 	free(m->buckets);
 	free(m->cpu_last_ts);
 	free(m->cpu_ahead);
