@@ -42,6 +42,7 @@ CHECKS += check-accuracy
 
 # The simulator's random traces (r1, r2), events 100 us apart, with CPU 1
 # off by +-250 us and +-2.5 ms (tests/sim/skew_sim.py). Not in make check:
-# it fails today (tests/sim/README.md, "Skew on simulated traces").
+# 10 of its 576 cases still fail (tests/sim/README.md, "Skew on simulated
+# traces").
 skew-sim: $(ANALYZER)
 	@$(PYTHON) tests/sim/skew_sim.py --analyzer $(ANALYZER)
