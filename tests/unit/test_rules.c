@@ -1235,6 +1235,101 @@ static void test_zap_valid(void)
 	EXPECT("");
 }
 
+/* Feed ev as it is: its own CPU and timestamp (the skew tests). */
+static void feed_at(struct rc_event ev, int cpu, uint64_t ts)
+{
+	ev.seq = seq++;
+	ev.cpu = cpu;
+	ev.ts = ts;
+	if (!ev.kvm && ev.type != RC_EV_LOST)
+		ev.kvm = KVM;
+	rc_engine_feed(eng, &ev);
+}
+
+/*
+ * Orders no kernel makes measure a skew (docs/invariants.md, the clock
+ * check): a root event stamped after its VM's teardown on another CPU,
+ * and the late fit of a forced record; not across a lost-event mark.
+ */
+static void test_skew_evidence(void)
+{
+	struct rc_event td = { .type = RC_EV_TEARDOWN, .pid = FZ };
+	struct rc_event p = { .type = RC_EV_ROOT_PUT, .pid = VCPU, .root = R1,
+			      .owner = RC_OWN_VCPU, .old = 2 };
+
+	start(RC_DESIGN_GIFTED);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_ALLOC, .pid = VCPU, .root = R1,
+				   .count = 2, .level = 4 }, 1, 1000);
+	feed_at(td, 0, 2000);
+	feed_at(p, 1, 2500);	/* CPU 1's put, 500 ns after CPU 0's teardown */
+	CHECK(rc_model_cpu_ahead(m, 1) == 500);
+	CHECK(rc_model_cpu_behind(m, 0) == 500);
+	CHECK(rc_model_cpu_ahead_direct(m, 1) == 0);	/* passes refine without it */
+	CHECK(rc_model_cpu_ahead(m, 0) == 0);
+
+	start(RC_DESIGN_GIFTED);	/* a loss between: it could hold anything */
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_ALLOC, .pid = VCPU, .root = R1,
+				   .count = 2, .level = 4 }, 1, 1000);
+	feed_at(td, 0, 2000);
+	feed_at((struct rc_event){ .type = RC_EV_LOST, .lost = 1 }, 1, 2200);
+	feed_at(p, 1, 2500);
+	CHECK(rc_model_cpu_ahead(m, 1) == 0);
+
+	/*
+	 * Late fit: CPU 0's get (old 3) waits for CPU 1's get (old 2), is
+	 * forced at CPU 0's fast zap end, and CPU 1's get then comes 4 us
+	 * later and leaves the count at 3: CPU 1 read ahead by 4 us.
+	 */
+	start(RC_DESIGN_GIFTED);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_ALLOC, .pid = VCPU, .root = R1,
+				   .count = 2, .level = 4 }, 0, 1000);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_GET, .pid = FZ, .root = R1,
+				   .owner = RC_OWN_ITER, .old = 3 }, 0, 2000);
+	feed_at((struct rc_event){ .type = RC_EV_FAST_ZAP_DONE, .pid = FZ }, 0, 3000);
+	CHECK(rc_model_stats(m)->forced == 1);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_GET, .pid = ITER, .root = R1,
+				   .owner = RC_OWN_ITER, .old = 2 }, 1, 6000);
+	CHECK(rc_model_cpu_ahead(m, 1) == 4000);
+	CHECK(rc_model_cpu_behind(m, 0) == 4000);
+	CHECK(rc_model_cpu_ahead_direct(m, 1) == 0);
+}
+
+/* A finding notes the other CPUs' events near it, per CPU, both sides. */
+static void test_finding_near(void)
+{
+	struct rc_finding x;
+	struct rc_event e = { .cpu = 1, .ts = 9000 };
+
+	memset(&x, 0, sizeof(x));
+	x.ev.cpu = 0;
+	x.ev.ts = 10000;
+	rc_finding_near(&x, &e, false);
+	e.ts = 7000;
+	rc_finding_near(&x, &e, false);
+	e.ts = 12000;
+	rc_finding_near(&x, &e, true);
+	CHECK(x.nnear == 1 && x.near[0].cpu == 1);
+	CHECK(x.near[0].has_before && x.near[0].before[0] == 1000 && x.near[0].before[1] == 3000);
+	CHECK(x.near[0].has_after && x.near[0].after[0] == 2000 && x.near[0].after[1] == 2000);
+	e.cpu = 2;
+	e.ts = 10000;		/* same time, later in the stream: after, by 0 */
+	rc_finding_near(&x, &e, true);
+	CHECK(x.nnear == 2 && x.near[1].has_after && !x.near[1].has_before &&
+	      x.near[1].after[0] == 0);
+	e.cpu = 0;		/* its own CPU: program order, not a clock */
+	rc_finding_near(&x, &e, true);
+	e.cpu = 3;
+	e.ts = 10000 + RC_NEAR_NS + 1;	/* too far */
+	rc_finding_near(&x, &e, true);
+	CHECK(x.nnear == 2);
+	for (int c = 3; c < 3 + RC_NEAR_CPUS; c++) {
+		e.cpu = c;
+		e.ts = 11000;
+		rc_finding_near(&x, &e, true);
+	}
+	CHECK(x.nnear == RC_NEAR_CPUS);	/* at most that many CPUs */
+}
+
 static void test_rule_table(void)
 {
 	for (int i = 0; i < RC_R__COUNT; i++) {
@@ -1272,6 +1367,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_adopted),
 	UNIT_TEST(test_cross_vm),
 	UNIT_TEST(test_zap_valid),
+	UNIT_TEST(test_skew_evidence),
+	UNIT_TEST(test_finding_near),
 	UNIT_TEST(test_rule_table),
 };
 
