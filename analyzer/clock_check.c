@@ -34,10 +34,10 @@ static int clock_pass(const char *path, const char *instance,
 	if (!rc_source_shift_clocks(src, sub, n) && (e2 = rc_engine_new(&mo)) &&
 	    !rc_source_run(src, sink, e2, err, sizeof(err)) &&
 	    !rc_model_stats(rc_engine_model(e2))->oom) {
-		rc_engine_finish(e2);
-		rc_engine_clock_check(e, e2, strict, moved);
 		const struct rc_model *m2 = rc_engine_model(e2);
 
+		rc_engine_finish(e2);
+		rc_engine_clock_check(e, e2, strict, moved);
 		*still_ahead = rc_model_cpu_ahead_direct(m2, cpu);
 		*still_behind = rc_model_cpu_behind(m2, cpu);
 		*now_behind = 0;

@@ -34,11 +34,13 @@ struct rc_model {
 	struct rc_root *tomb_head, *tomb_tail;
 	size_t ntomb;
 	uint64_t next_id;
-	uint64_t *cpu_last_ts;
-	uint64_t *cpu_ahead;		/* how far each CPU's stamps ran ahead
+	struct rc_cpu {
+		uint64_t last_ts;	/* of the last event read on it */
+		uint64_t ahead;		/* how far its stamps ran ahead
 					 * (rc_model_cpu_ahead()) */
-	uint64_t *cpu_behind;		/* and behind (rc_model_cpu_behind()) */
-	uint64_t *cpu_direct;		/* rc_model_cpu_ahead_direct() */
+		uint64_t behind;	/* and behind (rc_model_cpu_behind()) */
+		uint64_t direct;	/* rc_model_cpu_ahead_direct() */
+	} *cpu;				/* per CPU, ncpu of them */
 	int ncpu;
 	enum rc_design design_seen;
 	struct rc_event *timeline;
@@ -1176,19 +1178,16 @@ static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind, bool d
 {
 	if (c < 0 || c >= m->ncpu)
 		return;
-	if (d > RC_AHEAD_MAX_NS) {	/* no clock is off by that much */
-		if (d > m->st.max_inversion_ns)
-			m->st.max_inversion_ns = d;
-		return;
-	}
-	if (behind >= 0 && behind < m->ncpu && behind != c && d > m->cpu_behind[behind])
-		m->cpu_behind[behind] = d;
 	if (d > m->st.max_inversion_ns)
 		m->st.max_inversion_ns = d;
-	if (d > m->cpu_ahead[c])
-		m->cpu_ahead[c] = d;
-	if (direct && d > m->cpu_direct[c])
-		m->cpu_direct[c] = d;
+	if (d > RC_AHEAD_MAX_NS)
+		return;		/* no clock is off by that much */
+	if (behind >= 0 && behind < m->ncpu && behind != c && d > m->cpu[behind].behind)
+		m->cpu[behind].behind = d;
+	if (d > m->cpu[c].ahead)
+		m->cpu[c].ahead = d;
+	if (direct && d > m->cpu[c].direct)
+		m->cpu[c].direct = d;
 }
 
 /*
@@ -1456,7 +1455,7 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 	if (ev->lost > 0)
 		m->st.lost_events += (uint64_t)ev->lost;
 	if (ev->cpu >= 0 && ev->cpu < m->ncpu)
-		since = m->cpu_last_ts[ev->cpu];
+		since = m->cpu[ev->cpu].last_ts;
 	for (size_t b = 0; b < m->nbuckets; b++) {
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext) {
 			if (r->freed && ended_before(r, ev->cpu, since)) {
@@ -1686,23 +1685,11 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 	}
 	if (ev->cpu >= m->ncpu && ev->cpu < 4096) {
 		size_t n = (size_t)ev->cpu + 1, old = (size_t)m->ncpu;
-		uint64_t *t = realloc(m->cpu_last_ts, n * sizeof(*t));
-		uint64_t *a = t ? realloc(m->cpu_ahead, n * sizeof(*a)) : NULL;
-		uint64_t *b = a ? realloc(m->cpu_behind, n * sizeof(*b)) : NULL;
-		uint64_t *dd = b ? realloc(m->cpu_direct, n * sizeof(*dd)) : NULL;
+		struct rc_cpu *c = realloc(m->cpu, n * sizeof(*c));
 
-		if (t)
-			m->cpu_last_ts = t;
-		if (a)
-			m->cpu_ahead = a;
-		if (b)
-			m->cpu_behind = b;
-		if (dd) {
-			m->cpu_direct = dd;
-			memset(t + old, 0, (n - old) * sizeof(*t));
-			memset(a + old, 0, (n - old) * sizeof(*a));
-			memset(b + old, 0, (n - old) * sizeof(*b));
-			memset(dd + old, 0, (n - old) * sizeof(*dd));
+		if (c) {
+			memset(c + old, 0, (n - old) * sizeof(*c));
+			m->cpu = c;
 			m->ncpu = ev->cpu + 1;
 		} else {
 			m->st.oom = true;
@@ -1714,7 +1701,7 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 	if ((unsigned int)ev->type < RC_EV__COUNT && on_event[ev->type])
 		on_event[ev->type](m, ev);
 	if (ev->cpu >= 0 && ev->cpu < m->ncpu)
-		m->cpu_last_ts[ev->cpu] = ev->ts;
+		m->cpu[ev->cpu].last_ts = ev->ts;
 	return m->st.oom ? -1 : 0;
 }
 
@@ -1732,17 +1719,17 @@ void rc_model_finish(struct rc_model *m)
 
 uint64_t rc_model_cpu_ahead(const struct rc_model *m, int cpu)
 {
-	return cpu >= 0 && cpu < m->ncpu ? m->cpu_ahead[cpu] : 0;
+	return cpu >= 0 && cpu < m->ncpu ? m->cpu[cpu].ahead : 0;
 }
 
 uint64_t rc_model_cpu_ahead_direct(const struct rc_model *m, int cpu)
 {
-	return cpu >= 0 && cpu < m->ncpu ? m->cpu_direct[cpu] : 0;
+	return cpu >= 0 && cpu < m->ncpu ? m->cpu[cpu].direct : 0;
 }
 
 uint64_t rc_model_cpu_behind(const struct rc_model *m, int cpu)
 {
-	return cpu >= 0 && cpu < m->ncpu ? m->cpu_behind[cpu] : 0;
+	return cpu >= 0 && cpu < m->ncpu ? m->cpu[cpu].behind : 0;
 }
 
 int rc_model_ncpus(const struct rc_model *m)
@@ -1788,10 +1775,7 @@ void rc_model_free(struct rc_model *m)
 	}
 	free(m->vms);
 	free(m->buckets);
-	free(m->cpu_last_ts);
-	free(m->cpu_ahead);
-	free(m->cpu_behind);
-	free(m->cpu_direct);
+	free(m->cpu);
 	free(m->timeline);
 	free(m);
 }
