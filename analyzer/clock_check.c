@@ -10,15 +10,25 @@ static int sink(const struct rc_event *ev, void *arg)
 	return rc_engine_feed(arg, ev) < 0;	/* out of memory: stop */
 }
 
+/* What one pass of the clock check found. */
+struct pass_out {
+	uint64_t ahead;		/* the CPU moved still reads ahead (direct) */
+	uint64_t behind;	/* it reads behind (rc_model_cpu_behind()) */
+	uint64_t other_ahead;	/* another CPU reads ahead (direct) */
+	uint64_t forced;	/* records that never fitted in the pass */
+	size_t doubted;		/* e's findings it put in doubt */
+};
+
 /*
  * One pass of the clock check: the trace again with sub[] subtracted
- * from its CPUs' timestamps; puts in doubt e's findings not found again.
- * Returns 0, or -1 if the pass could not be run.
+ * from its CPUs' timestamps; puts in doubt e's findings not found again
+ * (rc_engine_clock_check() with strict, improve, moved). Returns 0, or
+ * -1 if the pass could not be run.
  */
 static int clock_pass(const char *path, const char *instance,
 		      const struct rc_model_opts *opts, struct rc_engine *e,
-		      const uint64_t *sub, int n, int cpu, bool strict, int moved,
-		      uint64_t *still_ahead, uint64_t *now_behind, uint64_t *still_behind)
+		      const uint64_t *sub, int n, int cpu, bool strict, bool improve,
+		      int moved, struct pass_out *out)
 {
 	struct rc_model_opts mo = *opts;
 	struct rc_source *src;
@@ -37,13 +47,14 @@ static int clock_pass(const char *path, const char *instance,
 		const struct rc_model *m2 = rc_engine_model(e2);
 
 		rc_engine_finish(e2);
-		rc_engine_clock_check(e, e2, strict, moved);
-		*still_ahead = rc_model_cpu_ahead_direct(m2, cpu);
-		*still_behind = rc_model_cpu_behind(m2, cpu);
-		*now_behind = 0;
+		*out = (struct pass_out){ 0 };
+		out->doubted = rc_engine_clock_check(e, e2, strict, improve, moved);
+		out->ahead = rc_model_cpu_ahead_direct(m2, cpu);
+		out->behind = rc_model_cpu_behind(m2, cpu);
 		for (int c = 0; c < n; c++)
-			if (c != cpu && rc_model_cpu_ahead_direct(m2, c) > *now_behind)
-				*now_behind = rc_model_cpu_ahead_direct(m2, c);
+			if (c != cpu && rc_model_cpu_ahead_direct(m2, c) > out->other_ahead)
+				out->other_ahead = rc_model_cpu_ahead_direct(m2, c);
+		out->forced = rc_model_stats(m2)->forced;
 		ret = 0;
 	}
 	rc_engine_free(e2);
@@ -61,25 +72,122 @@ static bool pass_ran(const struct rc_report *rep, int cpu, int64_t ns)
 }
 
 /*
- * Run one strict pass moving cpu by ns (< 0: forward), speaking of the
- * findings near it (near) or of all; false to stop. *behind: how far cpu
- * still reads behind in that pass.
+ * Run one strict pass moving cpu by ns (< 0: forward, every other CPU
+ * set back by as much), speaking of the findings near it (near) or of
+ * all; improve: it counts only if fewer records never fitted. False to
+ * stop (the pass could not be run).
  */
 static bool move_pass(const char *path, const char *instance,
 		      const struct rc_model_opts *opts, struct rc_engine *e,
 		      struct rc_report *rep, uint64_t *sub, int n, int cpu, int64_t ns,
-		      bool near, uint64_t *behind)
+		      bool near, bool improve, struct pass_out *out)
 {
-	uint64_t more, less;
-
 	for (int c = 0; c < n; c++)
 		sub[c] = ns > 0 ? (c == cpu ? (uint64_t)ns : 0) :
 			(c == cpu ? 0 : (uint64_t)-ns);
-	if (clock_pass(path, instance, opts, e, sub, n, cpu, true, near ? cpu : -1,
-		       &more, &less, behind))
+	if (clock_pass(path, instance, opts, e, sub, n, cpu, true, improve,
+		       near && !improve ? cpu : -1, out))
 		return false;
 	rep->shift[rep->nshift++] = (struct rc_clock_shift){ .cpu = cpu, .ns = ns };
 	return true;
+}
+
+static int64_t abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/* Findings not yet in doubt on CPU c or with events of c near them. */
+static size_t near_findings(const struct rc_findings *f, int c)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct rc_finding *x = &f->v[i];
+		bool near = x->ev.cpu == c;
+
+		if (x->retracted || x->clock_doubt || !x->nnear)
+			continue;
+		for (unsigned int j = 0; j < x->nnear; j++)
+			near |= x->near[j].cpu == c;
+		k += near;
+	}
+	return k;
+}
+
+/*
+ * Records that fit no order of the CPUs as stamped, no lost event to
+ * explain them, and the records measured no clock off by enough to move
+ * a CPU past the events near a violation: try the CPUs with violations
+ * on or near them (the most first) moved back and forward by each of
+ * rungs[]; a pass that fits no worse is refined by what it still
+ * measured that CPU off (twice at most). A pass counts only if fewer
+ * records never fit (improve), and it then speaks of every finding: the
+ * records as a whole read better so. At most RC_CLOCK_LADDER passes.
+ */
+#define RC_LADDER_CPUS 4	/* CPUs tried by the ladder, at most */
+static const int64_t rungs[] = { 200000, 600000, 1500000, 3000000, 4500000, 6000000 };
+
+static void ladder(const char *path, const char *instance,
+		   const struct rc_model_opts *opts, struct rc_engine *e,
+		   struct rc_report *rep, uint64_t *sub, int n)
+{
+	const struct rc_findings *f = rc_engine_findings(e);
+	uint64_t forced = rc_model_stats(rc_engine_model(e))->forced;
+	int left = RC_CLOCK_LADDER, order[RC_LADDER_CPUS], no = 0;
+	size_t cnt[RC_LADDER_CPUS];
+
+	if (!forced || rc_model_stats(rc_engine_model(e))->lost_reports)
+		return;
+	/* the CPUs with the most findings on or near them, in that order */
+	for (int c = 0; c < n; c++) {
+		size_t k = near_findings(f, c);
+		int at;
+
+		if (!k)
+			continue;
+		for (at = no; at > 0 && cnt[at - 1] < k; at--)
+			if (at < RC_LADDER_CPUS) {
+				order[at] = order[at - 1];
+				cnt[at] = cnt[at - 1];
+			}
+		if (at < RC_LADDER_CPUS) {
+			order[at] = c;
+			cnt[at] = k;
+			if (no < RC_LADDER_CPUS)
+				no++;
+		}
+	}
+	for (size_t r = 0; r < sizeof(rungs) / sizeof(rungs[0]); r++) {
+		for (int i = 0; i < no; i++) {
+			int c = order[i];
+
+			for (int sgn = 1; sgn >= -1; sgn -= 2) {
+				int64_t ns = sgn * rungs[r];
+
+				for (int it = 0; it < 3; it++) {
+					struct pass_out o;
+
+					if (!f->total || left <= 0)
+						return;
+					if (pass_ran(rep, c, ns) || abs64(ns) > (int64_t)RC_NEAR_NS)
+						break;
+					left--;
+					if (!move_pass(path, instance, opts, e, rep, sub, n, c, ns,
+						       true, true, &o))
+						return;
+					if (o.doubted || o.forced > forced || (o.ahead && o.behind))
+						break;
+					if (o.ahead)
+						ns += (int64_t)o.ahead + 1000;
+					else if (o.behind)
+						ns -= (int64_t)o.behind + 1000;
+					else
+						break;
+				}
+			}
+		}
+	}
 }
 
 /*
@@ -89,7 +197,11 @@ static bool move_pass(const char *path, const char *instance,
  * events near it (rc_finding.near), set that CPU back by just more than
  * the nearest and the farthest of its events after the finding's (they
  * then come before it), and forward by just more than those before it
- * (every other CPU set back by as much). At most RC_CLOCK_TARGETED.
+ * (every other CPU set back by as much). At most RC_CLOCK_TARGETED. No
+ * further than twice what the records showed a clock off by, unless
+ * records never fitted (and no event was lost): then a pass that fits
+ * more of them may go as far as the events near (improve), and one that
+ * does raises that bound.
  */
 static void targeted(const char *path, const char *instance,
 		     const struct rc_model_opts *opts, struct rc_engine *e,
@@ -98,7 +210,8 @@ static void targeted(const char *path, const char *instance,
 	const struct rc_model *m = rc_engine_model(e);
 	const struct rc_findings *f = rc_engine_findings(e);
 	int left = RC_CLOCK_TARGETED, slow = -1;
-	uint64_t behind = 0;
+	bool forced = rc_model_stats(m)->forced && !rc_model_stats(m)->lost_reports;
+	struct pass_out o = { 0 };
 	int64_t most = 0;
 
 	for (int c = 0; c < n; c++) {
@@ -108,17 +221,16 @@ static void targeted(const char *path, const char *instance,
 		if ((int64_t)rc_model_cpu_ahead(m, c) > most)
 			most = (int64_t)rc_model_cpu_ahead(m, c);
 	}
-	/* no further than twice what the records showed a clock off by */
 	most = 2 * most + 1000;
 	/* set forward further while that pass still finds it behind (3 at most) */
 	for (uint64_t fwd = slow >= 0 ? rc_model_cpu_behind(m, slow) + 1000 : 0;
 	     fwd && fwd <= RC_CLOCK_MAX_NS && f->total && left > RC_CLOCK_TARGETED - 3;
-	     fwd += behind + 1000) {
+	     fwd += o.behind + 1000) {
 		left--;
 		if (!move_pass(path, instance, opts, e, rep, sub, n, slow, -(int64_t)fwd,
-			       false, &behind))
+			       false, false, &o))
 			return;
-		if (!behind)
+		if (!o.behind)
 			break;
 	}
 
@@ -139,13 +251,18 @@ static void targeted(const char *path, const char *instance,
 					try[nt++] = -(int64_t)(nr->before[j] + 1000);
 			}
 			for (int t = 0; t < nt && left > 0; t++) {
-				if (x->retracted || x->clock_doubt || try[t] > most ||
-				    -try[t] > most || pass_ran(rep, nr->cpu, try[t]))
+				bool far = abs64(try[t]) > most;
+
+				if (x->retracted || x->clock_doubt || (far && !forced) ||
+				    pass_ran(rep, nr->cpu, try[t]))
 					continue;
 				left--;
 				if (!move_pass(path, instance, opts, e, rep, sub, n,
-					       nr->cpu, try[t], true, &behind))
+					       nr->cpu, try[t], true, far, &o))
 					return;
+				/* the records fit better so: a clock off by this much */
+				if (far && o.doubted && 2 * abs64(try[t]) + 1000 > most)
+					most = 2 * abs64(try[t]) + 1000;
 			}
 		}
 	}
@@ -187,25 +304,26 @@ void rc_clock_check(const char *path, const char *instance,
 	 */
 	for (int i = 0; i < nseed; i++) {
 		int cpu = seed[i].cpu;
-		uint64_t total = (uint64_t)seed[i].ns + 1000, more = 0, less = 0, slow;
+		uint64_t total = (uint64_t)seed[i].ns + 1000;
+		struct pass_out o;
 
 		for (int it = 0; it < RC_CLOCK_PASSES / nseed && rc_engine_findings(e)->total &&
 		     total <= RC_CLOCK_MAX_NS; it++) {
 			memset(sub, 0, (size_t)n * sizeof(*sub));
 			sub[cpu] = total;
-			if (clock_pass(path, instance, opts, e, sub, n, cpu, false, -1, &more,
-				       &less, &slow))
+			if (clock_pass(path, instance, opts, e, sub, n, cpu, false, false, -1, &o))
 				break;
 			rep->shift[rep->nshift++] = (struct rc_clock_shift){ .cpu = cpu, .ns = (int64_t)total };
-			if (more >= less && more)
-				total += more + 1000;
-			else if (less && less + 1000 < total)
-				total -= less + 1000;
+			if (o.ahead >= o.other_ahead && o.ahead)
+				total += o.ahead + 1000;
+			else if (o.other_ahead && o.other_ahead + 1000 < total)
+				total -= o.other_ahead + 1000;
 			else
 				break;
 		}
 	}
 	targeted(path, instance, opts, e, rep, sub, n);
+	ladder(path, instance, opts, e, rep, sub, n);
 	free(sub);
 }
 

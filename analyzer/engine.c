@@ -204,7 +204,7 @@ static bool near_cpu(const struct rc_finding *x, int cpu)
 }
 
 size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted,
-			     bool strict, int moved)
+			     bool strict, bool improve, int moved)
 {
 	size_t n = 0, had = 0;
 
@@ -228,6 +228,8 @@ size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifte
 	 */
 	if (strict && (added_roots(&e->f, &shifted->f) ||
 			   rc_model_stats(shifted->m)->forced > rc_model_stats(e->m)->forced))
+		return 0;
+	if (improve && rc_model_stats(shifted->m)->forced >= rc_model_stats(e->m)->forced)
 		return 0;
 	for (size_t i = 0; i < e->f.n; i++) {
 		const struct rc_finding *x = &e->f.v[i];

@@ -43,6 +43,6 @@ const struct rc_findings *rc_engine_findings(const struct rc_engine *e);
  * Returns how many were put in doubt.
  */
 size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted,
-			     bool strict, int moved);
+			     bool strict, bool improve, int moved);
 
 #endif

@@ -1371,9 +1371,15 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 static void note_early_life(struct rc_model *m, const struct rc_root *old,
 			    const struct rc_event *ev)
 {
-	bool starts = old->hist_n && (old->hist[0].type == RC_EV_ROOT_GET ||
-				      old->hist[0].type == RC_EV_ROOT_PUT) &&
-		      old->hist[0].val == ev->count;
+	bool starts = false;
+
+	/* its first get or put found the alloc's count */
+	for (unsigned int i = 0; i < old->hist_n && i < RC_HIST; i++) {
+		if (old->hist[i].type == RC_EV_ROOT_GET || old->hist[i].type == RC_EV_ROOT_PUT) {
+			starts = old->hist[i].val == ev->count;
+			break;
+		}
+	}
 
 	if (!old->adopted || (old->freed && !starts) || old->unverified || old->violated || !old->hist_n ||
 	    old->hist_n > RC_HIST || old->first_ts >= ev->ts ||
