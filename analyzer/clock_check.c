@@ -22,13 +22,13 @@ struct pass_out {
 /*
  * One pass of the clock check: the trace again with sub[] subtracted
  * from its CPUs' timestamps; puts in doubt e's findings not found again
- * (rc_engine_clock_check() with strict, improve, moved). Returns 0, or
- * -1 if the pass could not be run.
+ * (rc_engine_clock_check() as p says). Returns 0, or -1 if the pass
+ * could not be run.
  */
 static int clock_pass(const char *path, const char *instance,
 		      const struct rc_model_opts *opts, struct rc_engine *e,
-		      const uint64_t *sub, int n, int cpu, bool strict, bool improve,
-		      int moved, struct pass_out *out)
+		      const uint64_t *sub, int n, const struct rc_pass *p,
+		      struct pass_out *out)
 {
 	struct rc_model_opts mo = *opts;
 	struct rc_source *src;
@@ -48,11 +48,11 @@ static int clock_pass(const char *path, const char *instance,
 
 		rc_engine_finish(e2);
 		*out = (struct pass_out){ 0 };
-		out->doubted = rc_engine_clock_check(e, e2, strict, improve, moved);
-		out->ahead = rc_model_cpu_ahead_direct(m2, cpu);
-		out->behind = rc_model_cpu_behind(m2, cpu);
+		out->doubted = rc_engine_clock_check(e, e2, p);
+		out->ahead = rc_model_cpu_ahead_direct(m2, p->cpu);
+		out->behind = rc_model_cpu_behind(m2, p->cpu);
 		for (int c = 0; c < n; c++)
-			if (c != cpu && rc_model_cpu_ahead_direct(m2, c) > out->other_ahead)
+			if (c != p->cpu && rc_model_cpu_ahead_direct(m2, c) > out->other_ahead)
 				out->other_ahead = rc_model_cpu_ahead_direct(m2, c);
 		out->forced = rc_model_stats(m2)->forced;
 		ret = 0;
@@ -82,11 +82,13 @@ static bool move_pass(const char *path, const char *instance,
 		      struct rc_report *rep, uint64_t *sub, int n, int cpu, int64_t ns,
 		      bool near, bool improve, struct pass_out *out)
 {
+	struct rc_pass p = { .cpu = cpu, .ns = ns, .strict = true, .improve = improve,
+			     .moved = near && !improve ? cpu : -1 };
+
 	for (int c = 0; c < n; c++)
 		sub[c] = ns > 0 ? (c == cpu ? (uint64_t)ns : 0) :
 			(c == cpu ? 0 : (uint64_t)-ns);
-	if (clock_pass(path, instance, opts, e, sub, n, cpu, true, improve,
-		       near && !improve ? cpu : -1, out))
+	if (clock_pass(path, instance, opts, e, sub, n, &p, out))
 		return false;
 	rep->shift[rep->nshift++] = (struct rc_clock_shift){ .cpu = cpu, .ns = ns };
 	return true;
@@ -306,12 +308,14 @@ void rc_clock_check(const char *path, const char *instance,
 		int cpu = seed[i].cpu;
 		uint64_t total = (uint64_t)seed[i].ns + 1000;
 		struct pass_out o;
+		struct rc_pass p = { .cpu = cpu, .moved = -1 };
 
 		for (int it = 0; it < RC_CLOCK_PASSES / nseed && rc_engine_findings(e)->total &&
 		     total <= RC_CLOCK_MAX_NS; it++) {
 			memset(sub, 0, (size_t)n * sizeof(*sub));
 			sub[cpu] = total;
-			if (clock_pass(path, instance, opts, e, sub, n, cpu, false, false, -1, &o))
+			p.ns = (int64_t)total;
+			if (clock_pass(path, instance, opts, e, sub, n, &p, &o))
 				break;
 			rep->shift[rep->nshift++] = (struct rc_clock_shift){ .cpu = cpu, .ns = (int64_t)total };
 			if (o.ahead >= o.other_ahead && o.ahead)

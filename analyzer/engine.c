@@ -204,7 +204,7 @@ static bool near_cpu(const struct rc_finding *x, int cpu)
 }
 
 size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted,
-			     bool strict, bool improve, int moved)
+			     const struct rc_pass *p)
 {
 	size_t n = 0, had = 0;
 
@@ -226,18 +226,18 @@ size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifte
 	 * records that never fitted the count. With moved >= 0 it speaks only
 	 * of the findings on or near that CPU.
 	 */
-	if (strict && (added_roots(&e->f, &shifted->f) ||
+	if (p->strict && (added_roots(&e->f, &shifted->f) ||
 			   rc_model_stats(shifted->m)->forced > rc_model_stats(e->m)->forced))
 		return 0;
-	if (improve && rc_model_stats(shifted->m)->forced >= rc_model_stats(e->m)->forced)
+	if (p->improve && rc_model_stats(shifted->m)->forced >= rc_model_stats(e->m)->forced)
 		return 0;
 	for (size_t i = 0; i < e->f.n; i++) {
 		const struct rc_finding *x = &e->f.v[i];
 
 		if (x->retracted || x->clock_doubt || has_same(&shifted->f, x) ||
-		    (moved >= 0 && !near_cpu(x, moved)))
+		    (p->moved >= 0 && !near_cpu(x, p->moved)))
 			continue;
-		rc_findings_doubt(&e->f, i);
+		rc_findings_doubt(&e->f, i, p->cpu, p->ns);
 		n++;
 	}
 	return n;

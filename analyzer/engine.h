@@ -35,14 +35,27 @@ const struct rc_findings *rc_engine_findings(const struct rc_engine *e);
  * findings on roots (VM, address) where e has none than e has findings:
  * a correction that breaks more clean roots than the trace as recorded
  * has violations is refuted by the records and explains nothing.
- * strict: a pass that moved one CPU's clock (back or forward) by what
- * the records do not measure directly; it is refuted by any root newly
- * in violation or any more records that never fitted. moved >= 0: it
- * puts in doubt only findings on that CPU or with events of that CPU
- * near them (rc_finding.near).
- * Returns how many were put in doubt.
+ * Returns how many were put in doubt; each names the pass
+ * (rc_finding.doubt_cpu, doubt_ns).
  */
+struct rc_pass {
+	int cpu;		/* the CPU whose clock the pass moved */
+	int64_t ns;		/* by how much: > 0 set back, < 0 set forward
+				 * (every other CPU set back by as much) */
+	/*
+	 * strict: a pass that moved one CPU's clock (back or forward) by
+	 * what the records do not measure directly; it is refuted by any
+	 * root newly in violation or any more records that never fitted.
+	 */
+	bool strict;
+	/* improve: it counts only if fewer records never fitted */
+	bool improve;
+	/* moved >= 0: it puts in doubt only findings on that CPU or with
+	 * events of that CPU near them (rc_finding.near) */
+	int moved;
+};
+
 size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifted,
-			     bool strict, bool improve, int moved);
+			     const struct rc_pass *p);
 
 #endif

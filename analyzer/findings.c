@@ -177,7 +177,7 @@ void rc_finding_near(struct rc_finding *x, const struct rc_event *ev, bool later
 	*has = true;
 }
 
-void rc_findings_doubt(struct rc_findings *f, size_t i)
+void rc_findings_doubt(struct rc_findings *f, size_t i, int cpu, int64_t ns)
 {
 	struct rc_finding *x;
 
@@ -185,6 +185,8 @@ void rc_findings_doubt(struct rc_findings *f, size_t i)
 		return;
 	x = &f->v[i];
 	x->clock_doubt = true;
+	x->doubt_cpu = cpu;
+	x->doubt_ns = ns;
 	f->doubted++;
 	if (x->rule >= 0 && x->rule < RC_R__COUNT)
 		f->per_rule[x->rule]--;

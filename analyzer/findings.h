@@ -58,6 +58,8 @@ struct rc_finding {
 	bool cross_cpu;			/* rests on cross-CPU order */
 	bool clock_doubt;		/* gone once the CPU clocks are
 					 * corrected (rc_findings_doubt()) */
+	int32_t doubt_cpu;		/* the first such correction: this CPU's */
+	int64_t doubt_ns;		/* clock set back by this (< 0: forward) */
 	char detail[160];		/* one line, specific to this case */
 	struct rc_event ev;		/* the offending event */
 	bool has_cause;
@@ -109,10 +111,11 @@ struct rc_finding *rc_findings_add(struct rc_findings *f,
 void rc_findings_retract_after(struct rc_findings *f, uint64_t id, int cpu,
 			       uint64_t since);
 /*
- * Finding i does not survive a correction of the CPU clocks: it stays
- * listed, marked, and moves from total to doubted.
+ * Finding i does not survive a correction of the CPU clocks (cpu's clock
+ * set back by ns, forward if ns < 0): it stays listed, marked, and moves
+ * from total to doubted.
  */
-void rc_findings_doubt(struct rc_findings *f, size_t i);
+void rc_findings_doubt(struct rc_findings *f, size_t i, int cpu, int64_t ns);
 /*
  * ev, an event on x's root, is of another CPU near x's event (stamped
  * before it, or after it in the stream when later is true): note it.

@@ -264,6 +264,26 @@ const char *rc_report_shift_verb(const struct rc_report *r)
 	return "set back";
 }
 
+/* "301 us" or "2.4 ms" (rounded up to the microsecond, down to 0.1 ms). */
+static int fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000000)
+		return snprintf(buf, len, "%" PRIu64 " us", (ns + 999) / 1000);
+	return snprintf(buf, len, "%" PRIu64 ".%" PRIu64 " ms", ns / 1000000,
+			ns / 100000 % 10);
+}
+
+const char *rc_report_doubt(const struct rc_finding *f, char *buf, size_t len)
+{
+	uint64_t a = f->doubt_ns < 0 ? (uint64_t)-f->doubt_ns : (uint64_t)f->doubt_ns;
+	int w = snprintf(buf, len, "cpu%d's clock set %s ", f->doubt_cpu,
+			 f->doubt_ns < 0 ? "forward" : "back");
+
+	if (w > 0 && (size_t)w < len)
+		fmt_ns(buf + w, len - (size_t)w, a);
+	return buf;
+}
+
 const char *rc_report_shifts(const struct rc_report *r, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -287,14 +307,16 @@ const char *rc_report_shifts(const struct rc_report *r, char *buf, size_t len)
 			if (r->shift[j].cpu == r->shift[i].cpu && (ns < 0) == fwd && a > most)
 				most = a;
 		}
-		if (most < 1000000)
-			w = snprintf(buf + off, len - off, "%scpu%d %" PRIu64 " us%s",
-				     off ? ", " : "", r->shift[i].cpu, (most + 999) / 1000,
-				     fwd ? " forward" : "");
-		else
-			w = snprintf(buf + off, len - off, "%scpu%d %" PRIu64 ".%" PRIu64 " ms%s",
-				     off ? ", " : "", r->shift[i].cpu, most / 1000000,
-				     most / 100000 % 10, fwd ? " forward" : "");
+		w = snprintf(buf + off, len - off, "%scpu%d ", off ? ", " : "",
+			     r->shift[i].cpu);
+		if (w < 0 || (size_t)w >= len - off)
+			break;
+		off += (size_t)w;
+		w = fmt_ns(buf + off, len - off, most);
+		if (w < 0 || (size_t)w >= len - off)
+			break;
+		off += (size_t)w;
+		w = snprintf(buf + off, len - off, "%s", fwd ? " forward" : "");
 		if (w < 0)
 			break;
 		off += (size_t)w;

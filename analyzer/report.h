@@ -90,6 +90,8 @@ const char *rc_report_shift_verb(const struct rc_report *r);
  * the clock check moved it, the most it moved it.
  */
 const char *rc_report_shifts(const struct rc_report *r, char *buf, size_t len);
+/* The pass that put finding f in doubt: "cpu1's clock set forward 2.4 ms". */
+const char *rc_report_doubt(const struct rc_finding *f, char *buf, size_t len);
 
 void rc_report_text(FILE *out, const struct rc_report *r);
 void rc_report_json(FILE *out, const struct rc_report *r);

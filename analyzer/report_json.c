@@ -81,6 +81,11 @@ static void jfinding(FILE *out, const struct rc_report *r,
 	fprintf(out, ",\"detail\":");
 	jstr(out, f->detail);
 	fprintf(out, ",\"clock_doubt\":%s", f->clock_doubt ? "true" : "false");
+	if (f->clock_doubt)
+		fprintf(out, ",\"doubt_shift\":{\"cpu\":%d,\"shift_ns\":%" PRId64 "}",
+			f->doubt_cpu, f->doubt_ns);
+	else
+		fprintf(out, ",\"doubt_shift\":null");
 	fprintf(out, ",\"kvm\":");
 	jhex(out, f->e.kvm);
 	fprintf(out, ",\"root\":");

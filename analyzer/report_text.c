@@ -89,14 +89,15 @@ static void finding(FILE *out, const struct rc_report *r,
 {
 	const struct rc_rule *rule = &rc_rules[f->rule];
 	const char *on = r->color ? "\033[1;31m" : "", *off = r->color ? "\033[0m" : "";
+	char doubt[64];
 
 	fprintf(out, "\n%s%s%s root 0x%" PRIx64 " life %u vm %" PRIx64 "\n",
 		on, rule->id, off, f->e.root, f->e.life, f->e.kvm);
 	fprintf(out, "  %s\n", rule->summary);
 	fprintf(out, "  %.68s\n", f->detail);
 	if (f->clock_doubt)
-		fprintf(out, "  in clock doubt: not found with a CPU's clock %s\n",
-			rc_report_shift_verb(r));
+		fprintf(out, "  in clock doubt: not found with %s\n",
+			rc_report_doubt(f, doubt, sizeof(doubt)));
 	print_event(out, r, "  event ", &f->ev);
 	if (f->has_cause)
 		print_event(out, r, "  cause ", &f->cause);

@@ -193,6 +193,27 @@ sys.exit(0 if ok else 1)' "$c" "$sign" && ok || bad "skew-$n: not in clock doubt
 done
 "$bin" "$fx/cli_skew_behind.dat" | grep -q "^  not found with a CPU's clock set back or forward (.*cpu1 2\.[0-9] ms forward)" && ok ||
 	bad "skew-behind: the verdict does not name CPU 1 set forward"
+# Skew no record measures (both clean; issue 14):
+# - cli_skew_improve: CPU 1 1 ms ahead; the records measure 300 us, and
+#   only moving CPU 1 past the farthest event near the mismatch (0.9 ms,
+#   beyond twice what was measured) fits the record that never fitted;
+# - cli_skew_ladder: CPU 1 2.5 ms behind, nothing measured at all; records
+#   that fit no order make the ladder try CPUs moved by 0.2 .. 6 ms.
+# Each violation names the pass that put it in doubt.
+for n in improve ladder; do
+	expect_exit 3 "skew-$n" "$fx/cli_skew_$n.dat"
+	"$bin" --json "$fx/cli_skew_$n.dat" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = d["violations"]
+ok = (d["exit"] == 3 and d["reason"] == "clock_untrusted" and v and d["violations_total"] == 0 and
+      all(x["clock_doubt"] and 200000 <= abs(x["doubt_shift"]["shift_ns"]) <= 6000000 and
+          {"cpu": x["doubt_shift"]["cpu"], "shift_ns": x["doubt_shift"]["shift_ns"]} in d["clock_check"]
+          for x in v))
+sys.exit(0 if ok else 1)' && ok || bad "skew-$n: not every violation in clock doubt by a pass it names"
+	"$bin" "$fx/cli_skew_$n.dat" | grep -q "^  in clock doubt: not found with cpu[0-9].s clock set \(back\|forward\) [0-9.]* \(us\|ms\)$" && ok ||
+		bad "skew-$n: a violation does not name the pass that doubted it"
+done
 # no clock check without a violation, nor on a trace whose order holds
 for t in cli_clean cli_v3_defunct; do
 	"$bin" --json "$fx/$t.dat" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["clock_check"]==[] and d["clock_doubted"]==0 else 1)' &&

@@ -1330,6 +1330,27 @@ static void test_finding_near(void)
 	CHECK(x.nnear == RC_NEAR_CPUS);	/* at most that many CPUs */
 }
 
+/* A finding put in doubt names the pass, moves from total to doubted, once. */
+static void test_finding_doubt(void)
+{
+	struct rc_findings f;
+	struct rc_verdict v = { .rule = RC_R_TEARDOWN_LEAK };
+	struct rc_event ev = { .type = RC_EV_TEARDOWN, .cpu = 1 };
+	struct rc_evidence ev_e = { .root_id = 7 };
+
+	rc_findings_init(&f);
+	CHECK(rc_findings_admit(&f, 7, false) == RC_ADMIT_NEW);
+	CHECK(rc_findings_add(&f, &v, &ev, &ev_e) != NULL);
+	CHECK(f.total == 1 && f.doubted == 0);
+	rc_findings_doubt(&f, 0, 1, -2401000);
+	CHECK(f.total == 0 && f.doubted == 1 && f.v[0].clock_doubt);
+	CHECK(f.v[0].doubt_cpu == 1 && f.v[0].doubt_ns == -2401000);
+	rc_findings_doubt(&f, 0, 0, 5000);	/* the first pass stays named */
+	CHECK(f.doubted == 1 && f.v[0].doubt_cpu == 1 && f.v[0].doubt_ns == -2401000);
+	CHECK(f.per_rule[RC_R_TEARDOWN_LEAK] == 0);
+	rc_findings_release(&f);
+}
+
 static void test_rule_table(void)
 {
 	for (int i = 0; i < RC_R__COUNT; i++) {
@@ -1369,6 +1390,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_zap_valid),
 	UNIT_TEST(test_skew_evidence),
 	UNIT_TEST(test_finding_near),
+	UNIT_TEST(test_finding_doubt),
 	UNIT_TEST(test_rule_table),
 };
 
