@@ -263,6 +263,7 @@ static void root_release(struct rc_root *r)
 {
 	free(r->refs);
 	free(r->pending);
+	free(r->zappers);
 	free(r);
 }
 
@@ -366,8 +367,10 @@ static void hrec_set(struct rc_hrec *h, const struct rc_event *ev)
 {
 	h->seq = ev->seq;
 	h->ts = ev->ts;
-	h->caller = ev->caller;
-	h->role = ev->role;
+	/* only an alloc has a role, as_id and level, and it has no caller */
+	h->caller = ev->type == RC_EV_ROOT_ALLOC ?
+		    ev->role | (uint64_t)ev->as_id << 32 | (uint64_t)ev->level << 40 :
+		    ev->caller;
 	h->val = ev->type == RC_EV_ROOT_ALLOC || ev->type == RC_EV_ROOT_INVALIDATE ?
 		 ev->count : ev->old;
 	h->pid = ev->pid;
@@ -379,8 +382,6 @@ static void hrec_set(struct rc_hrec *h, const struct rc_event *ev)
 	h->reason = ev->reason;
 	h->ctx = ev->ctx;
 	h->shared = ev->shared;
-	h->as_id = ev->as_id;
-	h->level = ev->level;
 }
 
 /* The event a history record of r stands for. */
@@ -395,8 +396,13 @@ static void hrec_event(const struct rc_root *r, const struct rc_hrec *h,
 	out->pid = h->pid;
 	out->kvm = r->kvm;
 	out->root = r->addr;
-	out->caller = h->caller;
-	out->role = h->role;
+	if (h->type == RC_EV_ROOT_ALLOC) {
+		out->role = (uint32_t)h->caller;
+		out->as_id = (uint8_t)(h->caller >> 32);
+		out->level = (uint8_t)(h->caller >> 40);
+	} else {
+		out->caller = h->caller;
+	}
 	if (h->type == RC_EV_ROOT_ALLOC || h->type == RC_EV_ROOT_INVALIDATE)
 		out->count = h->val;
 	else
@@ -407,8 +413,22 @@ static void hrec_event(const struct rc_root *r, const struct rc_hrec *h,
 	out->reason = h->reason;
 	out->ctx = h->ctx;
 	out->shared = h->shared;
-	out->as_id = h->as_id;
-	out->level = h->level;
+}
+
+static void mark_set(struct rc_root *r, enum rc_mark k, const struct rc_event *ev)
+{
+	hrec_set(&r->mark[k], ev);
+	r->has_mark |= 1u << k;
+}
+
+const struct rc_event *rc_root_mark(const struct rc_root *r, enum rc_mark k,
+				    struct rc_event *out)
+{
+	if (rc_root_has_mark(r, k))
+		hrec_event(r, &r->mark[k], out);
+	else
+		memset(out, 0, sizeof(*out));
+	return out;
 }
 
 static bool hrec_routine(const struct rc_hrec *h)
@@ -783,13 +803,28 @@ static void ref_drop_held(struct rc_root *r)
 	r->nrefs = o;
 }
 
-static struct rc_zapper *zapper_get(struct rc_root *r, int pid)
+/* Task pid's zaps of r, made if new (NULL: out of memory). */
+static struct rc_zapper *zapper_get(struct rc_model *m, struct rc_root *r, int pid)
 {
 	const struct rc_zapper *found = rc_root_zapper(r, pid);
 	unsigned int i;
 
 	if (found)
 		return &r->zappers[found - r->zappers];
+	if (r->nzappers == r->cap_zappers && r->cap_zappers < RC_ZAPPERS) {
+		unsigned int cap = r->cap_zappers ? 2u * r->cap_zappers : 1;
+		struct rc_zapper *z;
+
+		if (cap > RC_ZAPPERS)
+			cap = RC_ZAPPERS;
+		z = realloc(r->zappers, cap * sizeof(*z));
+		if (!z) {
+			m->st.oom = true;
+			return NULL;
+		}
+		r->zappers = z;
+		r->cap_zappers = (uint8_t)cap;
+	}
 	if (r->nzappers < RC_ZAPPERS)
 		i = r->nzappers++;
 	else
@@ -834,7 +869,7 @@ static void apply_get(struct rc_model *m, struct rc_root *r,
 		r->gifts_inval++;
 		r->gifted = true;
 		r->gift_reason = RC_RSN_FAST_ZAP;
-		r->gift_ev = *ev;
+		mark_set(r, RC_MARK_GIFT, ev);
 	}
 }
 
@@ -845,8 +880,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 
 	if (last && r->valid && !r->freed) {
 		/* Async worker: this put makes the root defunct. */
-		r->has_last_put = true;
-		r->last_put_ev = *ev;
+		mark_set(r, RC_MARK_LAST_PUT, ev);
 	}
 	if (ev->old > 0) {
 		r->count = (int64_t)ev->old - 1;
@@ -858,8 +892,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 		return;
 	if (ev->owner == RC_OWN_VCPU && r->valid && !r->freed) {
 		/* A root that goes invalid without an event did so after this. */
-		r->has_vcpu_put = true;
-		r->vcpu_put_ev = *ev;
+		mark_set(r, RC_MARK_VCPU_PUT, ev);
 	}
 	m->st.owner_puts[ev->owner]++;
 	dec_sat(&r->owners[ev->owner]);
@@ -926,23 +959,25 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 		r->gifts_defunct++;
 		r->gifted = true;
 		r->gift_reason = ev->reason;
-		r->gift_ev = *ev;
+		mark_set(r, RC_MARK_GIFT, ev);
 		/*
 		 * The put that made the root defunct is the cause of what
 		 * follows: the same task's put just before, if it is there,
 		 * else the put that dropped the last reference while valid.
 		 */
-		r->has_cause = r->has_last_put;
-		if (r->has_cause)
-			r->cause_ev = r->last_put_ev;
+		r->has_mark &= ~(1u << RC_MARK_CAUSE);
+		if (rc_root_has_mark(r, RC_MARK_LAST_PUT)) {
+			r->mark[RC_MARK_CAUSE] = r->mark[RC_MARK_LAST_PUT];
+			r->has_mark |= 1u << RC_MARK_CAUSE;
+		}
 		for (unsigned int i = 1; i <= RC_HIST && i <= r->hist_n; i++) {
 			const struct rc_hrec *h = &r->hist[(r->hist_n - i) % RC_HIST];
 
 			if (h->seq == ev->seq)
 				continue;
 			if (h->pid == ev->pid && h->type == RC_EV_ROOT_PUT) {
-				r->has_cause = true;
-				hrec_event(r, h, &r->cause_ev);
+				r->mark[RC_MARK_CAUSE] = *h;
+				r->has_mark |= 1u << RC_MARK_CAUSE;
 			}
 			break;
 		}
@@ -964,12 +999,12 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 		r->gifts_inval++;
 		r->gifted = true;
 		r->gift_reason = ev->reason;
-		r->gift_ev = *ev;
+		mark_set(r, RC_MARK_GIFT, ev);
 	} else if (r->design != RC_DESIGN_ASYNC && r->adopted) {
 		r->gifts_inval++;	/* references before the trace: assume the MMU's */
 		r->gifted = true;
 		r->gift_reason = ev->reason;
-		r->gift_ev = *ev;
+		mark_set(r, RC_MARK_GIFT, ev);
 	}
 	/* Async worker: the gift was taken by a get with owner zap. */
 }
@@ -1045,8 +1080,10 @@ static void process(struct rc_model *m, struct rc_root *r,
 		apply_handoff(m, r, ev);
 		break;
 	case RC_EV_ROOT_ZAP_START: {
-		struct rc_zapper *z = zapper_get(r, ev->pid);
+		struct rc_zapper *z = zapper_get(m, r, ev->pid);
 
+		if (!z)
+			break;
 		z->ctx = ev->ctx;
 		z->active = true;
 		m->st.zaps++;
@@ -1063,8 +1100,10 @@ static void process(struct rc_model *m, struct rc_root *r,
 		break;
 	}
 	case RC_EV_ROOT_ZAP_END: {
-		struct rc_zapper *z = zapper_get(r, ev->pid);
+		struct rc_zapper *z = zapper_get(m, r, ev->pid);
 
+		if (!z)
+			break;
 		z->ctx = ev->ctx;
 		z->active = false;
 		z->end_seq = ev->seq + 1;

@@ -91,19 +91,30 @@ struct rc_ref {
 
 /*
  * One event of a root's history, compact: every field the reports print
- * (the root's kvm and address are the root's own), 56 bytes rather than
+ * (the root's kvm and address are the root's own), 48 bytes rather than
  * a struct rc_event's 96; rc_root_history() rebuilds the events.
  */
 struct rc_hrec {
 	uint64_t seq;
 	uint64_t ts;
-	uint64_t caller;
-	uint32_t role;
+	uint64_t caller;	/* alloc (no caller): role, as_id << 32,
+				 * level << 40 */
 	uint32_t val;		/* get, put: old; alloc, invalidate: count */
 	int32_t pid;
 	int32_t cpu;
 	uint16_t absent;	/* rc_event.absent (RC_F__COUNT <= 16 bits) */
-	uint8_t type, owner, to, reason, ctx, shared, as_id, level;
+	uint8_t type, owner, to, reason, ctx, shared;
+};
+
+/* Events of a root's life the rules name as causes (rc_root_mark()). */
+enum rc_mark {
+	RC_MARK_GIFT,		/* the event that made the latest gift */
+	RC_MARK_LAST_PUT,	/* the put that dropped the last reference of
+				 * the root while valid */
+	RC_MARK_CAUSE,		/* last_put invalidation: the put that made it
+				 * defunct (set only by apply_invalidate()) */
+	RC_MARK_VCPU_PUT,	/* the last vCPU put while the root was valid */
+	RC_MARK__COUNT
 };
 
 struct rc_zapper {
@@ -159,18 +170,10 @@ struct rc_root {
 	uint32_t gifts_defunct;		/* pending last_put gifts (the worker's) */
 	bool gifted;			/* a gift was made in this life */
 	uint8_t gift_reason;
-	struct rc_event gift_ev;	/* the event that made the latest gift */
-	bool has_last_put;
-	struct rc_event last_put_ev;	/* the put that dropped the last
-					 * reference of the root while valid */
-	bool has_cause;
-	struct rc_event cause_ev;	/* last_put invalidation: the put that
-					 * made it defunct (written only by
-					 * apply_invalidate()) */
-	bool has_vcpu_put;
-	struct rc_event vcpu_put_ev;	/* the last vCPU put while the root was valid */
-	struct rc_zapper zappers[RC_ZAPPERS];
-	unsigned int nzappers;
+	uint8_t has_mark;		/* bit k: mark[k] was set */
+	struct rc_hrec mark[RC_MARK__COUNT];	/* rc_root_mark() */
+	struct rc_zapper *zappers;	/* heap, at most RC_ZAPPERS */
+	uint8_t nzappers, cap_zappers;
 
 	struct rc_event *pending;	/* root events waiting for order, in
 					 * stream order (heap, grows) */
@@ -351,6 +354,17 @@ bool rc_root_failed_get(const struct rc_root *r, int pid);
 /* The event a ledger entry of r stands for (the fields the ledger keeps). */
 void rc_ref_event(const struct rc_root *r, const struct rc_ref *ref,
 		  struct rc_event *out);
+/* Whether mark k of r was set. */
+static inline bool rc_root_has_mark(const struct rc_root *r, enum rc_mark k)
+{
+	return r->has_mark & (1u << k);
+}
+/*
+ * Mark k of r into out and returns out: the event as the history keeps
+ * it; all zero if never set.
+ */
+const struct rc_event *rc_root_mark(const struct rc_root *r, enum rc_mark k,
+				    struct rc_event *out);
 /* The zaps task pid ran on r. */
 const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid);
 /* The latest event applied to r, into out; false if none. */

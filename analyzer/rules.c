@@ -41,20 +41,21 @@ static bool consumer_to_be(const struct rc_root *r, int pid)
 	/* count 2, nobody zapped yet: gifted (the invalidator) or hybrid (a worker) */
 	if (rc_root_design(r) == RC_DESIGN_AUTO)
 		return r->gifts_inval || r->gifts_defunct;
-	if (r->gifts_inval && rc_inval_gift_to_fast_zap(r) && pid == r->gift_ev.pid)
+	if (r->gifts_inval && rc_inval_gift_to_fast_zap(r) && pid == r->mark[RC_MARK_GIFT].pid)
 		return true;
 	if ((r->gifts_defunct || (r->gifts_inval && !rc_inval_gift_to_fast_zap(r))) &&
-	    pid != r->gift_ev.pid && pid != r->invalid_pid)
+	    pid != r->mark[RC_MARK_GIFT].pid && pid != r->invalid_pid)
 		return true;
 	return false;
 }
 
 /* The cause of an ungifted put: the put that made the root defunct, if one did. */
-static const struct rc_event *ungifted_cause(const struct rc_root *r)
+static const struct rc_event *ungifted_cause(const struct rc_root *r,
+					     struct rc_event *out)
 {
-	if (r->invalid_reason == RC_RSN_LAST_PUT && r->has_cause)
-		return &r->cause_ev;
-	return &r->gift_ev;
+	if (r->invalid_reason == RC_RSN_LAST_PUT && rc_root_has_mark(r, RC_MARK_CAUSE))
+		return rc_root_mark(r, RC_MARK_CAUSE, out);
+	return rc_root_mark(r, RC_MARK_GIFT, out);
 }
 
 /*
@@ -89,7 +90,8 @@ static enum gift_case gift_case(const struct rc_root *r, const struct rc_event *
 	if (rc_gift_for(r, ev->pid) != RC_GK_NONE)
 		return GIFT_OK;
 	if (!r->gifted)
-		return r->valid && r->has_vcpu_put && !r->owners[RC_OWN_VCPU] ?
+		return r->valid && rc_root_has_mark(r, RC_MARK_VCPU_PUT) &&
+		       !r->owners[RC_OWN_VCPU] ?
 		       GIFT_NONE_V3 : GIFT_NONE;
 	if (z && z->consumed)
 		return GIFT_DOUBLE;
@@ -133,7 +135,7 @@ static bool judge_gift_ungifted_put(const struct rc_rule_in *in,
 		 * invalid silently, the v3 way, after the last vCPU put.
 		 */
 		VERDICT(v, "no invalidate event: invalid since the last vCPU put (v3 bug)");
-		v->cause = &r->vcpu_put_ev;
+		v->cause = rc_root_mark(r, RC_MARK_VCPU_PUT, &v->cause_ev);
 		return true;
 	case GIFT_NONE:
 		VERDICT(v, "%s", r->valid ?
@@ -156,7 +158,7 @@ static bool judge_gift_ungifted_put(const struct rc_rule_in *in,
 	default:
 		return false;
 	}
-	v->cause = ungifted_cause(r);
+	v->cause = ungifted_cause(r, &v->cause_ev);
 	return true;
 }
 
@@ -166,7 +168,7 @@ static bool judge_gift_double_put(const struct rc_rule_in *in,
 	if (gift_case(in->r, in->ev) != GIFT_DOUBLE)
 		return false;
 	VERDICT(v, "this task already put its gift of the root");
-	v->cause = &in->r->gift_ev;
+	v->cause = rc_root_mark(in->r, RC_MARK_GIFT, &v->cause_ev);
 	return true;
 }
 
@@ -328,8 +330,8 @@ static bool judge_root_free_valid(const struct rc_rule_in *in,
 	if (ev->type == RC_EV_ROOT_FREE) {
 		/* async worker: the last put must revive it (last_put) */
 		VERDICT(v, "freed while valid");
-		if (r->has_last_put)
-			v->cause = &r->last_put_ev;
+		if (rc_root_has_mark(r, RC_MARK_LAST_PUT))
+			v->cause = rc_root_mark(r, RC_MARK_LAST_PUT, &v->cause_ev);
 		return true;
 	}
 	if (ev->old == 1 && r->design != RC_DESIGN_ASYNC) {
@@ -391,7 +393,7 @@ static bool judge_fastzap_incomplete(const struct rc_rule_in *in,
 		return false;
 	VERDICT(v, "invalidated (%s) but not zapped when the fast zap finished",
 		rc_reason_name(r->invalid_reason));
-	v->cause = &r->gift_ev;
+	v->cause = rc_root_mark(r, RC_MARK_GIFT, &v->cause_ev);
 	return true;
 }
 
@@ -419,7 +421,7 @@ static bool judge_gift_leak(const struct rc_rule_in *in, struct rc_verdict *v)
 	owners_str(in->r, who, sizeof(who));
 	VERDICT(v, "gift from the %s invalidation never put; held: %s",
 		rc_reason_name(in->r->gift_reason), who);
-	v->cause = &in->r->gift_ev;
+	v->cause = rc_root_mark(in->r, RC_MARK_GIFT, &v->cause_ev);
 	return true;
 }
 
