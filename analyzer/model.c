@@ -40,8 +40,31 @@ struct rc_model {
 					 * (rc_model_cpu_ahead()) */
 		uint64_t behind;	/* and behind (rc_model_cpu_behind()) */
 		uint64_t direct;	/* rc_model_cpu_ahead_direct() */
+		struct rc_loss_mark {
+			uint64_t no;	/* its number (rc_model.nmarks) */
+			uint64_t since;	/* last_ts when it came */
+		} *marks;		/* its lost-event marks in the log,
+					 * oldest first, since never lower */
+		unsigned int nmarks, cap_marks;
+		int mark_next;		/* CPUs with marks in the log, the
+					 * latest mark's first (mark_cpu) */
+		int mark_prev;
 	} *cpu;				/* per CPU, ncpu of them */
 	int ncpu;
+	/*
+	 * Lost-event marks (on_lost()): logged, and applied to a root when
+	 * the model next looks at it (lost_catch_up()); roots with a zap of
+	 * the valid root to judge at a mark are on the eager list.
+	 */
+	uint64_t nmarks;		/* marks so far */
+	size_t nlogged;			/* marks in the per-CPU logs */
+	int mark_cpu;			/* CPU of the latest logged mark, -1: none */
+	struct rc_root *eager;		/* roots each mark applies to at once */
+	struct rc_eager_key {
+		struct rc_root *r;
+		size_t bucket, pos;
+	} *eager_keys;			/* on_lost()'s sort of the eager list */
+	size_t cap_eager_keys;
 	enum rc_design design_seen;
 	struct rc_event *timeline;
 	size_t ntl, captl;
@@ -133,6 +156,7 @@ struct rc_model *rc_model_new(const struct rc_model_opts *opts,
 	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
 	m->nvmb = 64;
 	m->vms = calloc(m->nvmb, sizeof(*m->vms));
+	m->mark_cpu = -1;
 	if (!m->buckets || !m->vms) {
 		free(m->buckets);
 		free(m->vms);
@@ -177,12 +201,28 @@ static void rehash(struct rc_model *m)
 	m->nbuckets = n;
 }
 
+static void lost_catch_up_slow(struct rc_model *m, struct rc_root *r);
+
+/*
+ * Apply the lost-event marks r missed. Every path that reads or changes
+ * a root's state calls it first (root_find(), the walks of a VM's roots,
+ * root_destroy(), rc_model_finish()); rc_model_twin() reads the
+ * outcome without it.
+ */
+static inline void lost_catch_up(struct rc_model *m, struct rc_root *r)
+{
+	if (r->lost_seen != m->nmarks)
+		lost_catch_up_slow(m, r);
+}
+
 static struct rc_root *root_find(struct rc_model *m, uint64_t kvm, uint64_t addr)
 {
 	struct rc_root *r = m->buckets[hash(kvm, addr, m->nbuckets)];
 
 	while (r && (r->kvm != kvm || r->addr != addr))
 		r = r->hnext;
+	if (r)
+		lost_catch_up(m, r);
 	return r;
 }
 
@@ -259,6 +299,32 @@ static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 	m->ntomb--;
 }
 
+static void eager_add(struct rc_model *m, struct rc_root *r)
+{
+	if (r->on_eager)
+		return;
+	r->eprev = NULL;
+	r->enext = m->eager;
+	if (m->eager)
+		m->eager->eprev = r;
+	m->eager = r;
+	r->on_eager = true;
+}
+
+static void eager_del(struct rc_model *m, struct rc_root *r)
+{
+	if (!r->on_eager)
+		return;
+	if (r->eprev)
+		r->eprev->enext = r->enext;
+	else
+		m->eager = r->enext;
+	if (r->enext)
+		r->enext->eprev = r->eprev;
+	r->enext = r->eprev = NULL;
+	r->on_eager = false;
+}
+
 static void root_release(struct rc_root *r)
 {
 	free(r->refs);
@@ -272,12 +338,14 @@ static void root_destroy(struct rc_model *m, struct rc_root *r)
 {
 	struct rc_root **pp = &m->buckets[hash(r->kvm, r->addr, m->nbuckets)];
 
+	lost_catch_up(m, r);
 	while (*pp && *pp != r)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = r->hnext;
 	m->nroots--;
 	tomb_unlink(m, r);
+	eager_del(m, r);
 	if (r->vprev)
 		r->vprev->vnext = r->vnext;
 	else if (r->vm)
@@ -312,6 +380,7 @@ static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
 	r->life = life;
 	r->valid = true;
 	r->first_ts = ev->ts;
+	r->lost_seen = m->nmarks;	/* the marks before it are not its */
 	h = hash(r->kvm, r->addr, m->nbuckets);
 	r->hnext = m->buckets[h];
 	m->buckets[h] = r;
@@ -692,9 +761,11 @@ const struct rc_root *rc_model_twin(const struct rc_model *m,
 {
 	const struct rc_root *t = m->buckets[hash(r->kvm, r->addr, m->nbuckets)];
 
+	/* a live root that missed a lost-event mark is unverified by it */
 	for (; t; t = t->hnext)
 		if (t != r && t->addr == r->addr && t->kvm != r->kvm &&
-		    !t->freed && !t->adopted && !t->unverified)
+		    !t->freed && !t->adopted && !t->unverified &&
+		    t->lost_seen == m->nmarks)
 			return t;
 	return NULL;
 }
@@ -1095,6 +1166,8 @@ static void process(struct rc_model *m, struct rc_root *r,
 			r->zap_valid_pid = ev->pid;
 			r->zap_valid_cpu = ev->cpu;
 			r->zap_valid_ctx = ev->ctx;
+			if (!r->unverified)
+				eager_add(m, r);	/* a mark judges it */
 		}
 		detect(m, r, ev);
 		break;
@@ -1492,35 +1565,211 @@ static bool ended_before(const struct rc_root *r, int cpu, uint64_t since)
 	return r->hist[(r->hist_n - 1) % RC_HIST].cpu == cpu;
 }
 
+/*
+ * What a lost-event mark (ev: events lost on cpu after since) does to
+ * r: a freed root whose last event came before the loss may have a new
+ * life's alloc among the lost events (lost_after_free); any other may
+ * have lost events of its own, and is unverified from here on.
+ */
+static void lost_apply(struct rc_model *m, struct rc_root *r,
+		       const struct rc_event *ev, int cpu, uint64_t since)
+{
+	if (r->freed && ended_before(r, cpu, since)) {
+		r->lost_after_free = true;
+		return;
+	}
+	/*
+	 * A zap of a valid root recorded before the loss, whose task's next
+	 * event on it may be among the lost: a violation either way
+	 * (ROOT-ZAP-VALID), judged now.
+	 */
+	if (r->zap_valid_seq && !r->unverified && r->zap_valid_ts <= since) {
+		judge(m, r, ev, UINT64_MAX);
+		r->zap_valid_seq = 0;
+	}
+	mark_unverified(m, r);
+	if (m->hooks.lost)
+		m->hooks.lost(m->hooks.arg, r, cpu, since);
+}
+
+/*
+ * The logged marks r missed, as lost_apply() one by one would have left
+ * it (r has not changed since: nothing looked at it), at a cost that does
+ * not grow with their number. Per CPU, since never decreases from one
+ * logged mark to the next (on_lost()), and both outcomes are monotonic in
+ * since: ended_before() holds from some mark on, and a later since
+ * withdraws a subset of what an earlier one does. So the CPU's last mark
+ * says whether r is lost_after_free, its first whether r is unverified
+ * and what the lost hook withdraws. No judge: a root with a zap of the
+ * valid root to judge is on the eager list, never behind.
+ */
+static void lost_catch_up_slow(struct rc_model *m, struct rc_root *r)
+{
+	for (int c = m->mark_cpu; c >= 0; c = m->cpu[c].mark_next) {
+		const struct rc_cpu *p = &m->cpu[c];
+		unsigned int lo = 0, hi = p->nmarks - 1;
+		uint64_t first, last = p->marks[hi].since;
+
+		if (p->marks[hi].no <= r->lost_seen)
+			break;		/* nor any CPU after it: seen */
+		while (lo < hi) {	/* its first mark r missed */
+			unsigned int mid = lo + (hi - lo) / 2;
+
+			if (p->marks[mid].no <= r->lost_seen)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		first = p->marks[lo].since;
+		if (r->freed && ended_before(r, c, last))
+			r->lost_after_free = true;
+		if (r->freed && ended_before(r, c, first))
+			continue;
+		mark_unverified(m, r);
+		if (m->hooks.lost)
+			m->hooks.lost(m->hooks.arg, r, c, first);
+	}
+	r->lost_seen = m->nmarks;
+}
+
+/* Every root caught up, the log emptied. */
+static void lost_flush(struct rc_model *m)
+{
+	for (size_t b = 0; b < m->nbuckets; b++)
+		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext)
+			lost_catch_up(m, r);
+	for (int c = m->mark_cpu; c >= 0; c = m->cpu[c].mark_next)
+		m->cpu[c].nmarks = 0;
+	m->mark_cpu = -1;
+	m->nlogged = 0;
+}
+
+/* Log a mark on CPU c; false when out of memory. */
+static bool lost_log(struct rc_model *m, int c, uint64_t since)
+{
+	struct rc_cpu *p = &m->cpu[c];
+
+	if (p->nmarks == p->cap_marks) {
+		unsigned int cap = p->cap_marks ? p->cap_marks * 2 : 16;
+		struct rc_loss_mark *v = realloc(p->marks, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		p->marks = v;
+		p->cap_marks = cap;
+	}
+	if (p->nmarks && m->mark_cpu != c) {	/* to the front */
+		m->cpu[p->mark_prev].mark_next = p->mark_next;
+		if (p->mark_next >= 0)
+			m->cpu[p->mark_next].mark_prev = p->mark_prev;
+	}
+	if (!p->nmarks || m->mark_cpu != c) {
+		p->mark_prev = -1;
+		p->mark_next = m->mark_cpu;
+		if (m->mark_cpu >= 0)
+			m->cpu[m->mark_cpu].mark_prev = c;
+		m->mark_cpu = c;
+	}
+	p->marks[p->nmarks++] = (struct rc_loss_mark){ .no = ++m->nmarks, .since = since };
+	m->nlogged++;
+	return true;
+}
+
+static int eager_cmp(const void *a, const void *b)
+{
+	const struct rc_eager_key *x = a, *y = b;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/*
+ * The mark just logged, applied at once to the roots on the eager list,
+ * in the order of a walk of the hash (the judge's findings are made in
+ * that order); off the list the roots nothing is left to judge on.
+ */
+static void lost_eager_list(struct rc_model *m, const struct rc_event *ev,
+			    int cpu, uint64_t since)
+{
+	size_t n = 0;
+
+	for (struct rc_root *r = m->eager; r; r = r->enext) {
+		struct rc_eager_key *k;
+
+		if (n == m->cap_eager_keys) {
+			size_t cap = n ? 2 * n : 16;
+			struct rc_eager_key *v = realloc(m->eager_keys, cap * sizeof(*v));
+
+			if (!v) {
+				m->st.oom = true;
+				return;
+			}
+			m->eager_keys = v;
+			m->cap_eager_keys = cap;
+		}
+		k = &m->eager_keys[n++];
+		k->r = r;
+		k->bucket = hash(r->kvm, r->addr, m->nbuckets);
+		k->pos = 0;
+		for (const struct rc_root *t = m->buckets[k->bucket]; t != r; t = t->hnext)
+			k->pos++;
+	}
+	if (n > 1)
+		qsort(m->eager_keys, n, sizeof(m->eager_keys[0]), eager_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct rc_root *r = m->eager_keys[i].r;
+
+		lost_apply(m, r, ev, cpu, since);
+		r->lost_seen = m->nmarks;
+		if (!r->zap_valid_seq || r->unverified)
+			eager_del(m, r);
+	}
+}
+
+/*
+ * A lost-event mark. The old way, a walk of every root, is O(roots) per
+ * mark: instead the mark is logged and each root applies the marks it
+ * missed when the model next looks at it (lost_catch_up()); a root
+ * nothing looked at since is as it was at the mark, so the outcome is
+ * the same. Only a zap of a valid root is judged at the mark itself
+ * (the eager list). The log is emptied (every root caught up) once it
+ * holds more marks than there are roots and buckets: O(1) per mark
+ * amortized. A mark whose since is below its CPU's last logged one, or
+ * of a CPU out of range, walks every root as before.
+ */
 static void on_lost(struct rc_model *m, const struct rc_event *ev)
 {
+	int c = ev->cpu;
 	uint64_t since = 0;
 
 	m->st.lost_reports++;
 	if (ev->lost > 0)
 		m->st.lost_events += (uint64_t)ev->lost;
-	if (ev->cpu >= 0 && ev->cpu < m->ncpu)
-		since = m->cpu[ev->cpu].last_ts;
+	if (c >= 0 && c < m->ncpu) {
+		const struct rc_cpu *p = &m->cpu[c];
+
+		since = p->last_ts;
+		if ((!p->nmarks || p->marks[p->nmarks - 1].since <= since) &&
+		    lost_log(m, c, since)) {
+			lost_eager_list(m, ev, c, since);
+			if (m->nlogged > 1024 && m->nlogged > 2 * (m->nroots + m->nbuckets))
+				lost_flush(m);
+			return;
+		}
+	}
+	lost_flush(m);
+	m->nmarks++;
 	for (size_t b = 0; b < m->nbuckets; b++) {
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext) {
-			if (r->freed && ended_before(r, ev->cpu, since)) {
-				r->lost_after_free = true;
-				continue;
-			}
-			/*
-			 * A zap of a valid root recorded before the loss, whose
-			 * task's next event on it may be among the lost: a
-			 * violation either way (ROOT-ZAP-VALID), judged now.
-			 */
-			if (r->zap_valid_seq && !r->unverified &&
-			    r->zap_valid_ts <= since) {
-				judge(m, r, ev, UINT64_MAX);
-				r->zap_valid_seq = 0;
-			}
-			mark_unverified(m, r);
-			if (m->hooks.lost)
-				m->hooks.lost(m->hooks.arg, r, ev->cpu, since);
+			lost_apply(m, r, ev, c, since);
+			r->lost_seen = m->nmarks;
 		}
+	}
+	for (struct rc_root *r = m->eager, *next; r; r = next) {
+		next = r->enext;
+		if (!r->zap_valid_seq || r->unverified)
+			eager_del(m, r);
 	}
 }
 
@@ -1557,6 +1806,7 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 	vm->fast_zaps++;
 	m->st.fast_zaps++;
 	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
+		lost_catch_up(m, r);
 		drain(m, r, false);
 		/* what this task did before the moment has happened */
 		while (behind_pending(r, ev, r->npending)) {
@@ -1599,6 +1849,7 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 		return;
 	m->st.teardowns++;
 	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
+		lost_catch_up(m, r);
 		drain(m, r, true);
 		if (r->freed)
 			continue;
@@ -1752,9 +2003,12 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 
 void rc_model_finish(struct rc_model *m)
 {
-	for (size_t b = 0; b < m->nbuckets; b++)
-		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext)
+	for (size_t b = 0; b < m->nbuckets; b++) {
+		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext) {
+			lost_catch_up(m, r);
 			drain(m, r, true);
+		}
+	}
 	m->st.roots_alive = 0;
 	for (size_t b = 0; b < m->nbuckets; b++)
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext)
@@ -1820,7 +2074,10 @@ void rc_model_free(struct rc_model *m)
 	}
 	free(m->vms);
 	free(m->buckets);
+	for (int c = 0; c < m->ncpu; c++)
+		free(m->cpu[c].marks);
 	free(m->cpu);
+	free(m->eager_keys);
 	free(m->timeline);
 	free(m);
 }

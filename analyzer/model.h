@@ -191,6 +191,12 @@ struct rc_root {
 	uint64_t nevents;
 	uint64_t first_ts, last_ts;
 	struct rc_root *tnext, *tprev;	/* tombstone FIFO */
+	uint64_t lost_seen;		/* lost-event marks applied to it (the
+					 * model's count of marks when it was
+					 * last caught up: on_lost()) */
+	struct rc_root *enext, *eprev;	/* the model's roots each lost-event
+					 * mark judges at once (on_lost()) */
+	bool on_eager;
 };
 
 struct rc_vm {
@@ -274,7 +280,11 @@ struct rc_model_hooks {
 	/*
 	 * Events lost on cpu after since (the time of the last event read
 	 * on that CPU) may hide part of r's life: what was concluded about
-	 * r after that point no longer stands.
+	 * r after that point no longer stands. Called when the model next
+	 * looks at r after the lost-event mark (never later than before r
+	 * is judged again, forgotten, or rc_model_finish() returns), and for
+	 * several marks of one CPU r missed, once, with the earliest since
+	 * (an earlier since withdraws at least what a later one does).
 	 */
 	void (*lost)(void *arg, const struct rc_root *r, int cpu, uint64_t since);
 	/* r is forgotten (VM teardown, tombstone evicted, address reused). */

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The model's bookkeeping, seen through its hooks: lost-event marks are
+ * applied to a root only when the model next looks at it, with the effect
+ * a walk of every root at the mark had. The model is fed directly, with
+ * hooks that record what they are shown.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine.h"
+#include "findings.h"
+#include "model.h"
+#include "rules.h"
+#include "unit.h"
+
+#define KVM 0xffff888004000000ull
+#define KVM2 0xffff888004100000ull
+#define R1 0x1000000ull
+#define R2 0x2000000ull
+#define R3 0x3000000ull
+#define R4 0x4000000ull
+#define VCPU 100
+#define ITER 200
+#define FZ 300
+
+#define MAX_CALLS 16384
+
+/* What the hooks were shown. */
+struct seen {
+	struct lost_call { uint64_t addr; int cpu; uint64_t since; } lost[MAX_CALLS];
+	unsigned int nlost;
+	struct judge_call {
+		uint64_t addr;
+		enum rc_ev_type type;
+		bool unverified, lost_after_free, freed;
+	} judge[MAX_CALLS];
+	unsigned int njudge;
+	struct gone_call { uint64_t addr; bool unverified, lost_after_free; } gone[MAX_CALLS];
+	unsigned int ngone;
+	int find_on;		/* judge finds something on an event of this type */
+};
+
+static struct seen S;
+static struct rc_model *M;
+static uint64_t seq;
+
+static bool h_judge(void *arg, const struct rc_model *m, const struct rc_root *r,
+		    const struct rc_event *ev, uint64_t fz_start)
+{
+	(void)arg, (void)m, (void)fz_start;
+	if (S.njudge < MAX_CALLS)
+		S.judge[S.njudge++] = (struct judge_call){ r->addr, ev->type, r->unverified,
+							   r->lost_after_free, r->freed };
+	return (int)ev->type == S.find_on;
+}
+
+static void h_lost(void *arg, const struct rc_root *r, int cpu, uint64_t since)
+{
+	(void)arg;
+	if (S.nlost < MAX_CALLS)
+		S.lost[S.nlost++] = (struct lost_call){ r->addr, cpu, since };
+}
+
+static void h_gone(void *arg, const struct rc_root *r)
+{
+	(void)arg;
+	if (S.ngone < MAX_CALLS)
+		S.gone[S.ngone++] = (struct gone_call){ r->addr, r->unverified,
+							r->lost_after_free };
+}
+
+static void start(void)
+{
+	struct rc_model_opts o = { .design = RC_DESIGN_AUTO };
+	struct rc_model_hooks h = { .judge = h_judge, .lost = h_lost, .gone = h_gone };
+
+	rc_model_free(M);
+	memset(&S, 0, sizeof(S));
+	S.find_on = -1;
+	M = rc_model_new(&o, &h);
+	seq = 0;
+}
+
+static void at(int cpu, uint64_t ts, struct rc_event ev)
+{
+	ev.seq = seq++;
+	ev.cpu = cpu;
+	ev.ts = ts;
+	if (!ev.kvm && ev.type != RC_EV_LOST && ev.type != RC_EV_FAST_ZAP_START)
+		ev.kvm = KVM;
+	rc_model_feed(M, &ev);
+}
+
+static void alloc_at(int cpu, uint64_t ts, uint64_t kvm, uint64_t root)
+{
+	at(cpu, ts, (struct rc_event){ .type = RC_EV_ROOT_ALLOC, .pid = VCPU, .kvm = kvm,
+				       .root = root, .count = 2, .level = 4 });
+}
+
+static void get_at(int cpu, uint64_t ts, uint64_t kvm, uint64_t root, uint32_t old)
+{
+	at(cpu, ts, (struct rc_event){ .type = RC_EV_ROOT_GET, .pid = ITER, .kvm = kvm,
+				       .root = root, .owner = RC_OWN_ITER, .old = old });
+}
+
+static void put_at(int cpu, uint64_t ts, uint64_t root, int pid, int owner, uint32_t old)
+{
+	at(cpu, ts, (struct rc_event){ .type = RC_EV_ROOT_PUT, .pid = pid, .root = root,
+				       .owner = owner, .old = old });
+}
+
+static void lost_at(int cpu, uint64_t ts)
+{
+	at(cpu, ts, (struct rc_event){ .type = RC_EV_LOST, .lost = 1 });
+}
+
+static unsigned int lost_calls(uint64_t addr)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < S.nlost; i++)
+		n += S.lost[i].addr == addr;
+	return n;
+}
+
+static const struct lost_call *lost_call(uint64_t addr, int cpu)
+{
+	for (unsigned int i = 0; i < S.nlost; i++)
+		if (S.lost[i].addr == addr && S.lost[i].cpu == cpu)
+			return &S.lost[i];
+	return NULL;
+}
+
+static const struct judge_call *last_judge(uint64_t addr)
+{
+	for (unsigned int i = S.njudge; i-- > 0;)
+		if (S.judge[i].addr == addr)
+			return &S.judge[i];
+	return NULL;
+}
+
+static unsigned int judged(uint64_t addr, enum rc_ev_type type)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < S.njudge; i++)
+		n += S.judge[i].addr == addr && S.judge[i].type == type;
+	return n;
+}
+
+/*
+ * A live root untouched across several marks of two CPUs: nothing
+ * happens to it at the marks; the next event on it first applies them,
+ * once per CPU with the earliest since (the last event read on that CPU
+ * before the first mark it missed), as the walk of every root at each
+ * mark would have.
+ */
+static void test_lost_lazy(void)
+{
+	const struct lost_call *c;
+	const struct judge_call *j;
+
+	start();
+	alloc_at(0, 1000, KVM, R1);
+	alloc_at(1, 2000, KVM, R2);
+	get_at(1, 3000, KVM, R2, 2);
+	lost_at(0, 4000);		/* cpu 0: since 1000 */
+	get_at(0, 5000, KVM, R2, 3);	/* R2 catches up, R1 does not */
+	lost_at(0, 6000);		/* since 5000 */
+	lost_at(1, 7000);		/* since 3000 */
+	lost_at(0, 8000);		/* since 6000 (the mark itself) */
+	CHECK(lost_calls(R1) == 0);	/* not looked at since the first mark */
+	CHECK(lost_calls(R2) == 1 && lost_call(R2, 0)->since == 1000);
+	CHECK(rc_model_stats(M)->lost_reports == 4);
+
+	put_at(1, 9000, R1, VCPU, RC_OWN_VCPU, 2);
+	j = last_judge(R1);
+	CHECK(j && j->type == RC_EV_ROOT_PUT && j->unverified);	/* before judge */
+	CHECK(lost_calls(R1) == 2);
+	c = lost_call(R1, 0);
+	CHECK(c && c->since == 1000);	/* the first of its three marks */
+	c = lost_call(R1, 1);
+	CHECK(c && c->since == 3000);
+	/* R2 missed the marks after the get: cpu 0 since 5000, cpu 1 since 3000 */
+	rc_model_finish(M);
+	CHECK(lost_calls(R2) == 3 && lost_call(R2, 1)->since == 3000);
+	CHECK(S.lost[S.nlost - 1].addr == R2 || S.lost[S.nlost - 2].addr == R2);
+	CHECK(rc_model_stats(M)->roots_unverified == 2);
+
+	/* Roots born after a mark are not touched by it. */
+	start();
+	lost_at(0, 1000);
+	alloc_at(0, 2000, KVM, R1);
+	get_at(0, 3000, KVM, R1, 2);
+	rc_model_finish(M);
+	CHECK(lost_calls(R1) == 0 && rc_model_stats(M)->roots_unverified == 0);
+
+	/*
+	 * More marks than the log keeps (it is emptied by catching every
+	 * root up): the outcome does not change.
+	 */
+	start();
+	alloc_at(0, 1000, KVM, R1);
+	alloc_at(1, 1500, KVM, R3);
+	for (unsigned int i = 0; i < 5000; i++) {
+		lost_at(0, 2000 + 10 * i);
+		get_at(0, 2005 + 10 * i, KVM, R3, 2 + i);	/* R3 looked at each time */
+	}
+	CHECK(lost_calls(R1) <= 4);	/* caught up only by the flushes */
+	put_at(1, 100000, R1, VCPU, RC_OWN_VCPU, 2);
+	/* the walk at each mark: 5000 calls, what they withdraw the first does */
+	CHECK(lost_calls(R1) >= 1 && lost_calls(R1) <= 5);
+	CHECK(lost_call(R1, 0) && lost_call(R1, 0)->since == 1000 && !lost_call(R1, 1));
+	j = last_judge(R1);
+	CHECK(j && j->unverified);
+	rc_model_finish(M);
+	CHECK(rc_model_stats(M)->roots_unverified == 2);
+}
+
+/*
+ * A mark whose since is below the last one logged for its CPU (a clock
+ * that went back) is applied to every root at once, as before.
+ */
+static void test_lost_backwards(void)
+{
+	start();
+	alloc_at(0, 1000, KVM, R1);
+	alloc_at(1, 1100, KVM, R2);
+	at(0, 5000, (struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
+	lost_at(0, 5001);		/* since 5000: logged */
+	at(0, 3000, (struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
+	lost_at(0, 3001);		/* since 3000 < 5000: every root now */
+	CHECK(lost_calls(R1) == 2 && lost_calls(R2) == 2);
+	CHECK(S.lost[0].since == 5000 && S.lost[2].since == 3000);
+	rc_model_finish(M);
+	CHECK(lost_calls(R1) == 2 && rc_model_stats(M)->roots_unverified == 2);
+}
+
+/*
+ * A freed root untouched across marks: with its last event before a
+ * mark's since it may have a new life's alloc among the lost events
+ * (lost_after_free); a mark of a CPU whose last event came before the
+ * root's last one makes it unverified instead. Both, across the marks
+ * it missed, as the walk at each mark did.
+ */
+static void test_lost_freed(void)
+{
+	start();
+	alloc_at(0, 1000, KVM, R1);
+	put_at(0, 2000, R1, VCPU, RC_OWN_VCPU, 2);
+	at(0, 2500, (struct rc_event){ .type = RC_EV_ROOT_INVALIDATE, .pid = FZ, .root = R1,
+				       .reason = RC_RSN_FAST_ZAP });
+	put_at(0, 2600, R1, FZ, RC_OWN_ZAP, 1);
+	at(0, 3000, (struct rc_event){ .type = RC_EV_ROOT_FREE, .pid = FZ, .root = R1 });
+	at(1, 1500, (struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
+	lost_at(1, 3100);		/* cpu 1 since 1500 < 3000: unverified */
+	at(0, 4000, (struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
+	lost_at(0, 4100);		/* cpu 0 since 4000 > 3000: lost_after_free */
+	lost_at(0, 4200);
+	CHECK(lost_calls(R1) == 0);
+	/* the next event at the address: a new life, not a use after free */
+	get_at(0, 5000, KVM, R1, 2);
+	CHECK(S.ngone == 1 && S.gone[0].addr == R1 && S.gone[0].lost_after_free &&
+	      S.gone[0].unverified);
+	CHECK(lost_calls(R1) == 1 && lost_call(R1, 1) && lost_call(R1, 1)->since == 1500);
+	CHECK(rc_model_stats(M)->roots_adopted == 1);
+	CHECK(judged(R1, RC_EV_ROOT_GET) == 1 && !last_judge(R1)->freed);
+
+	/* A loss before the free, on the free's CPU: the root stays the owner. */
+	start();
+	alloc_at(0, 1000, KVM, R1);
+	lost_at(0, 1100);		/* since 1000 */
+	put_at(0, 2000, R1, VCPU, RC_OWN_VCPU, 2);
+	at(0, 2500, (struct rc_event){ .type = RC_EV_ROOT_INVALIDATE, .pid = FZ, .root = R1,
+				       .reason = RC_RSN_FAST_ZAP });
+	put_at(0, 2600, R1, FZ, RC_OWN_ZAP, 1);
+	at(0, 3000, (struct rc_event){ .type = RC_EV_ROOT_FREE, .pid = FZ, .root = R1 });
+	CHECK(lost_calls(R1) == 1);
+	get_at(0, 5000, KVM, R1, 2);
+	CHECK(S.ngone == 0 && last_judge(R1) && last_judge(R1)->freed);
+}
+
+/*
+ * A zap of a valid root whose task's next event may be among the lost
+ * ones is judged at the mark itself, in the order of a walk of the
+ * hash, not when the root is next looked at; a zap after the mark's
+ * since is not, the root is unverified.
+ */
+static void test_lost_zap_valid(void)
+{
+	start();
+	alloc_at(0, 1000, KVM, R1);
+	alloc_at(0, 1100, KVM, R2);
+	alloc_at(0, 1200, KVM, R3);
+	at(0, 2000, (struct rc_event){ .type = RC_EV_ROOT_ZAP_START, .pid = FZ, .root = R2,
+				       .ctx = RC_CTX_FAST_ZAP });
+	at(0, 2100, (struct rc_event){ .type = RC_EV_ROOT_ZAP_START, .pid = FZ, .root = R1,
+				       .ctx = RC_CTX_FAST_ZAP });
+	at(1, 2200, (struct rc_event){ .type = RC_EV_ROOT_ZAP_START, .pid = FZ, .root = R3,
+				       .ctx = RC_CTX_FAST_ZAP });
+	S.njudge = 0;
+	lost_at(0, 3000);		/* since 2100: R1 and R2, not R3 (cpu 1, 2200) */
+	CHECK(S.njudge == 2 && S.judge[0].type == RC_EV_LOST && S.judge[1].type == RC_EV_LOST);
+	/* the hash's order (R2's bucket is 74, R1's 165), not the list's */
+	CHECK(S.njudge == 2 && S.judge[0].addr == R2 && S.judge[1].addr == R1);
+	CHECK(S.njudge == 2 && !S.judge[0].unverified && !S.judge[1].unverified);
+	CHECK(lost_calls(R1) == 1 && lost_calls(R2) == 1);	/* at once, after judge */
+	lost_at(0, 3100);		/* judged once: the zap is forgotten */
+	CHECK(S.njudge == 2);
+	rc_model_finish(M);
+	CHECK(judged(R3, RC_EV_LOST) == 0 && rc_model_stats(M)->roots_unverified == 3);
+
+	/* Through the engine: the finding names the zap, "then lost". */
+	{
+		struct rc_model_opts o = { .design = RC_DESIGN_AUTO };
+		struct rc_engine *e = rc_engine_new(&o);
+		const struct rc_findings *f;
+		struct rc_event ev = { .type = RC_EV_ROOT_ALLOC, .kvm = KVM, .root = R4,
+				       .count = 2, .pid = VCPU, .ts = 1000 };
+
+		rc_engine_feed(e, &ev);
+		ev = (struct rc_event){ .type = RC_EV_ROOT_PUT, .kvm = KVM, .root = R4,
+					.pid = VCPU, .owner = RC_OWN_VCPU, .old = 2, .seq = 1,
+					.ts = 1500 };
+		rc_engine_feed(e, &ev);
+		ev = (struct rc_event){ .type = RC_EV_ROOT_ZAP_START, .kvm = KVM, .root = R4,
+					.pid = FZ, .ctx = RC_CTX_FAST_ZAP, .seq = 2, .ts = 2000 };
+		rc_engine_feed(e, &ev);
+		CHECK(rc_engine_findings(e)->n == 0);
+		ev = (struct rc_event){ .type = RC_EV_LOST, .lost = 1, .seq = 3, .ts = 3000 };
+		rc_engine_feed(e, &ev);
+		f = rc_engine_findings(e);
+		CHECK(f->n == 1 && f->v[0].rule == RC_R_ROOT_ZAP_VALID &&
+		      strstr(f->v[0].detail, "then lost") && !f->v[0].retracted);
+		rc_engine_finish(e);
+		CHECK(f->n == 1 && !f->v[0].retracted && f->total == 1);
+		rc_engine_free(e);
+	}
+}
+
+/*
+ * A live root another VM's get names at its address is a twin only if
+ * no lost-event mark touched it, caught up or not.
+ */
+static void test_lost_twin(void)
+{
+	struct rc_model_opts o = { .design = RC_DESIGN_AUTO };
+	struct rc_engine *e;
+	struct rc_event ev;
+
+	for (int loss = 0; loss < 2; loss++) {
+		e = rc_engine_new(&o);
+		ev = (struct rc_event){ .type = RC_EV_ROOT_ALLOC, .kvm = KVM, .root = R1,
+					.count = 2, .pid = VCPU, .ts = 1000 };
+		rc_engine_feed(e, &ev);
+		if (loss) {
+			ev = (struct rc_event){ .type = RC_EV_LOST, .lost = 1, .seq = 1, .ts = 1500 };
+			rc_engine_feed(e, &ev);
+		}
+		/* the other VM's life at the address, born after the loss */
+		ev = (struct rc_event){ .type = RC_EV_ROOT_ALLOC, .kvm = KVM2, .root = R1,
+					.count = 2, .pid = VCPU, .seq = 2, .ts = 2000 };
+		rc_engine_feed(e, &ev);
+		ev = (struct rc_event){ .type = RC_EV_ROOT_GET, .kvm = KVM2, .root = R1,
+					.owner = RC_OWN_VCPU, .old = 2, .pid = VCPU, .seq = 3,
+					.ts = 3000 };
+		rc_engine_feed(e, &ev);
+		rc_engine_finish(e);
+		if (loss)
+			CHECK(rc_engine_findings(e)->n == 0);
+		else
+			CHECK(rc_engine_findings(e)->n == 1 &&
+			      rc_engine_findings(e)->v[0].rule == RC_R_ROOT_CROSS_VM);
+		rc_engine_free(e);
+	}
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_lost_lazy),
+	UNIT_TEST(test_lost_backwards),
+	UNIT_TEST(test_lost_freed),
+	UNIT_TEST(test_lost_zap_valid),
+	UNIT_TEST(test_lost_twin),
+};
+
+static void free_model(void)
+{
+	rc_model_free(M);
+}
+
+int main(int argc, char **argv)
+{
+	return unit_main("model", argc, argv, tests, sizeof(tests) / sizeof(tests[0]),
+			 NULL, free_model);
+}
