@@ -113,11 +113,24 @@ static void on_gone(void *arg, const struct rc_root *r)
 	rc_findings_forget(&e->f, r->id);
 }
 
+/*
+ * on_judge() of a freed life at the end of a fast zap finds nothing, but
+ * with findings open it closes or notes them (near_note()): the model
+ * then shows it the freed lives too.
+ */
+static bool on_wants_freed(void *arg)
+{
+	const struct rc_engine *e = arg;
+
+	return e->nopen != 0;
+}
+
 struct rc_engine *rc_engine_new(const struct rc_model_opts *opts)
 {
 	struct rc_engine *e = calloc(1, sizeof(*e));
 	struct rc_model_hooks hooks = {
 		.judge = on_judge, .lost = on_lost, .gone = on_gone,
+		.wants_freed = on_wants_freed,
 	};
 
 	if (!e)

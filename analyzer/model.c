@@ -299,6 +299,32 @@ static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 	m->ntomb--;
 }
 
+/* Off the VM's fast-zap list (rc_vm.fz_roots). */
+static void fz_del(struct rc_root *r)
+{
+	if (!r->on_fz)
+		return;
+	if (r->fprev)
+		r->fprev->fnext = r->fnext;
+	else
+		r->vm->fz_roots = r->fnext;
+	if (r->fnext)
+		r->fnext->fprev = r->fprev;
+	r->fnext = r->fprev = NULL;
+	r->on_fz = false;
+}
+
+/*
+ * A freed life with nothing held back and no zap of the valid root left
+ * to judge: no rule fires on it at the end of a fast zap, which then
+ * skips it. Called where no walk of fz_roots is under way but at r.
+ */
+static void fz_update(struct rc_root *r)
+{
+	if (r->on_fz && r->freed && !r->npending && !r->zap_valid_seq)
+		fz_del(r);
+}
+
 static void eager_add(struct rc_model *m, struct rc_root *r)
 {
 	if (r->on_eager)
@@ -345,7 +371,10 @@ static void root_destroy(struct rc_model *m, struct rc_root *r)
 		*pp = r->hnext;
 	m->nroots--;
 	tomb_unlink(m, r);
+	fz_del(r);
 	eager_del(m, r);
+	if (r->vm && r->vm->roots_tail == r)
+		r->vm->roots_tail = r->vprev;
 	if (r->vprev)
 		r->vprev->vnext = r->vnext;
 	else if (r->vm)
@@ -387,7 +416,14 @@ static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
 	r->vnext = vm->roots;
 	if (vm->roots)
 		vm->roots->vprev = r;
+	else
+		vm->roots_tail = r;
 	vm->roots = r;
+	r->fnext = vm->fz_roots;
+	if (vm->fz_roots)
+		vm->fz_roots->fprev = r;
+	vm->fz_roots = r;
+	r->on_fz = true;
 	vm->nroots++;
 	m->st.roots++;
 	if (++m->nroots > m->nbuckets * 2)
@@ -1469,6 +1505,7 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 		pending_force(m, r);
 		drain(m, r, false);
 	}
+	fz_update(r);
 }
 
 /*
@@ -1724,6 +1761,7 @@ static void lost_eager_list(struct rc_model *m, const struct rc_event *ev,
 		r->lost_seen = m->nmarks;
 		if (!r->zap_valid_seq || r->unverified)
 			eager_del(m, r);
+		fz_update(r);
 	}
 }
 
@@ -1770,6 +1808,7 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 		next = r->enext;
 		if (!r->zap_valid_seq || r->unverified)
 			eager_del(m, r);
+		fz_update(r);
 	}
 }
 
@@ -1789,10 +1828,35 @@ static void on_fast_zap_start(struct rc_model *m, const struct rc_event *ev)
 	m->fz[i].seq = ev->seq;
 }
 
+/* Life r of a VM at the end of its fast zap (fz_start: the zap's start). */
+static void fz_visit(struct rc_model *m, struct rc_root *r,
+		     const struct rc_event *ev, uint64_t fz_start)
+{
+	lost_catch_up(m, r);
+	drain(m, r, false);
+	/* what this task did before the moment has happened */
+	while (behind_pending(r, ev, r->npending)) {
+		pending_force(m, r);
+		drain(m, r, false);
+	}
+	if (judge(m, r, ev, fz_start))
+		history_push(m, r, ev);
+}
+
+/*
+ * The end of a fast zap: the lives of the VM a rule may fire on then
+ * (rc_vm.fz_roots: O(live roots), not every tombstone of the VM). On a
+ * freed life with nothing held back and no zap of the valid root left to
+ * judge, judge finds nothing; the layer above may still want to see it
+ * (the engine, while findings are open, closes or notes them at every
+ * judge call: near_note()): when wants_freed() says so, every life is
+ * shown, newest first, as always.
+ */
 static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 {
 	struct rc_vm *vm = vm_get(m, ev->kvm);
 	uint64_t start = UINT64_MAX;	/* unknown */
+	const struct rc_root *last = NULL;
 
 	if (!vm)
 		return;
@@ -1805,17 +1869,29 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 	}
 	vm->fast_zaps++;
 	m->st.fast_zaps++;
-	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
-		lost_catch_up(m, r);
-		drain(m, r, false);
-		/* what this task did before the moment has happened */
-		while (behind_pending(r, ev, r->npending)) {
-			pending_force(m, r);
-			drain(m, r, false);
+	if (m->hooks.wants_freed && m->hooks.wants_freed(m->hooks.arg)) {
+		for (struct rc_root *r = vm->roots; r; r = r->vnext) {
+			fz_visit(m, r, ev, start);
+			fz_update(r);
 		}
-		if (judge(m, r, ev, start))
-			history_push(m, r, ev);
+		return;
 	}
+	/*
+	 * Skipped: the freed lives, which the walk of every life would have
+	 * shown judge in between, finding nothing. If wants_freed() turns
+	 * true during the walk (a finding of this walk is open), what those
+	 * calls did to it is what the last call of the walk of every life
+	 * does, on the oldest life: that one is shown, if it was skipped.
+	 */
+	for (struct rc_root *r = vm->fz_roots, *next; r; r = next) {
+		fz_visit(m, r, ev, start);
+		last = r;
+		next = r->fnext;	/* r is still here, the next one may not be */
+		fz_update(r);
+	}
+	if (vm->roots_tail && vm->roots_tail != last && m->hooks.wants_freed &&
+	    m->hooks.wants_freed(m->hooks.arg))
+		fz_visit(m, vm->roots_tail, ev, start);
 }
 
 /*

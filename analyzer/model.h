@@ -194,16 +194,24 @@ struct rc_root {
 	uint64_t lost_seen;		/* lost-event marks applied to it (the
 					 * model's count of marks when it was
 					 * last caught up: on_lost()) */
+	struct rc_root *fnext, *fprev;	/* rc_vm.fz_roots */
 	struct rc_root *enext, *eprev;	/* the model's roots each lost-event
 					 * mark judges at once (on_lost()) */
-	bool on_eager;
+	bool on_fz, on_eager;
 };
 
 struct rc_vm {
 	struct rc_vm *next;
 	uint64_t kvm;
 	uint32_t nroots;		/* root lives seen */
-	struct rc_root *roots;		/* its root lives (alive and tombstones) */
+	struct rc_root *roots;		/* its root lives (alive and tombstones),
+					 * newest first */
+	struct rc_root *roots_tail;	/* the oldest of them */
+	struct rc_root *fz_roots;	/* the lives the end of a fast zap shows
+					 * judge, newest first: all but the freed
+					 * ones no rule can fire on then (no zap
+					 * of the valid root unjudged, nothing
+					 * held back) */
 	int fast_zap_pid;		/* task inside a fast zap, 0 if none */
 	enum rc_design two_ref;		/* count-2 roots: GIFTED or HYBRID once
 					 * the trace shows who zaps, else AUTO */
@@ -289,6 +297,14 @@ struct rc_model_hooks {
 	void (*lost)(void *arg, const struct rc_root *r, int cpu, uint64_t since);
 	/* r is forgotten (VM teardown, tombstone evicted, address reused). */
 	void (*gone)(void *arg, const struct rc_root *r);
+	/*
+	 * At the end of a fast zap, judge is shown the lives of the VM a
+	 * rule may fire on (rc_vm.fz_roots), not the freed ones no rule can
+	 * fire on then. Returns true when judge must see those too (the
+	 * engine notes the moment on its recent findings: engine.c
+	 * near_note()); NULL: never.
+	 */
+	bool (*wants_freed)(void *arg);
 };
 
 struct rc_model *rc_model_new(const struct rc_model_opts *opts,

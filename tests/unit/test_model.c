@@ -2,8 +2,9 @@
 /*
  * The model's bookkeeping, seen through its hooks: lost-event marks are
  * applied to a root only when the model next looks at it, with the effect
- * a walk of every root at the mark had. The model is fed directly, with
- * hooks that record what they are shown.
+ * a walk of every root at the mark had; the end of a fast zap shows judge
+ * the lives a rule may fire on, not the VM's freed ones. The model is fed
+ * directly, with hooks that record what they are shown.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,6 +40,7 @@ struct seen {
 	unsigned int njudge;
 	struct gone_call { uint64_t addr; bool unverified, lost_after_free; } gone[MAX_CALLS];
 	unsigned int ngone;
+	bool wants_freed;
 	int find_on;		/* judge finds something on an event of this type */
 };
 
@@ -71,11 +73,19 @@ static void h_gone(void *arg, const struct rc_root *r)
 							r->lost_after_free };
 }
 
-static void start(void)
+static bool h_wants_freed(void *arg)
+{
+	(void)arg;
+	return S.wants_freed;
+}
+
+static void start(bool with_wants_freed)
 {
 	struct rc_model_opts o = { .design = RC_DESIGN_AUTO };
 	struct rc_model_hooks h = { .judge = h_judge, .lost = h_lost, .gone = h_gone };
 
+	if (with_wants_freed)
+		h.wants_freed = h_wants_freed;
 	rc_model_free(M);
 	memset(&S, 0, sizeof(S));
 	S.find_on = -1;
@@ -162,7 +172,7 @@ static void test_lost_lazy(void)
 	const struct lost_call *c;
 	const struct judge_call *j;
 
-	start();
+	start(false);
 	alloc_at(0, 1000, KVM, R1);
 	alloc_at(1, 2000, KVM, R2);
 	get_at(1, 3000, KVM, R2, 2);
@@ -190,7 +200,7 @@ static void test_lost_lazy(void)
 	CHECK(rc_model_stats(M)->roots_unverified == 2);
 
 	/* Roots born after a mark are not touched by it. */
-	start();
+	start(false);
 	lost_at(0, 1000);
 	alloc_at(0, 2000, KVM, R1);
 	get_at(0, 3000, KVM, R1, 2);
@@ -201,7 +211,7 @@ static void test_lost_lazy(void)
 	 * More marks than the log keeps (it is emptied by catching every
 	 * root up): the outcome does not change.
 	 */
-	start();
+	start(false);
 	alloc_at(0, 1000, KVM, R1);
 	alloc_at(1, 1500, KVM, R3);
 	for (unsigned int i = 0; i < 5000; i++) {
@@ -225,7 +235,7 @@ static void test_lost_lazy(void)
  */
 static void test_lost_backwards(void)
 {
-	start();
+	start(false);
 	alloc_at(0, 1000, KVM, R1);
 	alloc_at(1, 1100, KVM, R2);
 	at(0, 5000, (struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
@@ -247,7 +257,7 @@ static void test_lost_backwards(void)
  */
 static void test_lost_freed(void)
 {
-	start();
+	start(false);
 	alloc_at(0, 1000, KVM, R1);
 	put_at(0, 2000, R1, VCPU, RC_OWN_VCPU, 2);
 	at(0, 2500, (struct rc_event){ .type = RC_EV_ROOT_INVALIDATE, .pid = FZ, .root = R1,
@@ -269,7 +279,7 @@ static void test_lost_freed(void)
 	CHECK(judged(R1, RC_EV_ROOT_GET) == 1 && !last_judge(R1)->freed);
 
 	/* A loss before the free, on the free's CPU: the root stays the owner. */
-	start();
+	start(false);
 	alloc_at(0, 1000, KVM, R1);
 	lost_at(0, 1100);		/* since 1000 */
 	put_at(0, 2000, R1, VCPU, RC_OWN_VCPU, 2);
@@ -290,7 +300,7 @@ static void test_lost_freed(void)
  */
 static void test_lost_zap_valid(void)
 {
-	start();
+	start(false);
 	alloc_at(0, 1000, KVM, R1);
 	alloc_at(0, 1100, KVM, R2);
 	alloc_at(0, 1200, KVM, R3);
@@ -377,12 +387,137 @@ static void test_lost_twin(void)
 	}
 }
 
+/* Root addr: allocated, a vCPU put, invalidated, zapped, put, freed (cpu 0). */
+static void life(uint64_t addr, uint64_t ts)
+{
+	alloc_at(0, ts, KVM, addr);
+	put_at(0, ts + 10, addr, VCPU, RC_OWN_VCPU, 2);
+	at(0, ts + 20, (struct rc_event){ .type = RC_EV_ROOT_INVALIDATE, .pid = FZ,
+					  .root = addr, .reason = RC_RSN_FAST_ZAP });
+	at(0, ts + 30, (struct rc_event){ .type = RC_EV_ROOT_ZAP_START, .pid = FZ,
+					  .root = addr, .ctx = RC_CTX_FAST_ZAP });
+	at(0, ts + 40, (struct rc_event){ .type = RC_EV_ROOT_ZAP_END, .pid = FZ,
+					  .root = addr, .ctx = RC_CTX_FAST_ZAP });
+	put_at(0, ts + 50, addr, FZ, RC_OWN_ZAP, 1);
+	at(0, ts + 60, (struct rc_event){ .type = RC_EV_ROOT_FREE, .pid = FZ, .root = addr });
+}
+
+static void fz_done_at(uint64_t ts)
+{
+	at(0, ts, (struct rc_event){ .type = RC_EV_FAST_ZAP_DONE, .pid = FZ });
+}
+
+/*
+ * The end of a fast zap shows judge the VM's live roots, not its freed
+ * lives (no rule fires on them then), unless the hook asks for them; a
+ * freed life with a zap of the valid root still to judge is shown.
+ */
+static void test_fz_skips_freed(void)
+{
+	start(true);
+	life(R1, 1000);
+	life(R2, 2000);
+	alloc_at(0, 3000, KVM, R3);
+	S.njudge = 0;
+	fz_done_at(4000);
+	CHECK(S.njudge == 1 && S.judge[0].addr == R3 &&
+	      S.judge[0].type == RC_EV_FAST_ZAP_DONE);
+
+	S.njudge = 0;
+	S.wants_freed = true;		/* all, newest first, as before */
+	fz_done_at(5000);
+	CHECK(S.njudge == 3 && S.judge[0].addr == R3 && S.judge[1].addr == R2 &&
+	      S.judge[2].addr == R1);
+
+	/* a finding during the walk: the oldest life is judged last, still */
+	S.njudge = 0;
+	S.wants_freed = false;
+	S.find_on = RC_EV_FAST_ZAP_DONE;
+	fz_done_at(5500);
+	CHECK(S.njudge == 1 && S.judge[0].addr == R3);
+
+	/* Without the hook: never. */
+	start(false);
+	life(R1, 1000);
+	alloc_at(0, 3000, KVM, R3);
+	S.njudge = 0;
+	fz_done_at(4000);
+	CHECK(S.njudge == 1 && S.judge[0].addr == R3);
+
+	/*
+	 * A zap of the valid root R2 by a task that has not touched it
+	 * since, then R2's free by another: its fast zap's end judges it.
+	 */
+	start(false);
+	life(R1, 1000);
+	alloc_at(0, 2000, KVM, R2);
+	put_at(0, 2010, R2, VCPU, RC_OWN_VCPU, 2);
+	at(0, 2020, (struct rc_event){ .type = RC_EV_ROOT_ZAP_START, .pid = FZ, .root = R2,
+				       .ctx = RC_CTX_FAST_ZAP });
+	put_at(0, 2025, R2, ITER, RC_OWN_MMU, 1);
+	at(0, 2030, (struct rc_event){ .type = RC_EV_ROOT_FREE, .pid = ITER, .root = R2 });
+	S.njudge = 0;
+	fz_done_at(3000);
+	CHECK(S.njudge == 1 && S.judge[0].addr == R2 && S.judge[0].freed);
+	/* its task's next event on it forgets the zap: skipped from then on */
+	put_at(0, 3100, R2, FZ, RC_OWN_ITER, 1);
+	S.njudge = 0;
+	fz_done_at(4000);
+	CHECK(S.njudge == 0);
+	/* teardown still forgets every life of the VM */
+	at(0, 5000, (struct rc_event){ .type = RC_EV_TEARDOWN, .pid = FZ });
+	CHECK(S.ngone == 2);
+}
+
+static bool wants_after_find;
+
+static bool h_wants_after(void *arg)
+{
+	(void)arg;
+	return wants_after_find;
+}
+
+static bool h_judge_find(void *arg, const struct rc_model *m, const struct rc_root *r,
+			 const struct rc_event *ev, uint64_t fz_start)
+{
+	h_judge(arg, m, r, ev, fz_start);
+	if (ev->type == RC_EV_FAST_ZAP_DONE && r->addr == R3)
+		wants_after_find = true;	/* a finding is open now */
+	return false;
+}
+
+/*
+ * A hook that starts wanting the freed lives during the walk (the engine
+ * opened a finding) sees the oldest life last, as the walk of every life
+ * did: only that one judge call of the skipped ones could matter.
+ */
+static void test_fz_wants_late(void)
+{
+	struct rc_model_opts o = { .design = RC_DESIGN_AUTO };
+	struct rc_model_hooks h = { .judge = h_judge_find, .wants_freed = h_wants_after };
+
+	rc_model_free(M);
+	memset(&S, 0, sizeof(S));
+	S.find_on = -1;
+	M = rc_model_new(&o, &h);
+	seq = 0;
+	wants_after_find = false;
+	life(R1, 1000);
+	life(R2, 2000);
+	alloc_at(0, 3000, KVM, R3);
+	S.njudge = 0;
+	fz_done_at(4000);
+	CHECK(S.njudge == 2 && S.judge[0].addr == R3 && S.judge[1].addr == R1);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_lost_lazy),
 	UNIT_TEST(test_lost_backwards),
 	UNIT_TEST(test_lost_freed),
 	UNIT_TEST(test_lost_zap_valid),
 	UNIT_TEST(test_lost_twin),
+	UNIT_TEST(test_fz_skips_freed),
+	UNIT_TEST(test_fz_wants_late),
 };
 
 static void free_model(void)
