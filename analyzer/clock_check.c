@@ -209,10 +209,11 @@ static void ladder(const char *path, const char *instance,
  * the nearest and the farthest of its events after the finding's (they
  * then come before it), and forward by just more than those before it
  * (every other CPU set back by as much). At most RC_CLOCK_TARGETED. No
- * further than twice what the records showed a clock off by, unless
- * records never fitted (and no event was lost): then a pass that fits
- * more of them may go as far as the events near (improve), and one that
- * does raises that bound.
+ * further than twice what the records showed a clock off by, unless no
+ * event was lost: then a pass may go as far as the events near, by
+ * RC_IMPROVE_MIN_NS at least (a skew no record measures still moves a
+ * CPU's events across another's); if records never fitted, it must fit
+ * more of them (improve), and one that does raises that bound.
  */
 static void targeted(const char *path, const char *instance,
 		     const struct rc_model_opts *opts, struct rc_engine *e,
@@ -221,7 +222,8 @@ static void targeted(const char *path, const char *instance,
 	const struct rc_model *m = rc_engine_model(e);
 	const struct rc_findings *f = rc_engine_findings(e);
 	int left = RC_CLOCK_TARGETED, slow = -1;
-	bool forced = rc_model_stats(m)->forced && !rc_model_stats(m)->lost_reports;
+	bool lossy = rc_model_stats(m)->lost_reports;
+	bool forced = rc_model_stats(m)->forced && !lossy;
 	struct pass_out o = { 0 };
 	int64_t most = 0;
 
@@ -265,12 +267,12 @@ static void targeted(const char *path, const char *instance,
 				bool far = abs64(try[t]) > most;
 
 				if (x->retracted || x->clock_doubt ||
-				    (far && (!forced || abs64(try[t]) < RC_IMPROVE_MIN_NS)) ||
+				    (far && (lossy || abs64(try[t]) < RC_IMPROVE_MIN_NS)) ||
 				    pass_ran(rep, nr->cpu, try[t]))
 					continue;
 				left--;
 				if (!move_pass(path, instance, opts, e, rep, sub, n,
-					       nr->cpu, try[t], true, far, &o))
+					       nr->cpu, try[t], true, far && forced, &o))
 					return;
 				/* the records fit better so: a clock off by this much */
 				if (far && o.doubted && 2 * abs64(try[t]) + 1000 > most)

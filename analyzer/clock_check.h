@@ -12,10 +12,11 @@
  * in violation or any record more forced): the CPU the others read ahead
  * of (rc_model_cpu_behind()) set forward, and each CPU moved across the
  * events near a violation (rc_finding.near), by no more than twice what
- * the records showed out of order. When records fit no order and no event
- * was lost, passes that fit more of them may go further (up to the events
- * near, and a ladder of 0.2 .. 6 ms, at most RC_CLOCK_LADDER): those count
- * only if fewer records stay unfitted. A violation not found again in every
+ * the records showed out of order, or, when no event was lost, as far as
+ * the events near (50 us at least). When records fit no order and no
+ * event was lost, passes that fit more of them may go further (a ladder
+ * of 0.2 .. 6 ms, at most RC_CLOCK_LADDER); those, and the far passes
+ * then, count only if fewer records stay unfitted. A violation not found again in every
  * other pass (same rule, same root life) rests on an order of CPUs that
  * the timestamps do not settle: it is put in clock doubt. Offline traces
  * only: the file is read again.
