@@ -283,6 +283,58 @@ static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm)
 	return vm;
 }
 
+static size_t load_slot(const struct rc_vm *vm, int pid)
+{
+	size_t i = (size_t)((uint32_t)pid * 0x9e3779b9u) & (vm->cap_loads - 1);
+
+	while (vm->loads[i].used && vm->loads[i].pid != pid)
+		i = (i + 1) & (vm->cap_loads - 1);
+	return i;
+}
+
+/* The position (seq) of vCPU task pid's latest root load in vm, 0 if none. */
+static uint64_t vm_last_load(const struct rc_vm *vm, int pid)
+{
+	size_t i;
+
+	if (!vm || !vm->cap_loads)
+		return 0;
+	i = load_slot(vm, pid);
+	return vm->loads[i].used ? vm->loads[i].seq : 0;
+}
+
+/* vCPU task pid loaded a root of vm (a vCPU get or alloc) at seq. */
+static void vm_note_load(struct rc_model *m, struct rc_vm *vm, int pid, uint64_t seq)
+{
+	size_t i;
+
+	if (!vm)
+		return;
+	if (2 * (vm->nloads + 1) > vm->cap_loads) {
+		size_t cap = vm->cap_loads ? 2 * (size_t)vm->cap_loads : 8;
+		struct rc_vm_load *old = vm->loads, *p = calloc(cap, sizeof(*p));
+		size_t n = vm->cap_loads;
+
+		if (!p) {
+			m->st.oom = true;
+			return;
+		}
+		vm->loads = p;
+		vm->cap_loads = (uint32_t)cap;
+		for (size_t k = 0; k < n; k++)
+			if (old[k].used)
+				vm->loads[load_slot(vm, old[k].pid)] = old[k];
+		free(old);
+	}
+	i = load_slot(vm, pid);
+	if (!vm->loads[i].used) {
+		vm->loads[i] = (struct rc_vm_load){ .pid = pid, .used = true };
+		vm->nloads++;
+	}
+	if (seq > vm->loads[i].seq)
+		vm->loads[i].seq = seq;
+}
+
 static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 {
 	if (!r->freed)
@@ -644,12 +696,47 @@ static int ref_find(const struct rc_root *r, unsigned int kind,
 }
 
 /*
+ * A vCPU put by a task that holds none of its own (VM destruction
+ * unloading each vCPU's MMU, kvm_destroy_vcpus(); an ioctl thread):
+ * it puts what one vCPU has loaded, that vCPU's latest reference, and
+ * unloads each vCPU once. So: the latest reference of each vCPU task
+ * this root has no unload marker of and that the task has not put a
+ * reference of its own since, nor loaded another root of its VM since
+ * (vm_last_load()), the oldest of those; -1 if none. A reference of a
+ * vCPU that is not what it has loaded was never put back (a leak): it
+ * stays, to be named.
+ */
+static int foreign_vcpu(const struct rc_root *r, int putter)
+{
+	for (unsigned int i = 0; i < r->nrefs; i++) {
+		const struct rc_ref *x = &r->refs[i];
+		bool latest = true;
+		int spent;
+
+		if (x->kind != RC_REF_HELD || x->owner != RC_OWN_VCPU || x->pid == putter)
+			continue;
+		for (unsigned int j = i + 1; j < r->nrefs && latest; j++)
+			latest = !(r->refs[j].kind == RC_REF_HELD && r->refs[j].owner == RC_OWN_VCPU &&
+				   r->refs[j].pid == x->pid);
+		if (!latest || ref_find(r, RC_REF_UNLOADED, RC_OWN_VCPU, true, x->pid, false) >= 0 ||
+		    vm_last_load(r->vm, x->pid) > x->seq)
+			continue;
+		/* put by its vCPU since: not loaded, but never put back */
+		spent = ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, x->pid, false);
+		if (spent < 0 || r->refs[spent].seq < x->seq)
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
  * The matching rule (docs/invariants.md "The reference ledger"): an
  * iterator put consumes its task's latest iterator reference; a vCPU put
  * its task's latest vCPU reference, else, from a task that has not put a
  * vCPU reference of its own on this root (VM teardown, an ioctl thread
- * unloading a vCPU's MMU), the oldest vCPU reference; an MMU or zap put
- * the oldest reference of that owner. Once kvm_tdp_mmu_zap_all() has
+ * unloading a vCPU's MMU), the latest reference of a vCPU not unloaded
+ * yet (foreign_vcpu()), else the oldest vCPU reference; an MMU or zap
+ * put the oldest reference of that owner. Once kvm_tdp_mmu_zap_all() has
  * zapped the root its VM is being destroyed, and the task that destroys
  * it puts every vCPU's reference (kvm_destroy_vcpus()), its own among
  * them: a second vCPU put by one task is then not a double put.
@@ -667,6 +754,8 @@ static int put_match(const struct rc_root *r, const struct rc_event *ev)
 		if (!r->zap_all_seen &&
 		    ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, ev->pid, false) >= 0)
 			return -1;	/* it put its own already: a double put */
+		if (ev->owner == RC_OWN_VCPU && (i = foreign_vcpu(r, ev->pid)) >= 0)
+			return i;
 	}
 	return ref_find(r, RC_REF_HELD, ev->owner, false, 0, false);
 }
@@ -887,16 +976,28 @@ static void ref_spend(struct rc_root *r, unsigned int i,
 }
 
 /* A put (owner < RC_OWN__COUNT) consumes its match, if any. */
-static void ref_put(struct rc_root *r, const struct rc_event *ev)
+static void ref_put(struct rc_model *m, struct rc_root *r, const struct rc_event *ev)
 {
 	int i = put_match(r, ev);
 
 	if (i < 0)
 		return;
-	if (ev->owner == RC_OWN_VCPU && r->refs[i].pid == ev->pid)
+	if (ev->owner == RC_OWN_VCPU && r->refs[i].pid == ev->pid) {
 		ref_spend(r, (unsigned int)i, ev);
-	else
+	} else if (ev->owner == RC_OWN_VCPU) {
+		/* another task unloaded that vCPU: once (foreign_vcpu()) */
+		int vcpu = r->refs[i].pid;
+
 		ref_drop(r, (unsigned int)i);
+		if (ref_find(r, RC_REF_UNLOADED, RC_OWN_VCPU, true, vcpu, false) < 0) {
+			struct rc_ref *x = ref_add(m, r, ev, RC_OWN_VCPU, RC_REF_UNLOADED);
+
+			if (x)
+				x->pid = vcpu;
+		}
+	} else {
+		ref_drop(r, (unsigned int)i);
+	}
 }
 
 /* Forget every outstanding reference (the markers stay). */
@@ -969,6 +1070,10 @@ static void apply_get(struct rc_model *m, struct rc_root *r,
 		m->st.owner_gets[ev->owner]++;
 		if (ev->owner == RC_OWN_ITER)
 			ref_unmark(r, RC_REF_FAILED, RC_OWN_ITER, ev->pid);
+		if (ev->owner == RC_OWN_VCPU) {	/* loaded again: may be unloaded again */
+			ref_unmark(r, RC_REF_UNLOADED, RC_OWN_VCPU, ev->pid);
+			vm_note_load(m, r->vm, ev->pid, ev->seq);
+		}
 		ref_add(m, r, ev, ev->owner, RC_REF_HELD);
 	}
 	if (ev->owner == RC_OWN_ZAP) {
@@ -1003,7 +1108,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 	}
 	m->st.owner_puts[ev->owner]++;
 	dec_sat(&r->owners[ev->owner]);
-	ref_put(r, ev);
+	ref_put(m, r, ev);
 	if (ev->owner == RC_OWN_ZAP) {
 		enum rc_gift_kind k = rc_gift_for(r, ev->pid);
 		const struct rc_zapper *found = rc_root_zapper(r, ev->pid);
@@ -1589,6 +1694,8 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 	}
 	for (uint32_t n = 0; n < r->owners[RC_OWN_VCPU]; n++)
 		ref_add(m, r, ev, RC_OWN_VCPU, RC_REF_HELD);
+	if (r->owners[RC_OWN_VCPU])
+		vm_note_load(m, r->vm, ev->pid, ev->seq);
 	for (uint32_t n = 0; n < r->owners[RC_OWN_MMU]; n++)
 		ref_add(m, r, ev, RC_OWN_MMU, RC_REF_HELD);
 	history_push(m, r, ev);
@@ -1941,6 +2048,7 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 		;
 	*pp = vm->next;
 	m->nvms--;
+	free(vm->loads);
 	free(vm);
 }
 
@@ -2145,6 +2253,7 @@ void rc_model_free(struct rc_model *m)
 			struct rc_vm *vm = m->vms[i];
 
 			m->vms[i] = vm->next;
+			free(vm->loads);
 			free(vm);
 		}
 	}

@@ -65,15 +65,19 @@ enum rc_gift_kind {
 /*
  * The reference ledger (docs/invariants.md "The reference ledger"): one
  * entry per outstanding reference of a root, in the spirit of the
- * kernel's lib/ref_tracker.c, with the event that made it. Two kinds of
- * marker share the array (one per task at most): a vCPU task's last put
- * of its own reference, and an iterator's failed get.
+ * kernel's lib/ref_tracker.c, with the event that made it. Three kinds
+ * of marker share the array (one of each per task at most): a vCPU
+ * task's last put of its own reference, a vCPU task whose reference
+ * another task put, and an iterator's failed get.
  */
 enum rc_ref_kind {
 	RC_REF_HELD,		/* an outstanding reference */
 	RC_REF_SPENT,		/* marker: the task's last put of its own vCPU
 				 * reference (the fields are the put's) */
 	RC_REF_FAILED,		/* marker: the task's last get failed (old 0) */
+	RC_REF_UNLOADED,	/* marker: another task put this vCPU task's
+				 * reference (its MMU unloaded at VM
+				 * destruction); pid is the vCPU task's */
 };
 
 struct rc_ref {
@@ -200,6 +204,13 @@ struct rc_root {
 	bool on_fz, on_eager;
 };
 
+/* A vCPU task's latest root load in a VM (rc_vm.loads). */
+struct rc_vm_load {
+	uint64_t seq;
+	int32_t pid;
+	bool used;
+};
+
 struct rc_vm {
 	struct rc_vm *next;
 	uint64_t kvm;
@@ -220,6 +231,10 @@ struct rc_vm {
 	uint64_t fast_zap_seq;
 	uint64_t fast_zaps;
 	bool torn_down;
+	/* each vCPU task's latest root load (get or alloc), open hashing by
+	 * pid: which of a task's references it still has loaded */
+	struct rc_vm_load *loads;
+	uint32_t nloads, cap_loads;
 };
 
 struct rc_model_opts {

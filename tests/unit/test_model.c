@@ -387,6 +387,50 @@ static void test_lost_twin(void)
 	}
 }
 
+/*
+ * A vCPU reference another task puts (VM destruction) is what one vCPU
+ * has loaded: task 101 allocated R1, never put it and loaded R2; task
+ * 102 loaded R1; the destroying task puts one vCPU reference of R1. That
+ * is 102's: the leak the teardown names is 101's alloc, not 102's get
+ * (which the oldest-first match named).
+ */
+static void test_foreign_vcpu_put(void)
+{
+	struct rc_model_opts o = { .design = RC_DESIGN_AUTO };
+	const struct rc_event evs[] = {
+		{ .type = RC_EV_ROOT_ALLOC, .root = R1, .count = 1, .pid = 101 },
+		{ .type = RC_EV_ROOT_ALLOC, .root = R2, .count = 1, .pid = 101 },
+		{ .type = RC_EV_ROOT_GET, .root = R1, .owner = RC_OWN_VCPU, .old = 1, .pid = 102 },
+		{ .type = RC_EV_ROOT_PUT, .root = R1, .owner = RC_OWN_VCPU, .old = 2, .pid = 999 },
+		{ .type = RC_EV_ROOT_PUT, .root = R2, .owner = RC_OWN_VCPU, .old = 2, .pid = 999 },
+		{ .type = RC_EV_TEARDOWN, .pid = 999 },
+	};
+	struct rc_engine *e = rc_engine_new(&o);
+	const struct rc_findings *f;
+	bool seen = false;
+
+	for (unsigned int i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		struct rc_event ev = evs[i];
+
+		ev.kvm = KVM;
+		ev.seq = i;
+		ev.ts = 1000 * (i + 1);
+		rc_engine_feed(e, &ev);
+	}
+	rc_engine_finish(e);
+	f = rc_engine_findings(e);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct rc_finding *x = &f->v[i];
+
+		if (x->e.root != R1 || x->rule != RC_R_TEARDOWN_LEAK)
+			continue;
+		seen = true;
+		CHECK(x->has_cause && x->cause.seq == 0 && x->cause.pid == 101);
+	}
+	CHECK(seen);
+	rc_engine_free(e);
+}
+
 /* Root addr: allocated, a vCPU put, invalidated, zapped, put, freed (cpu 0). */
 static void life(uint64_t addr, uint64_t ts)
 {
@@ -516,6 +560,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_lost_freed),
 	UNIT_TEST(test_lost_zap_valid),
 	UNIT_TEST(test_lost_twin),
+	UNIT_TEST(test_foreign_vcpu_put),
 	UNIT_TEST(test_fz_skips_freed),
 	UNIT_TEST(test_fz_wants_late),
 };
