@@ -70,6 +70,7 @@ BUGS = {
     "zap-valid": (COUNT2, "a walker of valid roots zaps the first one as if it were invalidated"),
     "iter-leak": (("gifted", "async-worker"),
                   "an iterator's early exit leaves without putting its root (a leaked reference)"),
+    "vcpu-leak": (None, "kvm_mmu_free_roots() skips mmu_free_root_page() once: a vCPU reference never put"),
 }
 
 
@@ -122,6 +123,9 @@ class Root:
         self.scheduled = False        # gifted: tdp_mmu_scheduled_root_to_zap
         self.work_pending = False     # async: work item queued, not yet run
         self.holders = {}             # (owner, task pid or None) -> n
+        self.held_at = {}             # the same key -> event indices of its gets not put
+        self.foreign_puts = []        # (ref taken, refs that looked as loaded) per vCPU
+                                      # put by another task (VM destruction)
         self.gifts = {}               # zapper kind -> pending gifts
         self.consumed = {}            # zapper kind -> gifts consumed
         self.consumers = set()        # pids that consumed a gift of this root
@@ -146,18 +150,29 @@ class Root:
         # `alias` id (None: the address' events are unambiguous).
         self.alias = None
 
-    def hold(self, key, d):
+    def hold(self, key, d, at=None):
+        """at: the event that took the reference (a put gives back the
+        latest of that key)."""
+        if d > 0:
+            self.held_at.setdefault(key, []).append(at)
+        elif self.held_at.get(key):
+            self.held_at[key].pop()
         n = self.holders.get(key, 0) + d
         if n:
             self.holders[key] = n
         else:
             self.holders.pop(key, None)
 
-    def gift(self, frm, zapper):
-        """The reference held as frm becomes zapper's gift."""
+    def gift(self, frm, zapper, at=None):
+        """The reference held as frm becomes zapper's gift (at: its event)."""
         self.hold(frm, -1)
-        self.hold(("zap", zapper), 1)
+        self.hold(("zap", zapper), 1, at)
         self.gifts[zapper] = self.gifts.get(zapper, 0) + 1
+
+    def outstanding(self):
+        """Event indices of the references never put back (known ones)."""
+        return sorted(a for k, v in self.held_at.items() if self.holders.get(k, 0) > 0
+                      for a in v if a is not None)
 
     def holds(self, owner, pid=None):
         if owner == "iter":
@@ -201,12 +216,43 @@ class Sim:
         self.kvm = KVM_BASE
         self.roots[self.kvm] = []
         self.gen_no = 0
+        self.vcpu_leaked = False  # vcpu-leak: the one put skipped
 
     # ------------------------------------------------------------ events
     def emit(self, t, name, **f):
         t.fresh = False
         self.events.append((t, name, f))
         return len(self.events) - 1
+
+    def loaded_refs(self, r):
+        """The vCPU references of r that look loaded in the trace: the
+        task's latest root load (vCPU get or alloc) in the VM, and no
+        vCPU put of its own on r since."""
+        out = set()
+        for (owner, pid), idxs in r.held_at.items():
+            if owner != "vcpu" or not idxs or idxs[-1] is None:
+                continue
+            a = idxs[-1]
+            later = False
+            for t, n, f in self.events[a + 1:]:
+                if t.pid != pid or f.get("kvm") != r.kvm:
+                    continue
+                if (n == "kvm_tdp_mmu_root_alloc" or
+                        (n == "kvm_tdp_mmu_root_get" and f.get("owner") == OWNER["vcpu"] and f.get("old"))):
+                    later = True
+                elif n == "kvm_tdp_mmu_root_put" and f.get("owner") == OWNER["vcpu"] and f.get("root") == r.addr:
+                    later = True
+            if not later:
+                out.add(a)
+        return out
+
+    def last_event_of(self, r):
+        """Index of the latest event on r (its VM and address)."""
+        for i in range(len(self.events) - 1, -1, -1):
+            f = self.events[i][2]
+            if f.get("root") == r.addr and f.get("kvm") == r.kvm:
+                return i
+        return None
 
     def violate(self, r, rule, also=(), extra=None):
         if r.truth is None:
@@ -234,19 +280,19 @@ class Sim:
         count = 2 if self.design in COUNT2 else 1
         r = Root(len(self.lives), self.kvm, addr, count)
         self.lives.append(r)
-        r.hold(("vcpu", t.pid), 1)
-        if count == 2:
-            r.hold(("mmu", None), 1)
         self.roots[r.kvm].insert(0, r)
         r.alloc_at = self.emit(t, "kvm_tdp_mmu_root_alloc", role=0x10c04, count=count, as_id=0, level=4,
                                **self.ev_root(r))
+        r.hold(("vcpu", t.pid), 1, r.alloc_at)
+        if count == 2:
+            r.hold(("mmu", None), 1, r.alloc_at)
         return r
 
     def get(self, t, r, owner, caller):
         """One refcount_inc_not_zero(). Returns True if t now holds a reference."""
         old = r.count
         bug_zero = self.bug == "get-at-zero" and old == 0 and owner == "iter"
-        self.emit(t, "kvm_tdp_mmu_root_get", caller=caller, old=old, owner=OWNER[owner], **self.ev_root(r))
+        at = self.emit(t, "kvm_tdp_mmu_root_get", caller=caller, old=old, owner=OWNER[owner], **self.ev_root(r))
         if old == 0 and not bug_zero:
             return False
         r.count = old + 1
@@ -256,7 +302,7 @@ class Sim:
             self._use_check(t, r)
             if owner == "vcpu" and r.invalid:
                 self.violate(r, "ROOT-REVALIDATE")
-        r.hold((owner, t.pid if owner in ("iter", "vcpu") else None), 1)
+        r.hold((owner, t.pid if owner in ("iter", "vcpu") else None), 1, at)
         return True
 
     @staticmethod
@@ -279,9 +325,11 @@ class Sim:
         elif r.freed:
             self.violate(r, "ROOT-UAF")
 
-    def put(self, t, r, owner, caller, zapper=None):
+    def put(self, t, r, owner, caller, zapper=None, vcpu=None):
         """refcount_dec_and_test() + what put_root does next. Generator:
-        the unlink/free (or defunct handling) is the next atomic step."""
+        the unlink/free (or defunct handling) is the next atomic step.
+        vcpu: the vCPU task whose reference another task puts (VM
+        destruction unloading each vCPU's MMU)."""
         old = r.count
         put_at = self.emit(t, "kvm_tdp_mmu_root_put", caller=caller, old=old, owner=OWNER[owner],
                            **self.ev_root(r))
@@ -321,8 +369,14 @@ class Sim:
                 if r.holders.get(key, 0) > 0:
                     r.hold(key, -1)
                 else:
-                    k2 = next(k for k in r.holders if k[0] == "vcpu")
+                    k2 = ("vcpu", vcpu)
+                    if r.holders.get(k2, 0) <= 0:
+                        k2 = next(k for k in r.holders if k[0] == "vcpu")
+                    took = (r.held_at.get(k2) or [None])[-1]
                     r.hold(k2, -1)
+                    # which vCPU another task unloads the trace does not
+                    # say: every reference that looks loaded as much
+                    r.foreign_puts.append((took, self.loaded_refs(r)))
                 self._use_check(t, r)
             else:
                 also = self._bad_put_also(r, old)
@@ -357,7 +411,7 @@ class Sim:
             self.emit(t, "kvm_tdp_mmu_root_invalidate", count=1, reason=REASON["last_put"], **self.ev_root(r))
             r.gifts["worker"] = r.gifts.get("worker", 0) + 1
             r.gift_at = len(self.events) - 1
-            r.hold(("zap", "worker"), 1)
+            r.hold(("zap", "worker"), 1, r.gift_at)
             self.queue_work(r)
 
     def free(self, t, r):
@@ -401,7 +455,7 @@ class Sim:
             r.zapped = set()
             r.gift_at = self.emit(t, "kvm_tdp_mmu_root_invalidate", count=r.count, reason=REASON[reason],
                                   **self.ev_root(r))
-            r.gift(("mmu", None), zapper)
+            r.gift(("mmu", None), zapper, r.gift_at)
             if self.design == "hybrid":
                 self.queue_work(r)
         elif self.design == "v3" and r.invalid:
@@ -409,14 +463,14 @@ class Sim:
             # no valid -> invalid transition, so no invalidate event
             if not self.get(t, r, "zap", C_INVAL_GET):
                 raise ModelError("v3 gift get failed")
-            r.gift(("zap", None), zapper)
+            r.gift(("zap", None), zapper, len(self.events) - 1)
             r.gift_at = len(self.events) - 1
         else:
             if r.count == 0:
                 raise ModelError("invalidate-all saw a valid root at 0 under mmu_lock write")
             reinval = r.invalid
             got = self.get(t, r, "zap", C_INVAL_GET)
-            r.gift(("zap", None), zapper)
+            r.gift(("zap", None), zapper, len(self.events) - 1)
             r.gift_at = len(self.events) - 1
             if not got:
                 raise ModelError("gift get failed")
@@ -549,7 +603,10 @@ def vcpu_task(t, rounds, hold=False):
         # (the guest runs; a fast zap may invalidate the root meanwhile)
         # kvm_mmu_free_roots() -> mmu_free_root_page()
         yield ("lock", lockmode)
-        yield from sim.put(t, root, "vcpu", C_VCPU_PUT)
+        if sim.bug == "vcpu-leak" and not sim.vcpu_leaked:
+            sim.vcpu_leaked = True     # the bug: no put; the root outlives its VM
+        else:
+            yield from sim.put(t, root, "vcpu", C_VCPU_PUT)
         sim.unlock(t)
 
 
@@ -612,8 +669,10 @@ def iter_task(t, which, early_exit):
             # the bug: tdp_mmu_zap_root(kvm, root, true) on a valid root
             zap_bug = False
             yield from sp(t)
+            prev = sim.last_event_of(cur)
             sim.zap_start(t, cur, "fast_zap", "iter-bug")
-            sim.violate(cur, "ROOT-ZAP-VALID")
+            # the cause a report names: the root's event before the zap
+            sim.violate(cur, "ROOT-ZAP-VALID", extra={"cause": prev})
             sim.unlock(t)
             yield ("lock", mode)
             sim.zap_end(t, cur, "fast_zap", "iter-bug")
@@ -800,7 +859,7 @@ def teardown_task(t):
     for v in sim.tasks:
         if v.kind == "vcpu" and v.held_root is not None:
             yield from sp(t)
-            yield from sim.put(t, v.held_root, "vcpu", C_VCPU_PUT)
+            yield from sim.put(t, v.held_root, "vcpu", C_VCPU_PUT, vcpu=v.pid)
     sim.unlock(t)
     if sim.design == "gifted":
         yield ("lock", "w")
@@ -827,7 +886,14 @@ def teardown_task(t):
         if it:
             also.add("ITER-LEAK")
         rule = "GIFT-LEAK" if gift else ("ITER-LEAK" if it else "TEARDOWN-LEAK")
-        cause = r.gift_at if gift else (r.iter_leak_at if it else None)
+        # TEARDOWN-LEAK: any get never put back is the culprit (a vCPU's,
+        # the MMU's alloc); the report names one of them
+        cause = r.gift_at if gift else (r.iter_leak_at if it else (r.outstanding() or None))
+        if isinstance(cause, list):
+            # a reference another task put may have been the one left:
+            # the trace shows no difference
+            cause = sorted(set(cause) | {a for a, looked in r.foreign_puts
+                                         if a is not None and looked & set(cause)})
         sim.violate(r, rule, also, {"cause": cause} if cause is not None else None)
 
 
@@ -1009,6 +1075,8 @@ class Merged:
                     extra = r.truth[3]
                     if extra and "defunct_put" in extra:
                         extra = {"defunct_put": c.defunct_put}
+                    elif extra and isinstance(extra.get("cause"), list):
+                        extra = {"cause": [remap[j][x] for x in extra["cause"]]}
                     elif extra and extra.get("cause") is not None:
                         extra = {"cause": remap[j][extra["cause"]]}
                     c.truth = (r.truth[0], r.truth[1], remap[j][r.truth[2]], extra)

@@ -42,6 +42,7 @@ BUG_RULES = {
     "free-valid": {"ROOT-FREE-VALID"},
     "fastzap-gift-put": {"GIFT-UNGIFTED-PUT"},
     "iter-leak": {"ITER-LEAK"},
+    "vcpu-leak": {"TEARDOWN-LEAK"},
 }
 BUG_CFG = {"iter-double-put": "c2", "get-at-zero": "c3", "iter-leak": "c2"}
 
