@@ -68,6 +68,7 @@ struct rc_model {
 	enum rc_design design_seen;
 	struct rc_event *timeline;
 	size_t ntl, captl;
+	struct rc_callers callers;	/* of the roots' history records */
 	struct { int pid; uint64_t seq; } fz[RC_FZ_TASKS];	/* fast zap starts */
 	unsigned int nfz;
 	/* the first forced get/put of recent root lives (note_late_fit()) */
@@ -274,6 +275,7 @@ static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm)
 		return NULL;
 	}
 	vm->kvm = kvm;
+	vm->callers = &m->callers;
 	if (++m->nvms > m->nvmb)
 		vm_rehash(m);
 	b = &m->vms[vm_hash(kvm, m->nvmb)];
@@ -408,6 +410,7 @@ static void root_release(struct rc_root *r)
 	free(r->refs);
 	free(r->pending);
 	free(r->zappers);
+	rc_hlog_free(&r->hist);
 	free(r);
 }
 
@@ -572,17 +575,29 @@ static void hrec_event(const struct rc_root *r, const struct rc_hrec *h,
 	out->shared = h->shared;
 }
 
-static void mark_set(struct rc_root *r, enum rc_mark k, const struct rc_event *ev)
+static void mark_hrec(struct rc_model *m, struct rc_root *r, enum rc_mark k,
+		      const struct rc_hrec *h)
 {
-	hrec_set(&r->mark[k], ev);
-	r->has_mark |= 1u << k;
+	if (rc_hlog_mark_set(&r->hist, &m->callers, k, h) < 0)
+		m->st.oom = true;
+}
+
+static void mark_set(struct rc_model *m, struct rc_root *r, enum rc_mark k,
+		     const struct rc_event *ev)
+{
+	struct rc_hrec h;
+
+	hrec_set(&h, ev);
+	mark_hrec(m, r, k, &h);
 }
 
 const struct rc_event *rc_root_mark(const struct rc_root *r, enum rc_mark k,
 				    struct rc_event *out)
 {
-	if (rc_root_has_mark(r, k))
-		hrec_event(r, &r->mark[k], out);
+	struct rc_hrec h;
+
+	if (rc_hlog_mark(&r->hist, r->vm->callers, k, &h))
+		hrec_event(r, &h, out);
 	else
 		memset(out, 0, sizeof(*out));
 	return out;
@@ -595,18 +610,27 @@ static bool hrec_routine(const struct rc_hrec *h)
 	       h->type == RC_EV_ROOT_HANDOFF;
 }
 
+/* Events recorded, as a 32-bit count (what the ring's index was). */
+static unsigned int hist_n(const struct rc_root *r)
+{
+	return (unsigned int)r->nevents;
+}
+
+/* The latest events of r, oldest first, into h (RC_HIST): the count. */
+static unsigned int hist_ring(const struct rc_root *r, struct rc_hrec *h)
+{
+	return rc_hlog_ring(&r->hist, r->vm->callers, h);
+}
+
 static void history_push(struct rc_model *m, struct rc_root *r,
 			 const struct rc_event *ev)
 {
-	if (!routine_ref(ev)) {
-		hrec_set(&r->key[r->key_n % RC_KEY], ev);
-		r->key_pos[r->key_n % RC_KEY] = r->hist_n;
-		r->key_n++;
-	}
-	hrec_set(&r->hist[r->hist_n % RC_HIST], ev);
-	r->hist_n++;
+	struct rc_hrec h;
+
+	hrec_set(&h, ev);
+	if (rc_hlog_push(&r->hist, &m->callers, &h, !routine_ref(ev)) < 0)
+		m->st.oom = true;
 	r->nevents++;
-	r->last_ts = ev->ts;
 	if (m->opts.have_root_filter && ev->root == m->opts.root_filter) {
 		if (m->ntl == m->captl) {
 			size_t cap = m->captl ? m->captl * 2 : 64;
@@ -626,26 +650,23 @@ static void history_push(struct rc_model *m, struct rc_root *r,
 unsigned int rc_root_history(const struct rc_root *r, struct rc_event *out,
 			     unsigned int max)
 {
-	unsigned int n = r->hist_n < RC_HIST ? r->hist_n : RC_HIST;
-	unsigned int start = r->hist_n - n;
-	unsigned int nk = r->key_n < RC_KEY ? r->key_n : RC_KEY;
-	unsigned int k0 = r->key_n - nk, nold = 0, routine = 0;
+	struct rc_hrec ring[RC_HIST], old[RC_KEY];
+	unsigned int n = hist_ring(r, ring);
+	/* Milestones that fell out of the ring of latest events. */
+	unsigned int nold = rc_hlog_old(&r->hist, r->vm->callers, old), routine = 0;
 	unsigned int over, drop_routine, drop_key, drop_rest, i, o = 0;
 
-	/* Milestones that fell out of the ring of latest events. */
-	while (nold < nk && r->key_pos[(k0 + nold) % RC_KEY] < start)
-		nold++;
 	for (i = 0; i < n; i++)
-		routine += hrec_routine(&r->hist[(start + i) % RC_HIST]);
+		routine += hrec_routine(&ring[i]);
 	over = nold + n > max ? nold + n - max : 0;
 	drop_routine = over < routine ? over : routine;
 	drop_key = over - drop_routine < nold ? over - drop_routine : nold;
 	drop_rest = over - drop_routine - drop_key;
 
 	for (i = drop_key; i < nold; i++)
-		hrec_event(r, &r->key[(k0 + i) % RC_KEY], &out[o++]);
+		hrec_event(r, &old[i], &out[o++]);
 	for (i = 0; i < n; i++) {
-		const struct rc_hrec *h = &r->hist[(start + i) % RC_HIST];
+		const struct rc_hrec *h = &ring[i];
 
 		if (drop_routine && hrec_routine(h)) {
 			drop_routine--;
@@ -839,17 +860,23 @@ const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid)
 
 bool rc_root_last_event(const struct rc_root *r, struct rc_event *out)
 {
-	if (!r->hist_n)
+	struct rc_hrec ring[RC_HIST];
+	unsigned int n = hist_ring(r, ring);
+
+	if (!n)
 		return false;
-	hrec_event(r, &r->hist[(r->hist_n - 1) % RC_HIST], out);
+	hrec_event(r, &ring[n - 1], out);
 	return true;
 }
 
 bool rc_root_prev_event(const struct rc_root *r, struct rc_event *out)
 {
-	if (r->hist_n < 2)
+	struct rc_hrec ring[RC_HIST];
+	unsigned int n = hist_ring(r, ring);
+
+	if (n < 2)
 		return false;
-	hrec_event(r, &r->hist[(r->hist_n - 2) % RC_HIST], out);
+	hrec_event(r, &ring[n - 2], out);
 	return true;
 }
 
@@ -857,24 +884,25 @@ bool rc_root_event_seq(const struct rc_root *r, uint64_t seq,
 		       struct rc_event *out, struct rc_event *prev,
 		       bool *has_prev)
 {
-	unsigned int n = r->hist_n < RC_HIST ? r->hist_n : RC_HIST;
+	struct rc_hrec ring[RC_HIST], old[RC_KEY];
+	unsigned int n = hist_ring(r, ring), nold;
 
 	*has_prev = false;
-	for (unsigned int i = 0; i < n; i++) {
-		unsigned int at = r->hist_n - 1 - i;
-
-		if (r->hist[at % RC_HIST].seq != seq)
+	for (unsigned int i = n; i-- > 0;) {
+		if (ring[i].seq != seq)
 			continue;
-		hrec_event(r, &r->hist[at % RC_HIST], out);
-		if (i + 1 < n) {
-			hrec_event(r, &r->hist[(at - 1) % RC_HIST], prev);
+		hrec_event(r, &ring[i], out);
+		if (i > 0) {
+			hrec_event(r, &ring[i - 1], prev);
 			*has_prev = true;
 		}
 		return true;
 	}
-	for (unsigned int i = 0; i < r->key_n && i < RC_KEY; i++) {
-		if (r->key[i].seq == seq) {
-			hrec_event(r, &r->key[i], out);
+	/* a milestone out of the ring (a seq is one event's) */
+	nold = rc_hlog_old(&r->hist, r->vm->callers, old);
+	for (unsigned int i = 0; i < nold; i++) {
+		if (old[i].seq == seq) {
+			hrec_event(r, &old[i], out);
 			return true;
 		}
 	}
@@ -1081,7 +1109,7 @@ static void apply_get(struct rc_model *m, struct rc_root *r,
 		r->gifts_inval++;
 		r->gifted = true;
 		r->gift_reason = RC_RSN_FAST_ZAP;
-		mark_set(r, RC_MARK_GIFT, ev);
+		mark_set(m, r, RC_MARK_GIFT, ev);
 	}
 }
 
@@ -1092,7 +1120,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 
 	if (last && r->valid && !r->freed) {
 		/* Async worker: this put makes the root defunct. */
-		mark_set(r, RC_MARK_LAST_PUT, ev);
+		mark_set(m, r, RC_MARK_LAST_PUT, ev);
 	}
 	if (ev->old > 0) {
 		r->count = (int64_t)ev->old - 1;
@@ -1104,7 +1132,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 		return;
 	if (ev->owner == RC_OWN_VCPU && r->valid && !r->freed) {
 		/* A root that goes invalid without an event did so after this. */
-		mark_set(r, RC_MARK_VCPU_PUT, ev);
+		mark_set(m, r, RC_MARK_VCPU_PUT, ev);
 	}
 	m->st.owner_puts[ev->owner]++;
 	dec_sat(&r->owners[ev->owner]);
@@ -1168,29 +1196,29 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 	r->invalid_pid = ev->pid;
 	r->zapped = false;
 	if (ev->reason == RC_RSN_LAST_PUT) {
+		struct rc_hrec ring[RC_HIST], lp;
+		unsigned int n;
+
 		r->gifts_defunct++;
 		r->gifted = true;
 		r->gift_reason = ev->reason;
-		mark_set(r, RC_MARK_GIFT, ev);
+		mark_set(m, r, RC_MARK_GIFT, ev);
 		/*
 		 * The put that made the root defunct is the cause of what
 		 * follows: the same task's put just before, if it is there,
 		 * else the put that dropped the last reference while valid.
 		 */
-		r->has_mark &= ~(1u << RC_MARK_CAUSE);
-		if (rc_root_has_mark(r, RC_MARK_LAST_PUT)) {
-			r->mark[RC_MARK_CAUSE] = r->mark[RC_MARK_LAST_PUT];
-			r->has_mark |= 1u << RC_MARK_CAUSE;
-		}
-		for (unsigned int i = 1; i <= RC_HIST && i <= r->hist_n; i++) {
-			const struct rc_hrec *h = &r->hist[(r->hist_n - i) % RC_HIST];
+		rc_hlog_mark_clear(&r->hist, &m->callers, RC_MARK_CAUSE);
+		if (rc_hlog_mark(&r->hist, &m->callers, RC_MARK_LAST_PUT, &lp))
+			mark_hrec(m, r, RC_MARK_CAUSE, &lp);
+		n = hist_ring(r, ring);
+		for (unsigned int i = 1; i <= n; i++) {
+			const struct rc_hrec *h = &ring[n - i];
 
 			if (h->seq == ev->seq)
 				continue;
-			if (h->pid == ev->pid && h->type == RC_EV_ROOT_PUT) {
-				r->mark[RC_MARK_CAUSE] = *h;
-				r->has_mark |= 1u << RC_MARK_CAUSE;
-			}
+			if (h->pid == ev->pid && h->type == RC_EV_ROOT_PUT)
+				mark_hrec(m, r, RC_MARK_CAUSE, h);
 			break;
 		}
 		/* The count is reset to 1: the worker's reference. */
@@ -1211,12 +1239,12 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 		r->gifts_inval++;
 		r->gifted = true;
 		r->gift_reason = ev->reason;
-		mark_set(r, RC_MARK_GIFT, ev);
+		mark_set(m, r, RC_MARK_GIFT, ev);
 	} else if (r->design != RC_DESIGN_ASYNC && r->adopted) {
 		r->gifts_inval++;	/* references before the trace: assume the MMU's */
 		r->gifted = true;
 		r->gift_reason = ev->reason;
-		mark_set(r, RC_MARK_GIFT, ev);
+		mark_set(m, r, RC_MARK_GIFT, ev);
 	}
 	/* Async worker: the gift was taken by a get with owner zap. */
 }
@@ -1452,10 +1480,11 @@ static void note_ahead(struct rc_model *m, int c, uint64_t d, int behind, bool d
 static uint64_t fit_before(const struct rc_root *r, const struct rc_event *ev,
 			   int32_t *cpu)
 {
-	unsigned int n = r->hist_n < RC_HIST ? r->hist_n : RC_HIST;
+	struct rc_hrec ring[RC_HIST];
+	unsigned int n = hist_ring(r, ring);
 
 	for (unsigned int i = 0; i < n; i++) {
-		const struct rc_hrec *h = &r->hist[(r->hist_n - 1 - i) % RC_HIST];
+		const struct rc_hrec *h = &ring[n - 1 - i];
 
 		if (h->ts >= ev->ts)
 			continue;	/* applied while ev waited */
@@ -1485,11 +1514,11 @@ static void note_inversion(struct rc_model *m, const struct rc_root *r,
 	int32_t c, behind, fit_cpu = -1;
 	uint64_t d, back;
 
-	if (!r->hist_n || ev->ts >= r->last_ts || !counts_trusted(r))
+	if (!hist_n(r) || !r->hist.ring_n || ev->ts >= r->hist.last_ts || !counts_trusted(r))
 		return;
-	c = r->hist[(r->hist_n - 1) % RC_HIST].cpu;
+	c = rc_hlog_last_cpu(&r->hist);
 	behind = ev->cpu;
-	d = r->last_ts - ev->ts;
+	d = r->hist.last_ts - ev->ts;
 	if (c == ev->cpu)
 		return;
 	back = fit_before(r, ev, &fit_cpu);
@@ -1625,24 +1654,26 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 static void note_early_life(struct rc_model *m, const struct rc_root *old,
 			    const struct rc_event *ev)
 {
+	struct rc_hrec ring[RC_HIST];
+	unsigned int n = hist_ring(old, ring);
 	bool starts = false;
 
 	/* its first get or put found the alloc's count */
-	for (unsigned int i = 0; i < old->hist_n && i < RC_HIST; i++) {
-		if (old->hist[i].type == RC_EV_ROOT_GET || old->hist[i].type == RC_EV_ROOT_PUT) {
-			starts = old->hist[i].val == ev->count;
+	for (unsigned int i = 0; i < n; i++) {
+		if (ring[i].type == RC_EV_ROOT_GET || ring[i].type == RC_EV_ROOT_PUT) {
+			starts = ring[i].val == ev->count;
 			break;
 		}
 	}
 
-	if (!old->adopted || (old->freed && !starts) || old->unverified || old->violated || !old->hist_n ||
-	    old->hist_n > RC_HIST || old->first_ts >= ev->ts ||
+	if (!old->adopted || (old->freed && !starts) || old->unverified || old->violated ||
+	    !hist_n(old) || hist_n(old) > RC_HIST || !n || old->first_ts >= ev->ts ||
 	    ev->ts - old->first_ts > RC_REORDER_NS)
 		return;
-	for (unsigned int i = 0; i < old->hist_n; i++)
-		if (old->hist[i].cpu == ev->cpu)
+	for (unsigned int i = 0; i < n; i++)
+		if (ring[i].cpu == ev->cpu)
 			return;
-	note_ahead(m, ev->cpu, ev->ts - old->first_ts, old->hist[0].cpu, !old->freed);
+	note_ahead(m, ev->cpu, ev->ts - old->first_ts, ring[0].cpu, !old->freed);
 }
 
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
@@ -1704,9 +1735,9 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 /* The root's last event was read before the loss on @cpu after @since. */
 static bool ended_before(const struct rc_root *r, int cpu, uint64_t since)
 {
-	if (r->last_ts != since || !r->hist_n)
-		return r->last_ts < since;
-	return r->hist[(r->hist_n - 1) % RC_HIST].cpu == cpu;
+	if (r->hist.last_ts != since || !hist_n(r) || !r->hist.ring_n)
+		return r->hist.last_ts < since;
+	return rc_hlog_last_cpu(&r->hist) == cpu;
 }
 
 /*
@@ -2264,5 +2295,6 @@ void rc_model_free(struct rc_model *m)
 	free(m->cpu);
 	free(m->eager_keys);
 	free(m->timeline);
+	rc_callers_free(&m->callers);
 	free(m);
 }

@@ -21,9 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "model_hlog.h"
 
-#define RC_HIST 16		/* events of history kept per root */
-#define RC_KEY 8		/* milestones kept per root (not vCPU/iter refs) */
 /*
  * How long a record may wait for the records of other CPUs it must
  * follow (docs/invariants.md "Ordering"): at most RC_REORDER_EVENTS
@@ -93,23 +92,6 @@ struct rc_ref {
 	uint8_t kind;		/* enum rc_ref_kind */
 };
 
-/*
- * One event of a root's history, compact: every field the reports print
- * (the root's kvm and address are the root's own), 48 bytes rather than
- * a struct rc_event's 96; rc_root_history() rebuilds the events.
- */
-struct rc_hrec {
-	uint64_t seq;
-	uint64_t ts;
-	uint64_t caller;	/* alloc (no caller): role, as_id << 32,
-				 * level << 40 */
-	uint32_t val;		/* get, put: old; alloc, invalidate: count */
-	int32_t pid;
-	int32_t cpu;
-	uint16_t absent;	/* rc_event.absent (RC_F__COUNT <= 16 bits) */
-	uint8_t type, owner, to, reason, ctx, shared;
-};
-
 /* Events of a root's life the rules name as causes (rc_root_mark()). */
 enum rc_mark {
 	RC_MARK_GIFT,		/* the event that made the latest gift */
@@ -120,6 +102,7 @@ enum rc_mark {
 	RC_MARK_VCPU_PUT,	/* the last vCPU put while the root was valid */
 	RC_MARK__COUNT
 };
+_Static_assert(RC_MARK__COUNT <= RC_HLOG_MARKS, "rc_hlog holds the marks");
 
 struct rc_zapper {
 	int pid;
@@ -174,8 +157,6 @@ struct rc_root {
 	uint32_t gifts_defunct;		/* pending last_put gifts (the worker's) */
 	bool gifted;			/* a gift was made in this life */
 	uint8_t gift_reason;
-	uint8_t has_mark;		/* bit k: mark[k] was set */
-	struct rc_hrec mark[RC_MARK__COUNT];	/* rc_root_mark() */
 	struct rc_zapper *zappers;	/* heap, at most RC_ZAPPERS */
 	uint8_t nzappers, cap_zappers;
 
@@ -187,13 +168,15 @@ struct rc_root {
 					 * counts are a bug's now, not a clock's */
 	unsigned int npending, cap_pending;
 
-	struct rc_hrec hist[RC_HIST];
-	unsigned int hist_n;		/* total events recorded (ring index) */
-	struct rc_hrec key[RC_KEY];	/* alloc, invalidate, zaps, gifts, free */
-	unsigned int key_pos[RC_KEY];	/* their hist_n index */
-	unsigned int key_n;
-	uint64_t nevents;
-	uint64_t first_ts, last_ts;
+	/*
+	 * The history the reports print: the latest RC_HIST events, the
+	 * milestones (alloc, invalidate, zaps, gifts, free) of the latest
+	 * RC_KEY that fell out of them, the marks (rc_root_mark()); its
+	 * last_ts is the root's latest event's.
+	 */
+	struct rc_hlog hist;
+	uint64_t nevents;		/* events recorded */
+	uint64_t first_ts;
 	struct rc_root *tnext, *tprev;	/* tombstone FIFO */
 	uint64_t lost_seen;		/* lost-event marks applied to it (the
 					 * model's count of marks when it was
@@ -235,6 +218,7 @@ struct rc_vm {
 	 * pid: which of a task's references it still has loaded */
 	struct rc_vm_load *loads;
 	uint32_t nloads, cap_loads;
+	const struct rc_callers *callers;	/* the model's: its roots' history */
 };
 
 struct rc_model_opts {
@@ -398,7 +382,7 @@ void rc_ref_event(const struct rc_root *r, const struct rc_ref *ref,
 /* Whether mark k of r was set. */
 static inline bool rc_root_has_mark(const struct rc_root *r, enum rc_mark k)
 {
-	return r->has_mark & (1u << k);
+	return rc_hlog_has_mark(&r->hist, k);
 }
 /*
  * Mark k of r into out and returns out: the event as the history keeps

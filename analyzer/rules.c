@@ -30,6 +30,14 @@ static void cause_ref(const struct rc_root *r, const struct rc_ref *ref,
 	v->cause = &v->cause_ev;
 }
 
+/* The task of the event that made the latest gift (0: none). */
+static int gift_pid(const struct rc_root *r)
+{
+	struct rc_event g;
+
+	return rc_root_mark(r, RC_MARK_GIFT, &g)->pid;
+}
+
 /*
  * Could task pid, which has not zapped the root, be the consumer of a
  * pending gift that puts too early? The gifted design's consumer is the
@@ -41,10 +49,10 @@ static bool consumer_to_be(const struct rc_root *r, int pid)
 	/* count 2, nobody zapped yet: gifted (the invalidator) or hybrid (a worker) */
 	if (rc_root_design(r) == RC_DESIGN_AUTO)
 		return r->gifts_inval || r->gifts_defunct;
-	if (r->gifts_inval && rc_inval_gift_to_fast_zap(r) && pid == r->mark[RC_MARK_GIFT].pid)
+	if (r->gifts_inval && rc_inval_gift_to_fast_zap(r) && pid == gift_pid(r))
 		return true;
 	if ((r->gifts_defunct || (r->gifts_inval && !rc_inval_gift_to_fast_zap(r))) &&
-	    pid != r->mark[RC_MARK_GIFT].pid && pid != r->invalid_pid)
+	    pid != gift_pid(r) && pid != r->invalid_pid)
 		return true;
 	return false;
 }

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A root's report history as bytes (issue 15): the latest events (a ring
+ * of at most RC_HIST), the milestones that fell out of it (of the latest
+ * RC_KEY milestones) and the marks (events the rules name as causes),
+ * varint coded in one heap buffer that grows as needed. A record is
+ * struct rc_hrec; its caller is an index into the model's table of
+ * callers (rc_callers: a handful of kernel functions). The model is the
+ * only user (model.c): this file only encodes and decodes.
+ */
+#ifndef RC_MODEL_HLOG_H
+#define RC_MODEL_HLOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RC_HIST 16		/* events of history kept per root */
+#define RC_KEY 8		/* milestones kept per root (not vCPU/iter refs) */
+#define RC_HLOG_MARKS 4		/* marks a history holds (enum rc_mark) */
+
+/*
+ * One event of a root's history, decoded: every field the reports print
+ * (the root's kvm and address are the root's own); rc_root_history()
+ * rebuilds the events.
+ */
+struct rc_hrec {
+	uint64_t seq;
+	uint64_t ts;
+	uint64_t caller;	/* alloc (no caller): role, as_id << 32,
+				 * level << 40 */
+	uint32_t val;		/* get, put: old; alloc, invalidate: count */
+	int32_t pid;
+	int32_t cpu;
+	uint16_t absent;	/* rc_event.absent (RC_F__COUNT <= 16 bits) */
+	uint8_t type, owner, to, reason, ctx, shared;
+};
+
+/* Caller addresses by index, and an open-addressing index of them. */
+struct rc_callers {
+	uint64_t *addr;		/* index -> address */
+	uint32_t *slot;		/* hash -> index + 1, 0: empty */
+	uint32_t n, cap, nslot;
+};
+
+/*
+ * The buffer holds the marks, then the old milestones, then the ring,
+ * oldest record first in each. A ring record's seq and ts are deltas
+ * from the record before it (the oldest one's unused), decoded back from
+ * the newest's (last_seq, last_ts); the marks and the old milestones are
+ * delta coded from the one before, the first from zero.
+ */
+struct rc_hlog {
+	uint8_t *buf;
+	uint64_t last_seq, last_ts;	/* the newest ring record's */
+	uint16_t cap, mark_len, old_len, ring_len;	/* bytes */
+	uint8_t ring_n;			/* records in the ring */
+	uint8_t ring_keys;		/* of them milestones */
+	uint8_t old_n;			/* old milestones */
+	uint8_t marks;			/* bit k: mark k is kept */
+};
+
+void rc_callers_free(struct rc_callers *c);
+
+/*
+ * Record rec as the newest of the ring (a milestone if key), the oldest
+ * record going when there are RC_HIST: to the old milestones if it is
+ * one, of which only those among the latest RC_KEY milestones are kept.
+ * Returns -1, the history unchanged, when out of memory.
+ */
+int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
+		 const struct rc_hrec *rec, bool key);
+/* The ring into out (RC_HIST at most), oldest first: the count. */
+unsigned int rc_hlog_ring(const struct rc_hlog *h, const struct rc_callers *c,
+			  struct rc_hrec *out);
+/* The old milestones into out (RC_KEY at most), oldest first: the count. */
+unsigned int rc_hlog_old(const struct rc_hlog *h, const struct rc_callers *c,
+			 struct rc_hrec *out);
+/* The cpu of the newest ring record (the ring must not be empty). */
+int32_t rc_hlog_last_cpu(const struct rc_hlog *h);
+
+static inline bool rc_hlog_has_mark(const struct rc_hlog *h, unsigned int k)
+{
+	return h->marks & (1u << k);
+}
+/* Mark k into out; false (out untouched) if it is not kept. */
+bool rc_hlog_mark(const struct rc_hlog *h, const struct rc_callers *c,
+		  unsigned int k, struct rc_hrec *out);
+/* Keep rec as mark k. Returns -1, the history unchanged, when out of memory. */
+int rc_hlog_mark_set(struct rc_hlog *h, struct rc_callers *c, unsigned int k,
+		     const struct rc_hrec *rec);
+void rc_hlog_mark_clear(struct rc_hlog *h, struct rc_callers *c, unsigned int k);
+
+void rc_hlog_free(struct rc_hlog *h);
+
+#endif
