@@ -829,7 +829,7 @@ void rc_ref_event(const struct rc_root *r, const struct rc_ref *ref,
 	out->pid = ref->pid;
 	out->kvm = r->kvm;
 	out->root = r->addr;
-	out->caller = ref->caller;
+	out->caller = rc_callers_addr(r->vm->callers, ref->caller);
 	out->owner = ref->owner;
 	switch (ref->type) {
 	case RC_EV_ROOT_ALLOC:
@@ -924,6 +924,16 @@ const struct rc_root *rc_model_twin(const struct rc_model *m,
 }
 
 /* Record a ledger entry made by ev; NULL when out of memory. */
+/* ev's caller as a ledger entry keeps it (its index in the callers). */
+static uint32_t ref_caller(struct rc_model *m, const struct rc_event *ev)
+{
+	uint32_t i = rc_callers_intern(&m->callers, ev->caller);
+
+	if (!i && ev->caller)
+		m->st.oom = true;
+	return i;
+}
+
 static struct rc_ref *ref_add(struct rc_model *m, struct rc_root *r,
 			      const struct rc_event *ev, unsigned int owner,
 			      enum rc_ref_kind kind)
@@ -944,7 +954,7 @@ static struct rc_ref *ref_add(struct rc_model *m, struct rc_root *r,
 	x = &r->refs[r->nrefs++];
 	x->seq = ev->seq;
 	x->ts = ev->ts;
-	x->caller = ev->caller;
+	x->caller = ref_caller(m, ev);
 	x->pid = ev->pid;
 	x->cpu = ev->cpu;
 	x->owner = (uint8_t)owner;
@@ -982,7 +992,7 @@ static void ref_unmark(struct rc_root *r, enum rc_ref_kind kind,
 }
 
 /* Task ev->pid's put consumes entry i of its own vCPU: keep the put. */
-static void ref_spend(struct rc_root *r, unsigned int i,
+static void ref_spend(struct rc_model *m, struct rc_root *r, unsigned int i,
 		      const struct rc_event *ev)
 {
 	int j = ref_find(r, RC_REF_SPENT, RC_OWN_VCPU, true, ev->pid, false);
@@ -997,7 +1007,7 @@ static void ref_spend(struct rc_root *r, unsigned int i,
 	x->kind = RC_REF_SPENT;
 	x->seq = ev->seq;
 	x->ts = ev->ts;
-	x->caller = ev->caller;
+	x->caller = ref_caller(m, ev);
 	x->cpu = ev->cpu;
 	x->old = ev->old;
 	x->type = (uint8_t)ev->type;
@@ -1011,7 +1021,7 @@ static void ref_put(struct rc_model *m, struct rc_root *r, const struct rc_event
 	if (i < 0)
 		return;
 	if (ev->owner == RC_OWN_VCPU && r->refs[i].pid == ev->pid) {
-		ref_spend(r, (unsigned int)i, ev);
+		ref_spend(m, r, (unsigned int)i, ev);
 	} else if (ev->owner == RC_OWN_VCPU) {
 		/* another task unloaded that vCPU: once (foreign_vcpu()) */
 		int vcpu = r->refs[i].pid;

@@ -80,16 +80,17 @@ enum rc_ref_kind {
 };
 
 struct rc_ref {
-	uint64_t seq;		/* the event that made it (get, alloc, ...) */
+	uint64_t seq : 56;	/* the event that made it (get, alloc, ...):
+				 * a position in the stream, under 2^56 */
+	uint64_t owner : 2;	/* enum rc_owner (< RC_OWN__COUNT) */
+	uint64_t type : 4;	/* enum rc_ev_type of that event */
+	uint64_t kind : 2;	/* enum rc_ref_kind */
 	uint64_t ts;
-	uint64_t caller;
+	uint32_t caller;	/* in the model's callers (rc_ref_event()) */
 	int32_t pid;
 	uint32_t old;		/* get/put: old; alloc: count; invalidate:
 				 * reason; handoff: from (rc_ref_event()) */
 	int32_t cpu;
-	uint8_t owner;		/* enum rc_owner */
-	uint8_t type;		/* enum rc_ev_type of that event */
-	uint8_t kind;		/* enum rc_ref_kind */
 };
 
 /* Events of a root's life the rules name as causes (rc_root_mark()). */
@@ -121,51 +122,53 @@ struct rc_root {
 	uint64_t kvm, addr;
 	uint64_t id;			/* global life number, from 1 */
 	uint32_t life;			/* life number at this address, from 1 */
-	enum rc_design design;		/* ASYNC (count 1) or GIFTED (count 2:
-					 * gifted or hybrid, see rc_root_design()) */
-	bool design_forced;		/* --design */
+	uint8_t design;			/* enum rc_design: ASYNC (count 1) or
+					 * GIFTED (count 2: gifted or hybrid,
+					 * see rc_root_design()) */
+	bool design_forced : 1;		/* --design */
+	bool count_known : 1;		/* false until alloc or an `old` was seen */
+	bool adopted : 1;		/* first seen mid-life (no alloc in trace) */
+
+	bool valid : 1;
+	bool valid_known : 1;		/* false for adopted roots until invalidated */
+	bool freed : 1;
+	bool unverified : 1;		/* lost events may hide part of its life */
+	bool lost_after_free : 1;	/* freed, then events were lost: they
+					 * may hold a new life's alloc here */
+	bool zapped : 1;		/* a zap ended after the invalidation */
+	bool zap_all_seen : 1;		/* kvm_tdp_mmu_zap_all() zapped it: its VM
+					 * is going away, and one task may put the
+					 * vCPU references of all (kvm_destroy_vcpus()) */
+	bool gifted : 1;		/* a gift was made in this life */
+	bool forced : 1;		/* a held-back record was applied
+					 * without fitting (pending_force()) */
+	bool violated : 1;		/* a rule found something on it: its
+					 * counts are a bug's now, not a clock's */
+	bool on_fz : 1, on_eager : 1;	/* on rc_vm.fz_roots, on the eager list */
+	uint8_t invalid_reason;
 
 	int64_t count;			/* shadow refcount */
-	bool count_known;		/* false until alloc or an `old` was seen */
-	bool adopted;			/* first seen mid-life (no alloc in trace) */
 	uint32_t owners[RC_OWN__COUNT];
 	struct rc_ref *refs;		/* the ledger (heap, grows and shrinks) */
 	unsigned int nrefs, cap_refs;
 
-	bool valid;
-	bool valid_known;		/* false for adopted roots until invalidated */
-	bool freed;
-	bool unverified;		/* lost events may hide part of its life */
-	bool lost_after_free;		/* freed, then events were lost: they
-					 * may hold a new life's alloc here */
-
 	uint64_t invalid_seq;		/* seq of the invalidate, 0 while valid */
-	uint8_t invalid_reason;
 	int invalid_pid;		/* task that invalidated it */
-	bool zapped;			/* a zap ended after the invalidation */
+	uint8_t zap_valid_ctx;		/* of the zap of zap_valid_seq (kept */
+	uint8_t gift_reason;		/* past the seq, as its CPU is) */
+	uint8_t nzappers, cap_zappers;
 	uint64_t zap_valid_seq;		/* a zap (not zap_all) that began while
 					 * the root was valid, until its task's
 					 * next other event on the root; 0: none */
 	uint64_t zap_valid_ts;
 	int zap_valid_pid;
-	int32_t zap_valid_cpu;		/* and its CPU and context (kept past */
-	uint8_t zap_valid_ctx;		/* the seq) */
-	bool zap_all_seen;		/* kvm_tdp_mmu_zap_all() zapped it: its VM
-					 * is going away, and one task may put the
-					 * vCPU references of all (kvm_destroy_vcpus()) */
+	int32_t zap_valid_cpu;		/* and its CPU (kept past the seq) */
 	uint32_t gifts_inval;		/* pending invalidate-all gifts */
 	uint32_t gifts_defunct;		/* pending last_put gifts (the worker's) */
-	bool gifted;			/* a gift was made in this life */
-	uint8_t gift_reason;
 	struct rc_zapper *zappers;	/* heap, at most RC_ZAPPERS */
-	uint8_t nzappers, cap_zappers;
 
 	struct rc_event *pending;	/* root events waiting for order, in
 					 * stream order (heap, grows) */
-	bool forced;			/* a held-back record was applied
-					 * without fitting (pending_force()) */
-	bool violated;			/* a rule found something on it: its
-					 * counts are a bug's now, not a clock's */
 	unsigned int npending, cap_pending;
 
 	/*
@@ -184,7 +187,6 @@ struct rc_root {
 	struct rc_root *fnext, *fprev;	/* rc_vm.fz_roots */
 	struct rc_root *enext, *eprev;	/* the model's roots each lost-event
 					 * mark judges at once (on_lost()) */
-	bool on_fz, on_eager;
 };
 
 /* A vCPU task's latest root load in a VM (rc_vm.loads). */

@@ -18,8 +18,15 @@
 #include "event.h"
 #include "model_hlog.h"
 
-#define REC_MAX 64		/* bytes of one record at most (56) */
-#define CALLERS_MAX (1u << 16)	/* past them callers are kept raw */
+#define REC_MAX RC_HLOG_REC_MAX
+#define CAP_MAX 4095		/* rc_hlog.cap */
+
+/* the field widths of struct rc_hlog hold the bytes of the most records */
+_Static_assert(RC_HIST * REC_MAX < 1024 && RC_KEY * REC_MAX < 512 &&
+	       RC_HLOG_MARKS * REC_MAX < 256, "rc_hlog lengths");
+_Static_assert((RC_HIST + RC_KEY + RC_HLOG_MARKS) * REC_MAX * 5 / 4 + 16 <= CAP_MAX,
+	       "rc_hlog.cap");
+_Static_assert(RC_HIST < 32 && RC_KEY < 16, "rc_hlog counts");
 
 enum {
 	H_TYPE = 0x0f,		/* 15: a type byte follows */
@@ -94,7 +101,7 @@ static uint32_t caller_hash(uint64_t a, uint32_t nslot)
 static bool callers_grow(struct rc_callers *c)
 {
 	uint32_t nslot = c->nslot ? 2 * c->nslot : 64;
-	uint32_t *slot = calloc(nslot, sizeof(*slot));
+	uint32_t *slot = nslot ? calloc(nslot, sizeof(*slot)) : NULL;
 	uint64_t *addr;
 
 	if (!slot)
@@ -119,17 +126,18 @@ static bool callers_grow(struct rc_callers *c)
 	return true;
 }
 
-/* 1 + the index of caller a (added if new), 0 if it cannot be held. */
-static uint32_t callers_intern(struct rc_callers *c, uint64_t a)
+uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a)
 {
 	uint32_t s;
 
+	if (!a)
+		return 0;
 	if (c->nslot) {
 		for (s = caller_hash(a, c->nslot); c->slot[s]; s = (s + 1) & (c->nslot - 1))
 			if (c->addr[c->slot[s] - 1] == a)
 				return c->slot[s];
 	}
-	if (c->n >= CALLERS_MAX || (c->n == c->cap && !callers_grow(c)))
+	if (c->n == c->cap && !callers_grow(c))
 		return 0;
 	for (s = caller_hash(a, c->nslot); c->slot[s]; s = (s + 1) & (c->nslot - 1))
 		;
@@ -165,7 +173,7 @@ static uint8_t *rec_put(uint8_t *p, struct rc_callers *c, const struct rc_hrec *
 	if (h->owner > 3)
 		f |= F_OWNER;
 	/* an alloc's word is its role, as_id and level: not a caller */
-	if (h->caller && (h->type == RC_EV_ROOT_ALLOC || !(idx = callers_intern(c, h->caller))))
+	if (h->caller && (h->type == RC_EV_ROOT_ALLOC || !(idx = rc_callers_intern(c, h->caller))))
 		f |= F_RAW;
 	*hd = (uint8_t)((h->type < 15 ? h->type : 15) | (h->owner > 3 ? 0 : h->owner << 4) |
 			(key ? H_KEY : 0) | (f ? H_FLAGS : 0));
@@ -229,8 +237,8 @@ static const uint8_t *rec_get(const uint8_t *p, const struct rc_callers *c,
 	h->ctx = f & F_CTX ? *p++ : 0;
 	h->shared = f & F_SHARED ? *p++ : 0;
 	p = get_u(p, &h->caller);
-	if (c && !(f & F_RAW) && h->caller)
-		h->caller = h->caller <= c->n ? c->addr[h->caller - 1] : 0;
+	if (c && !(f & F_RAW))
+		h->caller = rc_callers_addr(c, (uint32_t)h->caller);
 	if (key)
 		*key = hd & H_KEY;
 	return p;
@@ -275,13 +283,13 @@ static bool reserve(struct rc_hlog *h, size_t len)
 		return true;
 	/* a quarter more, to the end of malloc's 16-byte granule */
 	cap = ((len + len / 4 + 7) | 15) - 7;
-	if (cap > UINT16_MAX)
-		cap = UINT16_MAX;
+	if (cap > CAP_MAX)
+		cap = CAP_MAX;
 	b = realloc(h->buf, cap);
 	if (!b)
 		return false;
 	h->buf = b;
-	h->cap = (uint16_t)cap;
+	h->cap = (uint32_t)cap;
 	return true;
 }
 
@@ -378,19 +386,19 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 		return -1;
 	if (full) {
 		splice(h, total - h->ring_len, cut, first, nfirst);
-		h->ring_len = (uint16_t)(h->ring_len - cut + nfirst);
+		h->ring_len = (uint32_t)(h->ring_len - cut + nfirst);
 		h->ring_n--;
 	}
 	memcpy(h->buf + hlog_len(h), rp, n);
-	h->ring_len = (uint16_t)(h->ring_len + n);
+	h->ring_len = (uint32_t)(h->ring_len + n);
 	h->ring_n++;
-	h->ring_keys = (uint8_t)keys;
+	h->ring_keys = keys;
 	h->last_seq = rec->seq;
 	h->last_ts = rec->ts;
 	if (redo_old) {
 		splice(h, h->mark_len, h->old_len, old, nold);
-		h->old_len = (uint16_t)nold;
-		h->old_n = (uint8_t)oldn;
+		h->old_len = (uint32_t)nold;
+		h->old_n = (uint32_t)oldn;
 	}
 	return 0;
 }
@@ -417,7 +425,7 @@ static int marks_put(struct rc_hlog *h, struct rc_callers *c, unsigned int k,
 	struct rc_hrec m[RC_HLOG_MARKS], keep[RC_HLOG_MARKS];
 	uint8_t out[RC_HLOG_MARKS * REC_MAX];
 	unsigned int n = 0, nkeep = 0;
-	uint8_t marks = h->marks;
+	unsigned int marks = h->marks;
 	size_t len;
 
 	for (unsigned int i = 0; i < RC_HLOG_MARKS; i++)
@@ -436,7 +444,7 @@ static int marks_put(struct rc_hlog *h, struct rc_callers *c, unsigned int k,
 	if (!reserve(h, hlog_len(h) - h->mark_len + len))
 		return -1;
 	splice(h, 0, h->mark_len, out, len);
-	h->mark_len = (uint16_t)len;
+	h->mark_len = (uint32_t)len;
 	h->marks = marks;
 	return 0;
 }

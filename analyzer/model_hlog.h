@@ -17,6 +17,7 @@
 #define RC_HIST 16		/* events of history kept per root */
 #define RC_KEY 8		/* milestones kept per root (not vCPU/iter refs) */
 #define RC_HLOG_MARKS 4		/* marks a history holds (enum rc_mark) */
+#define RC_HLOG_REC_MAX 56	/* bytes of one record at most */
 
 /*
  * One event of a root's history, decoded: every field the reports print
@@ -52,13 +53,21 @@ struct rc_callers {
 struct rc_hlog {
 	uint8_t *buf;
 	uint64_t last_seq, last_ts;	/* the newest ring record's */
-	uint16_t cap, mark_len, old_len, ring_len;	/* bytes */
-	uint8_t ring_n;			/* records in the ring */
-	uint8_t ring_keys;		/* of them milestones */
-	uint8_t old_n;			/* old milestones */
-	uint8_t marks;			/* bit k: mark k is kept */
+	/* bytes: a record is RC_HLOG_REC_MAX at most */
+	uint32_t cap : 12, ring_len : 10, old_len : 9;
+	uint32_t mark_len : 8;
+	uint32_t ring_n : 5;		/* records in the ring */
+	uint32_t ring_keys : 5;		/* of them milestones */
+	uint32_t old_n : 4;		/* old milestones */
+	uint32_t marks : RC_HLOG_MARKS;	/* bit k: mark k is kept */
 };
 
+/* 1 + the index of caller a (added if new); 0 if a is 0 or out of memory. */
+uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a);
+static inline uint64_t rc_callers_addr(const struct rc_callers *c, uint32_t i)
+{
+	return i && i <= c->n ? c->addr[i - 1] : 0;
+}
 void rc_callers_free(struct rc_callers *c);
 
 /*
