@@ -923,7 +923,6 @@ const struct rc_root *rc_model_twin(const struct rc_model *m,
 	return NULL;
 }
 
-/* Record a ledger entry made by ev; NULL when out of memory. */
 /* ev's caller as a ledger entry keeps it (its index in the callers). */
 static uint32_t ref_caller(struct rc_model *m, const struct rc_event *ev)
 {
@@ -934,6 +933,7 @@ static uint32_t ref_caller(struct rc_model *m, const struct rc_event *ev)
 	return i;
 }
 
+/* Record a ledger entry made by ev; NULL when out of memory. */
 static struct rc_ref *ref_add(struct rc_model *m, struct rc_root *r,
 			      const struct rc_event *ev, unsigned int owner,
 			      enum rc_ref_kind kind)

@@ -12,7 +12,9 @@
  * freed-root tombstones (at most RC_TOMBSTONES), and per root by its live
  * references (the ledger, plus one marker per task) and its held-back
  * records (at most RC_REORDER_EVENTS), except the --root timeline, which
- * keeps every event of that one root and so grows with the trace.
+ * keeps every event of that one root and so grows with the trace, and the
+ * table of the callers the history and the ledger name (at most 32 bytes
+ * a distinct caller address: a handful of kernel functions).
  */
 #ifndef RC_MODEL_H
 #define RC_MODEL_H
