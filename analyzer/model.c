@@ -731,15 +731,12 @@ static int foreign_vcpu(const struct rc_root *r, int putter)
 {
 	for (unsigned int i = 0; i < r->nrefs; i++) {
 		const struct rc_ref *x = &r->refs[i];
-		bool latest = true;
 		int spent;
 
-		if (x->kind != RC_REF_HELD || x->owner != RC_OWN_VCPU || x->pid == putter)
-			continue;
-		for (unsigned int j = i + 1; j < r->nrefs && latest; j++)
-			latest = !(r->refs[j].kind == RC_REF_HELD && r->refs[j].owner == RC_OWN_VCPU &&
-				   r->refs[j].pid == x->pid);
-		if (!latest || ref_find(r, RC_REF_UNLOADED, RC_OWN_VCPU, true, x->pid, false) >= 0 ||
+		if (x->kind != RC_REF_HELD || x->owner != RC_OWN_VCPU || x->pid == putter ||
+		    ref_find(r, RC_REF_HELD, RC_OWN_VCPU, true, x->pid, true) != (int)i)
+			continue;	/* not its task's latest */
+		if (ref_find(r, RC_REF_UNLOADED, RC_OWN_VCPU, true, x->pid, false) >= 0 ||
 		    vm_last_load(r->vm, x->pid) > x->seq)
 			continue;
 		/* put by its vCPU since: not loaded, but never put back */
