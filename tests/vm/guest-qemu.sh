@@ -24,6 +24,7 @@ OUT=${L2_OUT:-/out}
 ACCEL=${L2_ACCEL:--enable-kvm}	# host-side trials: L2_ACCEL="-accel tcg"
 TMO=${L2_TIMEOUT:-400}
 L2_RESET_WAIT=${L2_RESET_WAIT:-120}	# monitor: silence after system_reset before a second one
+L2_BOOT_WAIT=${L2_BOOT_WAIT:-180}	# boot: no "L2-GUEST: done" this long on a first boot: hung
 
 usage() { echo "usage: l2-qemu boot|two|monitor|args NAME [QEMU ARGS]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
@@ -55,14 +56,37 @@ check_console() {	# NAME NEEDED_DONE_COUNT
 	fi
 }
 
-boot() {	# NAME [QEMU ARGS]
-	local n=$1 t0 rc
-	shift
+stop() {	# PID: QEMU (busybox's timeout execs it), else coreutils' timeout, which passes TERM on
+	local i=0
+	kill -TERM "$1" 2>/dev/null
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 10 ]; do sleep 1; i=$((i + 1)); done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1"
+}
+
+# boot_once NAME TRY [QEMU ARGS]: one L2 boot. Returns 0 when QEMU exited 0
+# and L2 printed "L2-GUEST: done", 3 when L2 hung (no "L2-GUEST: done"
+# within the wait, QEMU still running: killed), 1 otherwise.
+boot_once() {
+	local n=$1 try=$2 wait=$L2_BOOT_WAIT t0 rc qpid
+	shift 2
+	[ "$try" -gt 1 ] && wait=$TMO
+	rm -f $OUT/$n.l2.console
 	t0=$(date +%s)
 	# shellcheck disable=SC2046
 	timeout -s KILL "$TMO" qemu-system-x86_64 $(base_args "$n") -m 128 -monitor none \
 		-no-reboot -append "console=ttyS0 panic=-1 no_timer_check quiet" "$@" \
-		</dev/null >$OUT/$n.qemu.log 2>&1
+		</dev/null >$OUT/$n.qemu.log 2>&1 &
+	qpid=$!
+	if ! wait_for $OUT/$n.l2.console "L2-GUEST: done" 1 "$wait" $qpid 2>/dev/null &&
+	   kill -0 $qpid 2>/dev/null; then
+		stop $qpid
+		echo "l2-qemu: $n: L2 HUNG: no 'L2-GUEST: done' $(( $(date +%s) - t0 )) s into boot $try" \
+			"($(wc -c <$OUT/$n.l2.console 2>/dev/null || echo 0) console bytes; last:" \
+			"$(tail -n 1 $OUT/$n.l2.console 2>/dev/null | tr -d '\r' | cut -c1-120))"
+		return 3
+	fi
+	wait $qpid
 	rc=$?
 	echo "l2-qemu: $n: QEMU rc=$rc after $(( $(date +%s) - t0 )) s"
 	if [ $rc -ne 0 ]; then
@@ -71,6 +95,26 @@ boot() {	# NAME [QEMU ARGS]
 		return 1
 	fi
 	check_console "$n" 1
+}
+
+# boot NAME [QEMU ARGS]: an L2 that hangs on its first boot (under the
+# software CPU an L2 now and then stays silent; seen once in CI, a
+# two-guest run whose other L2 booted in 5 s) is booted once more, said
+# as "L2 BOOT AGAIN" (the host reports it as infrastructure, vm-test.sh);
+# the hung boot's console is kept as NAME.hung.l2.console. A hang on the
+# second boot too fails: a hang on every boot is the kernel's.
+boot() {	# NAME [QEMU ARGS]
+	local n=$1 rc
+	shift
+	boot_once "$n" 1 "$@"
+	rc=$?
+	[ $rc -eq 3 ] || return $rc
+	mv $OUT/$n.l2.console $OUT/$n.hung.l2.console 2>/dev/null
+	echo "l2-qemu: $n: L2 BOOT AGAIN: hung $L2_BOOT_WAIT s on its first boot"
+	boot_once "$n" 2 "$@"
+	rc=$?
+	[ $rc -eq 3 ] && echo "l2-qemu: $n: L2 hung on both boots" >&2
+	[ $rc -eq 0 ]
 }
 
 wait_for() {	# FILE PATTERN COUNT SECONDS [PID that must stay alive]

@@ -17,6 +17,8 @@
 #    scenario of vm-test.sh has an expected verdict for both kernels.
 #  - vm-test.sh takes its event list from kvm-rootcheck --list-events and
 #    stops (exit 2) when that lists nothing.
+#  - l2-qemu (guest-qemu.sh) with a stub QEMU: an L2 hung on its first
+#    boot is stopped and booted again ("L2 BOOT AGAIN"); hung on both fails.
 # Prints "vm-harness: N passed, N failed"; exit 1 on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -87,6 +89,7 @@ qemu-b) if [ "\$n" = 0 ]; then cp $top/$fx/serial-flake.log "\$out/serial.log"; 
 		echo 0 > "\$out/\$s.rc"; cp $top/$clean "\$out/\$s.dat"; echo "L2-GUEST: done" > "\$out/\$s.l2.console"
 	done
 	echo "l2-qemu: qemu-monitor: L2 RESET AGAIN: silent 120 s after system_reset" > "\$out/qemu-monitor.out"
+	echo "l2-qemu: qemu-two-a: L2 BOOT AGAIN: hung 180 s on its first boot" > "\$out/qemu-two.out"
 	echo 0 > "\$out/job.rc"; exit 0 ;;
 qemu-inject-*)
 	echo "clocksource tsc" > "\$out/serial.log"
@@ -102,7 +105,7 @@ EOF
 	[ $rc -eq 3 ] && ok || bad "vm-test with a boot that always flakes: exit $rc, want 3 ($(tail -n 3 "$tmp/q.out"))"
 	[ "$(cat "$tmp/count-qemu-a" 2>/dev/null)" = 3 ] && ok || bad "the flaky boot ran $(cat "$tmp/count-qemu-a" 2>/dev/null) times, want 3"
 	[ "$(cat "$tmp/count-qemu-b" 2>/dev/null)" = 2 ] && ok || bad "the once-flaky boot ran $(cat "$tmp/count-qemu-b" 2>/dev/null) times, want 2"
-	grep -qx "vm: infrastructure: 5 emulator flakes retried, 0 timeouts retried, 1 boots not judged (6.12 qemu-a)" "$tmp/q.out" && ok ||
+	grep -qx "vm: infrastructure: 6 emulator flakes retried, 0 timeouts retried, 1 boots not judged (6.12 qemu-a)" "$tmp/q.out" && ok ||
 		bad "no infrastructure summary line: $(grep 'vm: infra' "$tmp/q.out")"
 	grep -qx "vm: 6 passed, 0 failed" "$tmp/q.out" && ok || bad "want 6 passed (qemu-b's), got: $(tail -n 1 "$tmp/q.out")"
 	grep -E "PASS|FAIL" "$tmp/q.out" | grep -qE "qemu-boot|qemu-smm|live" && bad "a case of the flaky boot was judged" || ok
@@ -111,7 +114,10 @@ EOF
 	grep -q "vm: INFRA 6.12 qemu-monitor: L2 RESET AGAIN: silent 120 s" "$tmp/q.out" &&
 		grep -q "PASS 6.12 qemu-monitor ran" "$tmp/q.out" && ok ||
 		bad "the second system_reset of l2-qemu was not reported as infrastructure"
-	[ "$(grep -c INFRA "$tmp/runs/results.tsv")" = 6 ] && [ "$(grep -c PASS "$tmp/runs/results.tsv")" = 6 ] && ok ||
+	grep -q "vm: INFRA 6.12 qemu-two: L2 BOOT AGAIN: hung 180 s on its first boot" "$tmp/q.out" &&
+		grep -q "PASS 6.12 qemu-two ran" "$tmp/q.out" && ok ||
+		bad "an L2 that l2-qemu booted twice was not reported as infrastructure"
+	[ "$(grep -c INFRA "$tmp/runs/results.tsv")" = 7 ] && [ "$(grep -c PASS "$tmp/runs/results.tsv")" = 6 ] && ok ||
 		bad "results.tsv: $(cut -f2 "$tmp/runs/results.tsv" | sort | uniq -c | tr '\n' ' ')"
 	[ -d "$tmp/runs/6.12/qemu-a.flake-3" ] && [ -f "$tmp/runs/6.12/qemu-b.flake-1/serial.log" ] && ok ||
 		bad "flaky boots' logs not kept as OUTDIR.flake-N"
@@ -194,6 +200,36 @@ ANALYZER=/bin/true RUN_VM=/bin/false tests/vm/vm-test.sh --out "$tmp/noev" --onl
 	>/dev/null 2>"$tmp/noev.err"; rc=$?
 [ $rc -eq 2 ] && grep -q -- "--list-events listed no event" "$tmp/noev.err" && ok ||
 	bad "vm-test.sh ran without the analyzer's event list (rc $rc)"
+
+# 5. l2-qemu (guest-qemu.sh) with a stub QEMU: an L2 that hangs on its
+# first boot (console without "L2-GUEST: done", QEMU still running) is
+# stopped and booted again, said as "L2 BOOT AGAIN"; one that hangs on
+# both boots fails; no QEMU is left running
+mkdir -p "$tmp/l2bin"
+cat > "$tmp/l2bin/qemu-system-x86_64" <<'EOF'
+#!/bin/bash
+while [ $# -gt 0 ]; do case $1 in -serial) f=${2#file:}; shift ;; esac; shift; done
+n=$(cat "$f.count" 2>/dev/null || echo 0); echo $((n + 1)) > "$f.count"
+case "$L2_STUB:$n" in hang:*|once:0) echo "Linux version stub" > "$f"; exec sleep 300 ;; esac
+echo "L2-GUEST: done" > "$f"
+EOF
+chmod 755 "$tmp/l2bin/qemu-system-x86_64"
+bbsh="sh"; command -v busybox >/dev/null && bbsh="busybox sh"
+for m in ok once hang; do
+	mkdir -p "$tmp/l2-$m"
+	L2_STUB=$m PATH=$tmp/l2bin:$PATH L2_OUT=$tmp/l2-$m L2_BOOT_WAIT=2 L2_TIMEOUT=4 \
+		$bbsh tests/vm/guest-qemu.sh two t > "$tmp/l2-$m.out" 2>&1
+	echo $? > "$tmp/l2-$m.rc"
+done
+[ "$(cat "$tmp/l2-ok.rc")" = 0 ] && ! grep -q AGAIN "$tmp/l2-ok.out" && ok ||
+	bad "l2-qemu two, both L2 up: rc $(cat "$tmp/l2-ok.rc"): $(tr '\n' '|' < "$tmp/l2-ok.out")"
+[ "$(cat "$tmp/l2-once.rc")" = 0 ] && [ "$(grep -c "L2 BOOT AGAIN: hung 2 s on its first boot" "$tmp/l2-once.out")" = 2 ] &&
+	grep -q "t-a: L2 HUNG: no 'L2-GUEST: done' .* into boot 1 (19 console bytes; last: Linux version stub)" "$tmp/l2-once.out" &&
+	[ -s "$tmp/l2-once/t-a.hung.l2.console" ] && [ "$(cat "$tmp/l2-once/t-b.l2.console.count")" = 2 ] && ok ||
+	bad "l2-qemu two, L2 hung once: rc $(cat "$tmp/l2-once.rc"): $(tr '\n' '|' < "$tmp/l2-once.out")"
+[ "$(cat "$tmp/l2-hang.rc")" = 1 ] && grep -q "t-a: QEMU failed" "$tmp/l2-hang.out" && ok ||
+	bad "l2-qemu two, L2 hung on both boots: rc $(cat "$tmp/l2-hang.rc"): $(tr '\n' '|' < "$tmp/l2-hang.out")"
+pgrep -f "sleep 300" >/dev/null && bad "l2-qemu left a stub QEMU running" || ok
 
 echo "vm-harness: $pass passed, $fail failed"
 [ $fail -eq 0 ]

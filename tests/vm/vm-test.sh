@@ -374,6 +374,17 @@ check_l2_console() {	# OUTDIR LABEL
 	fi
 }
 
+# an L2 that l2-qemu (tests/vm/guest-qemu.sh) had to reset or boot a
+# second time (silent under the software CPU): infrastructure, said and
+# counted; the scenario is still judged
+l2_again() {	# LABEL OUTFILE
+	local l
+	while IFS= read -r l; do
+		infra_retries=$((infra_retries + 1))
+		infra "$1: $l (tests/vm/guest-qemu.sh)"
+	done < <(grep -o 'L2 \(RESET\|BOOT\) AGAIN.*' "$2" 2>/dev/null)
+}
+
 scenario_cmd() {	# NAME -> the l2-qemu command of a QEMU scenario
 	printf '%s\n' "$QEMU_SCENARIOS" | awk -F'|' -v n="$1" '$1 == n {print $2}'
 }
@@ -551,10 +562,7 @@ phase_qemu() {
 				continue
 			fi
 			wrc=$(cat "$o/$s.rc" 2>/dev/null || echo none)
-			if grep -q "L2 RESET AGAIN" "$o/$s.out" 2>/dev/null; then
-				infra_retries=$((infra_retries + 1))
-				infra "$kv $s: $(grep -m1 -o 'L2 RESET AGAIN.*' "$o/$s.out") (tests/vm/guest-qemu.sh): a second system_reset"
-			fi
+			l2_again "$kv $s" "$o/$s.out"
 			if [ "$wrc" = 0 ]; then ok "$kv $s ran"; else bad "$kv $s workload rc=$wrc ($o/$s.out)"; fi
 			if [ -s "$o/$s.dat" ] && [ $stock -eq 0 ]; then
 				check_verdict "$o/$s.dat" "$kv-$s.dat"
@@ -580,6 +588,7 @@ phase_qemu_inject() {
 		} > "$job/job.sh"
 		boot "$kv $name" "$initrd_qemu" "$job" "$o" "kvm.rootcheck_inject=$n $kappend" "$QEMU_TIMEOUT_L2" || continue
 		[ $brc -ne 0 ] && [ $brc -ne 1 ] && [ $brc -ne 5 ] || check_l2_console "$o" "$kv $name"
+		l2_again "$kv $name" "$o/$name.out"
 		judge_inject "$kv $name" "$o" "$name" "$kv-$name.dat" "$n"
 	done < "$run/qemu-injects.txt"
 }
