@@ -51,7 +51,7 @@ check_console() {	# NAME NEEDED_DONE_COUNT
 	n=$(count $OUT/$1.l2.console "L2-GUEST: done")
 	if [ "$n" -lt "$2" ]; then
 		echo "l2-qemu: $1: L2 printed 'L2-GUEST: done' $n times, expected $2; last L2 console lines:" >&2
-		tail -n 8 $OUT/$1.l2.console >&2
+		tail -n 8 $OUT/$1.l2.console | sed "s/^/l2-qemu: $1: console | /" >&2
 		return 1
 	fi
 }
@@ -81,7 +81,7 @@ boot_once() {
 	if ! wait_for $OUT/$n.l2.console "L2-GUEST: done" 1 "$wait" $qpid 2>/dev/null &&
 	   kill -0 $qpid 2>/dev/null; then
 		stop $qpid
-		echo "l2-qemu: $n: L2 HUNG: no 'L2-GUEST: done' $(( $(date +%s) - t0 )) s into boot $try" \
+		echo "l2-qemu: $n: L2 HUNG: not done $(( $(date +%s) - t0 )) s into boot $try" \
 			"($(wc -c <$OUT/$n.l2.console 2>/dev/null || echo 0) console bytes; last:" \
 			"$(tail -n 1 $OUT/$n.l2.console 2>/dev/null | tr -d '\r' | cut -c1-120))"
 		return 3
