@@ -70,6 +70,7 @@ static void evidence(const struct rc_root *r, const struct rc_event *ev,
 		e->hist[e->nhist++] = *ev;
 		e->nevents++;
 	}
+	rc_events_time_order(e->hist, e->nhist);
 }
 
 static bool on_judge(void *arg, const struct rc_model *m,

@@ -4,6 +4,7 @@
  * fields, and the names of the ABI enums (docs/events.md).
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include "event.h"
 
 static const char *const ev_names[RC_EV__COUNT] = {
@@ -155,5 +156,38 @@ void rc_event_set(struct rc_event *ev, enum rc_field f, uint64_t v)
 	case RC_F_TO: ev->to = (uint8_t)v; break;
 	case RC_F_LOST: ev->lost = (int64_t)v; break;
 	default: break;
+	}
+}
+
+static bool time_before(const struct rc_event *a, const struct rc_event *b)
+{
+	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+}
+
+static int time_cmp(const void *pa, const void *pb)
+{
+	const struct rc_event *a = pa, *b = pb;
+
+	return time_before(a, b) ? -1 : time_before(b, a);
+}
+
+void rc_events_time_order(struct rc_event *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n && !time_before(&v[i], &v[i - 1]); i++)
+		;
+	if (i >= n)
+		return;		/* the usual case: already in order */
+	if (n > 64) {
+		qsort(v, n, sizeof(*v), time_cmp);
+		return;
+	}
+	for (; i < n; i++) {
+		struct rc_event x = v[i];
+
+		for (j = i; j > 0 && time_before(&x, &v[j - 1]); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
 	}
 }

@@ -7,6 +7,8 @@
 #ifndef RC_EVENT_H
 #define RC_EVENT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum rc_ev_type {
@@ -117,6 +119,14 @@ int rc_ev_abi_count(void);
  * nor lost-event marks.
  */
 int rc_ev_names_root(enum rc_ev_type t);
+
+/*
+ * Sort v into timestamp order (ties: stream order, seq), as trace-cmd
+ * report shows records. What the model keeps is in the order it applied
+ * the events, which differs where a record was held back for another
+ * CPU's (docs/invariants.md, cross-CPU order); reports read in time order.
+ */
+void rc_events_time_order(struct rc_event *v, size_t n);
 
 /* Value of field f of ev (0 if the event has no such field). */
 uint64_t rc_event_get(const struct rc_event *ev, enum rc_field f);

@@ -31,7 +31,7 @@ struct rc_evidence {
 	int64_t count;			/* shadow count, -1 if unknown */
 	uint32_t owners[RC_OWN__COUNT];	/* references held at the time */
 	unsigned int nhist;
-	struct rc_event hist[RC_FINDING_HIST];	/* oldest first */
+	struct rc_event hist[RC_FINDING_HIST];	/* in timestamp order */
 	uint64_t nevents;		/* events of the root life until then */
 };
 

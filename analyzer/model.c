@@ -2236,6 +2236,8 @@ void rc_model_finish(struct rc_model *m)
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext)
 			if (!r->freed)
 				m->st.roots_alive++;
+	/* --root: the timeline in time order, as the histories */
+	rc_events_time_order(m->timeline, m->ntl);
 }
 
 uint64_t rc_model_cpu_ahead(const struct rc_model *m, int cpu)

@@ -531,6 +531,22 @@ grep -q 'GIFT-UNGIFTED-PUT' "$tmp/v3_summary.txt" && ! grep -q 'history' "$tmp/v
 	ok || bad "--summary must keep the verdict and drop the details"
 [ "$(grep -c 'zap_start\|alloc\|put\|get' "$tmp/root_timeline.txt")" -ge 10 ] &&
 	ok || bad "--root timeline misses events"
+# histories and --root timelines in timestamp order, not the order the
+# model applied a held-back record in (cli_time_order: CPU 1's get
+# stamped 1002500 is applied after CPU 0's stamped 1002800)
+"$bin" --json --root 0x1234000 "$fx/cli_time_order.dat" >"$tmp/to.json" 2>/dev/null
+python3 - "$tmp/to.json" <<'PY' && ok || bad "cli_time_order: history or timeline not in timestamp order"
+import json, sys
+d = json.load(open(sys.argv[1]))
+tl = [(e["ts"], e["seq"]) for e in d["timeline"]["events"]]
+hs = [[(e["ts"], e["seq"]) for e in v["history"]] for v in d["violations"]]
+want = [1002500, 1002800, 1002900]
+ok = (tl == sorted(tl) and [t for t, _ in tl if t in want] == want and
+      [v["rule"] for v in d["violations"]] == ["ITER-LEAK"] and
+      d["violations"][0]["cause"]["ts"] == 1002500 and
+      all(h == sorted(h) and [t for t, _ in h if t in want] == want for h in hs))
+sys.exit(0 if ok else 1)
+PY
 
 # Real kernel traces (tests/data/, from tests/vm): expected verdicts.
 if [ -f tests/vm/expect.tsv ]; then

@@ -796,7 +796,42 @@ static void test_byte_order(void)
 	tep_free(be);
 }
 
+/*
+ * rc_events_time_order(): timestamp order, ties in seq order, every
+ * event kept, for short arrays (insertion) and long ones (qsort).
+ */
+static void test_time_order(void)
+{
+	static struct rc_event v[300];
+	unsigned int sizes[] = { 0, 1, 2, 5, 16, 64, 65, 300 };
+	uint64_t rnd = 12345;
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		unsigned int n = sizes[k];
+		uint64_t sum = 0, got = 0;
+		bool sorted = true;
+
+		for (unsigned int i = 0; i < n; i++) {
+			rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+			memset(&v[i], 0, sizeof(v[i]));
+			v[i].seq = i + 1;
+			/* few distinct stamps: many ties */
+			v[i].ts = 1000 + (rnd >> 33) % (n / 3 + 1);
+			sum += v[i].seq;
+		}
+		rc_events_time_order(v, n);
+		for (unsigned int i = 0; i < n; i++) {
+			got += v[i].seq;
+			if (i && (v[i].ts < v[i - 1].ts ||
+				  (v[i].ts == v[i - 1].ts && v[i].seq < v[i - 1].seq)))
+				sorted = false;
+		}
+		CHECK_MSG(sorted && got == sum, "n=%u", n);
+	}
+}
+
 static const struct unit_test tests[] = {
+	UNIT_TEST(test_time_order),
 	UNIT_TEST(test_table),
 	UNIT_TEST(test_all_fields),
 	UNIT_TEST(test_byte_order),
