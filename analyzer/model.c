@@ -2048,15 +2048,19 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 static void note_after_teardown(struct rc_model *m, const struct rc_event *ev)
 {
 	unsigned int n = m->ntd < RC_TEARDOWNS ? m->ntd : RC_TEARDOWNS;
+	bool counted = false;
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct rc_td *t = &m->td[i];
 
 		/* no loss since: the lost events could hold anything */
 		if (t->kvm == ev->kvm && t->cpu != ev->cpu && ev->ts > t->ts &&
-		    ev->ts - t->ts <= RC_REORDER_NS && t->lost == m->st.lost_reports)
+		    ev->ts - t->ts <= RC_REORDER_NS && t->lost == m->st.lost_reports) {
 			note_ahead(m, ev->cpu, ev->ts - t->ts, t->cpu, false);
+			counted = true;
+		}
 	}
+	m->st.after_teardown += counted;
 }
 
 static void on_teardown(struct rc_model *m, const struct rc_event *ev)

@@ -254,6 +254,10 @@ struct rc_stats {
 					 * in `old` order (JSON "reordered") */
 	uint64_t forced;		/* held-back records applied without
 					 * fitting (a count mismatch each) */
+	uint64_t after_teardown;	/* root events read after their VM's
+					 * teardown on another CPU (within
+					 * RC_REORDER_NS, no loss since): an
+					 * order no kernel makes, or a bug */
 	uint64_t max_inversion_ns;	/* the most a root event was applied
 					 * before a later-stamped one of another
 					 * CPU (how far the clock misorders) */

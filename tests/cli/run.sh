@@ -214,6 +214,20 @@ sys.exit(0 if ok else 1)' && ok || bad "skew-$n: not every violation in clock do
 	"$bin" "$fx/cli_skew_$n.dat" | grep -q "^  in clock doubt: not found with cpu[0-9].s clock set \(back\|forward\) [0-9.]* \(us\|ms\)$" && ok ||
 		bad "skew-$n: a violation does not name the pass that doubted it"
 done
+# A true bug the clock check must not doubt (cli_skew_past_teardown:
+# events 1 us apart, nothing out of order): a pass setting CPU 1 forward
+# past the VM's teardown reads a root's alloc after the teardown that
+# finds its gift leaked; more root events after a teardown refute it
+expect_exit 1 skew-past-teardown "$fx/cli_skew_past_teardown.dat"
+"$bin" --json "$fx/cli_skew_past_teardown.dat" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = d["violations"]
+ok = (d["exit"] == 1 and d["clock_doubted"] == 0 and
+      sorted((x["rule"], x["root"]) for x in v) ==
+      [("GIFT-LEAK", "0x1234000"), ("GIFT-LEAK", "0x1235000"), ("GIFT-LEAK", "0x1236000")] and
+      not any(x["clock_doubt"] for x in v))
+sys.exit(0 if ok else 1)' && ok || bad "skew-past-teardown: a true GIFT-LEAK in clock doubt"
 # no clock check without a violation, nor on a trace whose order holds
 for t in cli_clean cli_v3_defunct; do
 	"$bin" --json "$fx/$t.dat" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["clock_check"]==[] and d["clock_doubted"]==0 else 1)' &&
