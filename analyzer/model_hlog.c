@@ -244,6 +244,58 @@ static const uint8_t *rec_get(const uint8_t *p, const struct rc_callers *c,
 	return p;
 }
 
+static const uint8_t *skip_u(const uint8_t *p)
+{
+	while (*p++ & 0x80)
+		;
+	return p;
+}
+
+/*
+ * The end of the record at p, read no further than it must be: whether
+ * it is a milestone, and its stored seq and ts differences.
+ */
+static const uint8_t *rec_skip(const uint8_t *p, bool *key, uint64_t *dseq, uint64_t *dts)
+{
+	uint8_t hd = *p++, f = hd & H_FLAGS ? *p++ : 0;
+
+	*key = hd & H_KEY;
+	p += ((hd & H_TYPE) == 15) + !!(f & F_OWNER);
+	p = get_u(p, dseq);
+	*dseq = unzz(*dseq);
+	p = get_u(p, dts);
+	*dts = unzz(*dts);
+	for (int i = 0; i < 3; i++)	/* cpu, pid, val */
+		p = skip_u(p);
+	if (f & F_ABSENT)
+		p = skip_u(p);
+	p += !!(f & F_TO) + !!(f & F_REASON) + !!(f & F_CTX) + !!(f & F_SHARED);
+	return skip_u(p);	/* caller */
+}
+
+/*
+ * The oldest record of a full ring, decoded: its seq and ts are the
+ * newest's less the differences of the records after it, which is all
+ * that is read of those.
+ */
+static struct rc_hrec ring_oldest(const struct rc_hlog *h, const struct rc_callers *c)
+{
+	const uint8_t *p = h->buf + h->mark_len + h->old_len;
+	struct rc_hrec r;
+	uint64_t seq = h->last_seq, ts = h->last_ts, dseq, dts;
+	bool key;
+
+	p = rec_get(p, c, &r, NULL);
+	for (unsigned int i = 1; i < h->ring_n; i++) {
+		p = rec_skip(p, &key, &dseq, &dts);
+		seq -= dseq;
+		ts -= dts;
+	}
+	r.seq = seq;
+	r.ts = ts;
+	return r;
+}
+
 /* n records, each delta coded from the one before (the first from 0). */
 static size_t chain_put(uint8_t *out, struct rc_callers *c,
 			const struct rc_hrec *h, unsigned int n)
@@ -351,9 +403,9 @@ int32_t rc_hlog_last_cpu(const struct rc_hlog *h)
 int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 		 const struct rc_hrec *rec, bool key)
 {
-	uint8_t rp[REC_MAX], first[REC_MAX], old[RC_KEY * REC_MAX];
-	struct rc_hrec ring[RC_HIST], olds[RC_KEY + 1], x;
-	size_t n, cut = 0, nfirst = 0, nold = h->old_len, total = hlog_len(h);
+	uint8_t rp[REC_MAX], old[RC_KEY * REC_MAX];
+	struct rc_hrec olds[RC_KEY + 1];
+	size_t n, cut = 0, nold = h->old_len, total = hlog_len(h);
 	unsigned int keys = h->ring_keys + key, oldn = h->old_n, limit;
 	bool full = h->ring_n == RC_HIST, key0 = false, redo_old;
 
@@ -361,14 +413,16 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 	n = (size_t)(rec_put(rp, c, rec, h->ring_n ? h->last_seq : rec->seq,
 			     h->ring_n ? h->last_ts : rec->ts, key) - rp);
 	if (full) {
-		/* the oldest goes, the next becomes the first */
+		/*
+		 * The oldest goes; the next becomes the first, its stored
+		 * differences from the one that went now unused (the ring
+		 * decodes from the newest back): its bytes stay as they are.
+		 */
 		const uint8_t *ring0 = h->buf + h->mark_len + h->old_len;
-		const uint8_t *p = rec_get(ring0, NULL, &x, &key0), *q;
-		bool key1;
 
-		q = rec_get(p, c, &x, &key1);
-		nfirst = (size_t)(rec_put(first, c, &x, x.seq, x.ts, key1) - first);
-		cut = (size_t)(q - ring0);
+		uint64_t dseq, dts;
+
+		cut = (size_t)(rec_skip(ring0, &key0, &dseq, &dts) - ring0);
 		keys -= key0;
 	}
 	limit = keys < RC_KEY ? RC_KEY - keys : 0;
@@ -376,21 +430,19 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 	if (redo_old) {
 		if (oldn)
 			chain_get(h->buf + h->mark_len, c, olds, oldn);
-		if (full && key0 && limit) {
-			rc_hlog_ring(h, c, ring);
-			olds[oldn++] = ring[0];
-		}
+		if (full && key0 && limit)
+			olds[oldn++] = ring_oldest(h, c);
 		if (oldn > limit) {
 			memmove(olds, olds + (oldn - limit), limit * sizeof(olds[0]));
 			oldn = limit;
 		}
 		nold = chain_put(old, c, olds, oldn);
 	}
-	if (!reserve(h, total - cut + nfirst + n + (nold > h->old_len ? nold - h->old_len : 0)))
+	if (!reserve(h, total - cut + n + (nold > h->old_len ? nold - h->old_len : 0)))
 		return -1;
 	if (full) {
-		splice(h, total - h->ring_len, cut, first, nfirst);
-		h->ring_len = (uint32_t)(h->ring_len - cut + nfirst);
+		splice(h, total - h->ring_len, cut, NULL, 0);
+		h->ring_len = (uint32_t)(h->ring_len - cut);
 		h->ring_n--;
 	}
 	memcpy(h->buf + hlog_len(h), rp, n);
