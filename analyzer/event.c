@@ -105,14 +105,25 @@ int rc_ev_abi_count(void)
 	return n;
 }
 
+/* Bit t: events of type t have a root field (rc_events[]); 0: not known yet. */
+static uint32_t names_root;
+
+_Static_assert(RC_EV__COUNT < 32, "names_root");
+
 int rc_ev_names_root(enum rc_ev_type t)
 {
 	if ((unsigned int)t >= RC_EV__COUNT)
 		return 0;
-	for (unsigned int k = 0; k < rc_events[t].nfields; k++)
-		if (rc_events[t].fields[k] == RC_F_ROOT)
-			return 1;
-	return 0;
+	if (!names_root) {	/* once: the model asks on every event */
+		uint32_t m = 1u << 31;
+
+		for (unsigned int e = 0; e < RC_EV__COUNT; e++)
+			for (unsigned int k = 0; k < rc_events[e].nfields; k++)
+				if (rc_events[e].fields[k] == RC_F_ROOT)
+					m |= 1u << e;
+		names_root = m;
+	}
+	return names_root >> t & 1;
 }
 
 uint64_t rc_event_get(const struct rc_event *ev, enum rc_field f)
