@@ -80,10 +80,10 @@ static bool pass_ran(const struct rc_report *rep, int cpu, int64_t ns)
 static bool move_pass(const char *path, const char *instance,
 		      const struct rc_model_opts *opts, struct rc_engine *e,
 		      struct rc_report *rep, uint64_t *sub, int n, int cpu, int64_t ns,
-		      bool near, bool improve, struct pass_out *out)
+		      bool near, bool improve, bool unfounded, struct pass_out *out)
 {
 	struct rc_pass p = { .cpu = cpu, .ns = ns, .strict = true, .improve = improve,
-			     .moved = near && !improve ? cpu : -1 };
+			     .unfounded = unfounded, .moved = near && !improve ? cpu : -1 };
 
 	for (int c = 0; c < n; c++)
 		sub[c] = ns > 0 ? (c == cpu ? (uint64_t)ns : 0) :
@@ -185,7 +185,7 @@ static void ladder(const char *path, const char *instance,
 						break;
 					left--;
 					if (!move_pass(path, instance, opts, e, rep, sub, n, c, ns,
-						       true, true, &o))
+						       true, true, false, &o))
 						return;
 					if (o.doubted || o.forced > forced || (o.ahead && o.behind))
 						break;
@@ -241,7 +241,7 @@ static void targeted(const char *path, const char *instance,
 	     fwd += o.behind + 1000) {
 		left--;
 		if (!move_pass(path, instance, opts, e, rep, sub, n, slow, -(int64_t)fwd,
-			       false, false, &o))
+			       false, false, false, &o))
 			return;
 		if (!o.behind)
 			break;
@@ -272,7 +272,8 @@ static void targeted(const char *path, const char *instance,
 					continue;
 				left--;
 				if (!move_pass(path, instance, opts, e, rep, sub, n,
-					       nr->cpu, try[t], true, far && forced, &o))
+					       nr->cpu, try[t], true, far && forced,
+					       far && !forced, &o))
 					return;
 				/* the records fit better so: a clock off by this much */
 				if (far && o.doubted && 2 * abs64(try[t]) + 1000 > most)

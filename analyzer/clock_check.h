@@ -9,8 +9,9 @@
  * none by more than RC_CLOCK_MAX_NS). A pass that breaks more roots found
  * clean than there were violations is refuted (rc_engine_clock_check()).
  * Then strict passes (at most RC_CLOCK_TARGETED, refuted by any root newly
- * in violation, any record more forced or more root events read after
- * their VM's teardown): the CPU the others read ahead
+ * in violation or any record more forced; one that nothing in the records
+ * asks for, also by more root events read after their VM's teardown):
+ * the CPU the others read ahead
  * of (rc_model_cpu_behind()) set forward, and each CPU moved across the
  * events near a violation (rc_finding.near), by no more than twice what
  * the records showed out of order, or, when no event was lost, as far as

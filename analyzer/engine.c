@@ -237,16 +237,18 @@ size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifte
 	 * A strict pass (one CPU moved by what separates a finding from
 	 * events of that CPU near it, or set forward) must read the trace at
 	 * least as well as recorded: no root newly in violation, no more
-	 * records that never fitted the count, no more root events read
-	 * after their VM's teardown (the teardown comes after every root
-	 * event of its VM: a CPU moved past it, with nothing of its own
-	 * left to break, is moved too far). With moved >= 0 it speaks only
-	 * of the findings on or near that CPU.
+	 * records that never fitted the count; and if nothing in the
+	 * records asked for it (unfounded), no more root events read after
+	 * their VM's teardown (the teardown comes after every root event of
+	 * its VM: a CPU moved past it, with nothing of its own left to
+	 * break, is moved too far). With moved >= 0 it speaks only of the
+	 * findings on or near that CPU.
 	 */
 	if (p->strict && (added_roots(&e->f, &shifted->f) ||
-			   rc_model_stats(shifted->m)->forced > rc_model_stats(e->m)->forced ||
-			   rc_model_stats(shifted->m)->after_teardown >
-				   rc_model_stats(e->m)->after_teardown))
+			   rc_model_stats(shifted->m)->forced > rc_model_stats(e->m)->forced))
+		return 0;
+	if (p->unfounded && rc_model_stats(shifted->m)->after_teardown >
+			    rc_model_stats(e->m)->after_teardown)
 		return 0;
 	if (p->improve && rc_model_stats(shifted->m)->forced >= rc_model_stats(e->m)->forced)
 		return 0;

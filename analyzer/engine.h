@@ -50,6 +50,13 @@ struct rc_pass {
 	bool strict;
 	/* improve: it counts only if fewer records never fitted */
 	bool improve;
+	/*
+	 * unfounded: a strict pass that nothing in the records asks for (a
+	 * CPU moved further than any skew they measure, and no record
+	 * unfitted to fit); it is refuted also by more root events read
+	 * after their VM's teardown than as recorded.
+	 */
+	bool unfounded;
 	/* moved >= 0: it puts in doubt only findings on that CPU or with
 	 * events of that CPU near them (rc_finding.near) */
 	int moved;
