@@ -59,7 +59,7 @@ copy_dyn "$(command -v trace-cmd)" /usr/bin/trace-cmd
 cp "$ws/rootstress" "$root/usr/bin/rootstress"
 
 # the QEMU initramfs (--qemu) runs QEMU and rootstress, not the selftests
-for t in set_memory_region_test memslot_modification_stress_test kvm_page_table_test dirty_log_test x86_64/smm_test hardware_disable_test; do
+for t in set_memory_region_test memslot_modification_stress_test kvm_page_table_test dirty_log_test x86_64/smm_test hardware_disable_test memslot_perf_test; do
 	if [ -n "$l2kernel" ]; then
 		continue
 	elif [ -x "$st/$t" ]; then
