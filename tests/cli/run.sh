@@ -177,7 +177,8 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d["violations"]; 
 # - cli_skew_teardown: CPU 1 250 us ahead; nothing out of `old` order, but
 #   its worker's put comes after the VM's teardown: measured from there;
 # - cli_skew_behind: CPU 1 2.5 ms behind, 4 CPUs: the others read ahead of
-#   it; only setting CPU 1 forward clears the violations.
+#   it; setting CPU 1 forward, or the CPUs near each violation back,
+#   clears the violations (never CPU 1 set back).
 for t in late_fit:1:1 teardown:1:1 behind:1:-1; do
 	n=${t%%:*} c=$(echo "$t" | cut -d: -f2) sign=${t##*:}
 	expect_exit 3 "skew-$n" "$fx/cli_skew_$n.dat"
@@ -188,11 +189,11 @@ cpu, sign = int(sys.argv[1]), int(sys.argv[2])
 v = d["violations"]
 ok = (d["exit"] == 3 and d["reason"] == "clock_untrusted" and v and
       all(x["clock_doubt"] for x in v) and d["violations_total"] == 0 and
-      any(p["cpu"] == cpu and p["shift_ns"] * sign > 0 for p in d["clock_check"]))
+      any((p["cpu"] == cpu) == (p["shift_ns"] * sign > 0) for p in d["clock_check"]))
 sys.exit(0 if ok else 1)' "$c" "$sign" && ok || bad "skew-$n: not in clock doubt by CPU $c moved ($sign)"
 done
-"$bin" "$fx/cli_skew_behind.dat" | grep -q "^  not found with a CPU's clock set back or forward (.*cpu1 2\.[0-9] ms forward)" && ok ||
-	bad "skew-behind: the verdict does not name CPU 1 set forward"
+"$bin" "$fx/cli_skew_behind.dat" | grep "^  not found with a CPU's clock set back" | grep -Eq "cpu1 2\.[0-9] ms forward|^[^1]*$" && ok ||
+	bad "skew-behind: the verdict names CPU 1 set back"
 # Skew no record measures (both clean; issue 14):
 # - cli_skew_improve: CPU 1 1 ms ahead; the records measure 300 us, and
 #   only moving CPU 1 past the farthest event near the mismatch (0.9 ms,
@@ -561,6 +562,21 @@ ok = (tl == sorted(tl) and [t for t, _ in tl if t in want] == want and
       all(h == sorted(h) and [t for t, _ in h if t in want] == want for h in hs))
 sys.exit(0 if ok else 1)
 PY
+
+# A vCPU put stamped after the end of the fast zap whose iterator put
+# counted it (its tracepoint fires after the atomic; seen live on
+# memslot_perf_test): the end of the fast zap waits behind the held put,
+# clean; with that vCPU put untraced, REF-COUNT-MISMATCH at the iterator
+# put, and only there.
+expect_exit 0 late-stamp "$fx/cli_v2_late_stamp.dat"
+"$bin" --json "$fx/cli_v2_late_stamp_untraced.dat" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = [(x["rule"], x["root"], x["event"]["ts"], x["event"]["cpu"], x["event"]["type"])
+     for x in d["violations"]]
+sys.exit(0 if d["exit"] == 1 and v == [("REF-COUNT-MISMATCH", "0x17160000",
+                                         101510000, 0, "put")] else 1)' &&
+	ok || bad "late-stamp-untraced: not one REF-COUNT-MISMATCH at the iterator put"
 
 # Real kernel traces (tests/data/, from tests/vm): expected verdicts.
 if [ -f tests/vm/expect.tsv ]; then

@@ -1276,9 +1276,9 @@ static void test_skew_evidence(void)
 	CHECK(rc_model_cpu_ahead(m, 1) == 0);
 
 	/*
-	 * Late fit: CPU 0's get (old 3) waits for CPU 1's get (old 2), is
-	 * forced at CPU 0's fast zap end, and CPU 1's get then comes 4 us
-	 * later and leaves the count at 3: CPU 1 read ahead by 4 us.
+	 * CPU 0's get (old 3) waits for CPU 1's get (old 2); CPU 0's fast
+	 * zap end waits behind it (not forced), and CPU 1's get, stamped
+	 * 4 us later, fits it: CPU 1 read ahead by 4 us, measured directly.
 	 */
 	start(RC_DESIGN_GIFTED);
 	feed_at((struct rc_event){ .type = RC_EV_ROOT_ALLOC, .pid = VCPU, .root = R1,
@@ -1286,6 +1286,26 @@ static void test_skew_evidence(void)
 	feed_at((struct rc_event){ .type = RC_EV_ROOT_GET, .pid = FZ, .root = R1,
 				   .owner = RC_OWN_ITER, .old = 3 }, 0, 2000);
 	feed_at((struct rc_event){ .type = RC_EV_FAST_ZAP_DONE, .pid = FZ }, 0, 3000);
+	CHECK(rc_model_stats(m)->forced == 0);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_GET, .pid = ITER, .root = R1,
+				   .owner = RC_OWN_ITER, .old = 2 }, 1, 6000);
+	CHECK(rc_model_stats(m)->forced == 0);
+	CHECK(rc_model_cpu_ahead(m, 1) == 4000);
+	CHECK(rc_model_cpu_behind(m, 0) == 4000);
+	CHECK(rc_model_cpu_ahead_direct(m, 1) == 4000);
+	CHECK(rc_engine_findings(eng)->total == 0);
+
+	/*
+	 * Late fit: the same get forced at CPU 0's teardown of the VM, and
+	 * CPU 1's get then comes 4 us later and leaves the count at 3: CPU 1
+	 * read ahead by 4 us (not directly: the record was forced).
+	 */
+	start(RC_DESIGN_GIFTED);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_ALLOC, .pid = VCPU, .root = R1,
+				   .count = 2, .level = 4 }, 0, 1000);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_GET, .pid = FZ, .root = R1,
+				   .owner = RC_OWN_ITER, .old = 3 }, 0, 2000);
+	feed_at(td, 0, 3000);
 	CHECK(rc_model_stats(m)->forced == 1);
 	feed_at((struct rc_event){ .type = RC_EV_ROOT_GET, .pid = ITER, .root = R1,
 				   .owner = RC_OWN_ITER, .old = 2 }, 1, 6000);
