@@ -195,6 +195,28 @@ STUB
 	! grep -q hardware_disable_test "$tmp/runs3/6.12/clean.job/job.sh" &&
 		grep -q "^rec rootstress " "$tmp/runs3/6.12/clean.job/job.sh" && ok ||
 		bad "--ci clean job: $(grep -c '^rec ' "$tmp/runs3/6.12/clean.job/job.sh" 2>/dev/null) workloads, hardware_disable_test $(grep -c hardware_disable_test "$tmp/runs3/6.12/clean.job/job.sh" 2>/dev/null)"
+	# the clean boot runs live on memslot_perf_test's move test; a
+	# violation there fails, a PASS or a loss it reports does not
+	grep -q "kvm-rootcheck live -- /opt/selftests/memslot_perf_test -f 4 -e 4" "$tmp/runs3/6.12/clean.job/job.sh" &&
+		ok || bad "the clean job runs no live memslot_perf_test move test"
+	cat > "$tmp/run-vm-clean" <<STUB
+#!/bin/bash
+while getopts "t:a:" o; do :; done
+shift \$((OPTIND - 1))
+out=\$4
+mkdir -p "\$out"; echo "clocksource tsc" > "\$out/serial.log"
+printf 'events: 9 root events of 9 records, 0 lost\nverdict: PASS: 1 root life in 1 VM\n' > "\$out/live-move1.txt"; echo 0 > "\$out/live-move1.rc"
+printf 'events: 9 root events of 9 records, 0 lost\nverdict: FAIL: 1 violation\n' > "\$out/live-move2.txt"; echo 1 > "\$out/live-move2.rc"
+printf 'events: 9 root events of 12 records, 3 lost\nverdict: INCONCLUSIVE\n' > "\$out/live-move3.txt"; echo 3 > "\$out/live-move3.rc"
+echo 0 > "\$out/job.rc"; exit 0
+STUB
+	chmod 755 "$tmp/run-vm-clean"
+	RUN_VM=$tmp/run-vm-clean VM_PREBUILT=$tmp/pre ANALYZER=$analyzer \
+		tests/vm/vm-test.sh --kver 6.12 --only clean --out "$tmp/runs4" > "$tmp/clean.out" 2>&1
+	grep -q "PASS 6.12 live memslot_perf_test move 1: PASS" "$tmp/clean.out" &&
+		grep -q "FAIL 6.12 live memslot_perf_test move 2: exit 1" "$tmp/clean.out" &&
+		grep -q "PASS 6.12 live memslot_perf_test move 3: events lost, inconclusive" "$tmp/clean.out" && ok ||
+		bad "live memslot_perf_test move verdicts: $(grep 'memslot_perf_test move' "$tmp/clean.out" | tr '\n' '|')"
 fi
 
 # 4. the event list comes from the analyzer (--list-events), not a copy
