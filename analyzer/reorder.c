@@ -21,6 +21,8 @@ struct rc_reorder {
 	uint64_t *cpu_ts;	/* last ts delivered per CPU */
 	unsigned char *cpu_seen;
 	int stopped;
+	void (*tick)(void *);	/* rc_reorder_set_tick() */
+	void *tick_arg;
 };
 
 struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
@@ -42,6 +44,12 @@ struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
 		return NULL;
 	}
 	return r;
+}
+
+void rc_reorder_set_tick(struct rc_reorder *r, void (*tick)(void *), void *arg)
+{
+	r->tick = tick;
+	r->tick_arg = arg;
 }
 
 void rc_reorder_free(struct rc_reorder *r)
@@ -92,6 +100,8 @@ static int release_one(struct rc_reorder *r)
 	ev.seq = r->released++;
 	if (r->sink(&ev, r->arg))
 		r->stopped = 1;
+	if (r->tick && !(r->released % RC_REORDER_TICK))
+		r->tick(r->tick_arg);
 	return r->stopped;
 }
 

@@ -110,6 +110,13 @@ struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
 int rc_reorder_push(const struct rc_event *ev, void *arg);
 /* Hand over what is safe (all: everything). Non-zero once the sink stopped. */
 int rc_reorder_release(struct rc_reorder *r, int all);
+/*
+ * Call tick(arg) every RC_REORDER_TICK events handed over (the live
+ * source reads its ring buffers on while the analyzer works through a
+ * large release). tick must not push events.
+ */
+#define RC_REORDER_TICK 256
+void rc_reorder_set_tick(struct rc_reorder *r, void (*tick)(void *), void *arg);
 void rc_reorder_free(struct rc_reorder *r);
 
 /* Fill info->clock and info->clock_reliable from a trace clock name. */

@@ -7,8 +7,13 @@
  * decoded by decode.c like a trace.dat.
  *
  * Cost: each poll first moves everything readable out of the ring buffer
- * of every CPU (page-sized reads, up to one buffer's worth per CPU), and
- * only then parses it, so that no per-event work delays the reads. Between
+ * of every CPU (page-sized reads, up to one buffer's worth per CPU) into
+ * a ring of sub-buffers per CPU, and only then parses it, so that no
+ * per-event work delays the reads; while it parses, and while the
+ * analyzer works through the events the reorder buffer releases (up to a
+ * second's worth at once when a CPU was idle), it reads on every 256
+ * events (live_tick()), so the kernel's ring buffers are emptied while
+ * the analyzer works, not only between polls. Between
  * polls it sleeps (a time bounded by the buffer size, so that the buffer
  * cannot fill during the sleep at up to 20 MB/s per CPU), unless the last
  * poll found a quarter of a buffer or more on some CPU: then it reads on at
@@ -61,6 +66,16 @@
 #define LIVE_POLL_NS_MAX 50000000L
 /* Sub-buffers read from one CPU per poll: at most one buffer, 4 MB. */
 #define LIVE_DRAIN_MAX_BYTES (4u << 20)
+/*
+ * While a poll's records are analyzed, every LIVE_REDRAIN_RECORDS records
+ * each CPU is read on, up to LIVE_POLL_BUFFERS times the first drain in
+ * one poll, into a ring of sub-buffers of twice the first drain and at
+ * least LIVE_RING_MIN_BYTES per CPU (a burst larger than a small ring
+ * buffer waits there, not in the kernel's).
+ */
+#define LIVE_REDRAIN_RECORDS 256
+#define LIVE_POLL_BUFFERS 4
+#define LIVE_RING_MIN_BYTES (4u << 20)
 /* Reordering (see rc_reorder in source-local.h): events are held back until
  * every CPU has caught up with them, or for 1 s of trace time (global
  * clock: ns), at most 256k of them. */
@@ -73,10 +88,17 @@ struct live_cpu {
 	struct tracefs_cpu *tcpu;
 	struct kbuffer *kbuf;
 	int size;		/* sub-buffer (page) size */
-	unsigned char *pages;	/* sub-buffers read by the last drain */
-	size_t npages, alloc;	/* read, allocated */
-	size_t next;		/* next of them to parse */
-	size_t bytes;		/* read by the last drain */
+	/*
+	 * Sub-buffers read and not parsed yet: a ring of cap slots (allocated
+	 * once, at the first read: records point into the slot kbuffer
+	 * parses, so it never moves). Slots head..tail-1 wait to be parsed;
+	 * with have_page, slot head-1 is being parsed.
+	 */
+	unsigned char *pages;
+	size_t cap;
+	uint64_t head, tail;
+	size_t bytes;		/* read by this poll */
+	size_t nread;		/* sub-buffers read by this poll */
 	int have_page;
 	int have_rec;
 	int err;		/* errno of a failed read (not EAGAIN): CPU given up */
@@ -161,43 +183,52 @@ static void live_close(struct rc_source *src)
 	free(src);
 }
 
-/*
- * Read what c's ring buffer holds now, sub-buffer by sub-buffer, at most
- * lp->drain_max of them, into c->pages. Only when all of the previous
- * drain was parsed (the records point into it).
- */
-static void drain_cpu(struct live_priv *lp, struct live_cpu *c)
+/* Slot k of c's ring of sub-buffers. */
+static unsigned char *slot(const struct live_cpu *c, uint64_t k)
 {
-	c->npages = c->next = 0;
-	c->bytes = 0;
-	while (!c->err && c->npages < lp->drain_max) {
+	return c->pages + (size_t)(k % c->cap) * (size_t)c->size;
+}
+
+/*
+ * Read what c's ring buffer holds now, sub-buffer by sub-buffer, into
+ * free slots of c's ring, at most max of them. Returns how many.
+ */
+static size_t drain_cpu(struct live_priv *lp, struct live_cpu *c, size_t max)
+{
+	size_t got = 0;
+
+	if (!c->pages) {
+		c->cap = 2 * lp->drain_max;
+		if (c->cap < LIVE_RING_MIN_BYTES / (size_t)c->size)
+			c->cap = LIVE_RING_MIN_BYTES / (size_t)c->size;
+		c->pages = malloc(c->cap * (size_t)c->size);
+		if (!c->pages) {
+			c->err = ENOMEM;
+			return 0;
+		}
+	}
+	if (c->head == c->tail && !c->have_page)
+		c->head = c->tail = 0;	/* empty: touch no more memory than a backlog */
+	while (!c->err && got < max &&
+	       c->tail - (c->head - (uint64_t)c->have_page) < c->cap) {
 		int r;
 
-		if (c->npages == c->alloc) {
-			size_t na = c->alloc ? 2 * c->alloc : 16;
-			unsigned char *p;
-
-			if (na > lp->drain_max)
-				na = lp->drain_max;
-			p = realloc(c->pages, na * (size_t)c->size);
-			if (!p)
-				break;	/* read on with what we have */
-			c->pages = p;
-			c->alloc = na;
-		}
 		errno = 0;
-		r = tracefs_cpu_read(c->tcpu, c->pages + c->npages * (size_t)c->size, true);
+		r = tracefs_cpu_read(c->tcpu, slot(c, c->tail), true);
 		if (r <= 0) {
 			if (errno && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				c->err = errno;
 			break;	/* nothing more readable now (EAGAIN) */
 		}
-		c->npages++;
+		c->tail++;
+		got++;
 		c->bytes += (size_t)r;
 	}
+	c->nread += got;
+	return got;
 }
 
-/* Make c->rec the next record of that CPU from its drained sub-buffers. */
+/* Make c->rec the next record of that CPU from its ring of sub-buffers. */
 static int cpu_next(struct live_cpu *c)
 {
 	unsigned long long ts;
@@ -220,11 +251,11 @@ static int cpu_next(struct live_cpu *c)
 				c->have_rec = 1;
 				return 1;
 			}
-			c->have_page = 0;
+			c->have_page = 0;	/* slot head-1 is free again */
 		}
-		if (c->next >= c->npages)
+		if (c->head == c->tail)
 			return 0;
-		if (kbuffer_load_subbuffer(c->kbuf, c->pages + c->next++ * (size_t)c->size) < 0)
+		if (kbuffer_load_subbuffer(c->kbuf, slot(c, c->head++)) < 0)
 			return 0;
 		c->have_page = 1;
 	}
@@ -232,18 +263,28 @@ static int cpu_next(struct live_cpu *c)
 }
 
 /*
- * Drain every CPU, then merge what was read. Returns the number of
- * records; *busy is set if some CPU held a quarter of its buffer or more.
+ * Drain every CPU, then merge what was read; while merging, every
+ * LIVE_REDRAIN_RECORDS records, read on from every CPU (so the ring
+ * buffers are emptied while the analyzer works, not only between polls),
+ * up to LIVE_POLL_BUFFERS buffers' worth of a CPU in one poll. Returns
+ * the number of records; *busy is set if some CPU held a quarter of its
+ * buffer or more.
  */
 static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int *busy)
 {
 	size_t quarter = (size_t)lp->buffer_kb * 256;
+	size_t budget = LIVE_POLL_BUFFERS * lp->drain_max;
 	unsigned long n = 0;
 
 	*busy = 0;
 	for (int i = 0; i < lp->ncpus; i++) {
-		drain_cpu(lp, &lp->cpus[i]);
-		if (lp->cpus[i].bytes >= quarter || lp->cpus[i].npages == lp->drain_max)
+		struct live_cpu *c = &lp->cpus[i];
+
+		c->bytes = c->nread = 0;
+		drain_cpu(lp, c, lp->drain_max);
+		/* with what ticks read since the last poll (live_tick()) */
+		if (c->bytes >= quarter || c->nread >= lp->drain_max ||
+		    (c->tail - c->head) * (uint64_t)c->size >= quarter)
 			*busy = 1;
 	}
 	for (int i = 0; i < lp->ncpus; i++)
@@ -264,8 +305,33 @@ static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int 
 			rc_emit_record(em, &best->rec);
 		best->have_rec = 0;
 		cpu_next(best);
+		if (n % LIVE_REDRAIN_RECORDS)
+			continue;
+		for (int i = 0; i < lp->ncpus; i++) {
+			struct live_cpu *c = &lp->cpus[i];
+
+			if (c->nread < budget && drain_cpu(lp, c, budget - c->nread) &&
+			    !c->have_rec)
+				cpu_next(c);
+			if (c->bytes >= quarter)
+				*busy = 1;
+		}
 	}
 	return n;
+}
+
+/*
+ * While the analyzer works through what a poll released (the reorder
+ * buffer hands over up to a second of events at once when a CPU was
+ * idle): read every CPU on into its ring of sub-buffers, for the next
+ * poll to parse, so that the kernel's ring buffers do not fill meanwhile.
+ */
+static void live_tick(void *arg)
+{
+	struct live_priv *lp = arg;
+
+	for (int i = 0; i < lp->ncpus; i++)
+		drain_cpu(lp, &lp->cpus[i], lp->drain_max);
 }
 
 static void set_status(struct rc_source *src, int st)
@@ -452,6 +518,7 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 	em.info = &src->info;
 	em.sink = rc_reorder_push;
 	em.arg = ro;
+	rc_reorder_set_tick(ro, live_tick, lp);
 	ret = live_stream(src, lp, &em, ro, err, errlen);
 	rc_reorder_free(ro);
 	return ret;
@@ -538,6 +605,7 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 	/* Losses the kernel counted but could not mark in the pages. */
 	if (lp->inst && !em.stopped)
 		report_unmarked_drops(lp, &em);
+	rc_reorder_set_tick(ro, NULL, NULL);	/* nothing is parsed after this */
 	rc_reorder_release(ro, 1);
 	/* Task names of the processes seen while streaming. */
 	if (lp->inst)
