@@ -11,9 +11,11 @@
  * a ring of sub-buffers per CPU, and only then parses it, so that no
  * per-event work delays the reads; while it parses, and while the
  * analyzer works through the events the reorder buffer releases (up to a
- * second's worth at once when a CPU was idle), it reads on every 256
- * events (live_tick()), so the kernel's ring buffers are emptied while
- * the analyzer works, not only between polls. Between
+ * second's worth at once when a CPU was idle), it reads on, checked
+ * every 256 events, once half a poll interval has passed (drain_due(),
+ * live_tick()), so the kernel's ring buffers are emptied while the
+ * analyzer works, not only between polls, and most reads are still of
+ * full sub-buffers. Between
  * polls it sleeps (a time bounded by the buffer size, so that the buffer
  * cannot fill during the sleep at up to 20 MB/s per CPU), unless the last
  * poll found a quarter of a buffer or more on some CPU: then it reads on at
@@ -68,8 +70,9 @@
 #define LIVE_DRAIN_MAX_BYTES (4u << 20)
 /*
  * While a poll's records are analyzed, every LIVE_REDRAIN_RECORDS records
- * each CPU is read on, up to LIVE_POLL_BUFFERS times the first drain in
- * one poll, into a ring of sub-buffers of twice the first drain and at
+ * each CPU is read on when due (drain_due()), up to LIVE_POLL_BUFFERS
+ * times the first drain in one poll, into a ring of sub-buffers of twice
+ * the first drain and at
  * least LIVE_RING_MIN_BYTES per CPU (a burst larger than a small ring
  * buffer waits there, not in the kernel's).
  */
@@ -112,6 +115,7 @@ struct live_priv {
 	unsigned int buffer_kb;	/* per-CPU ring-buffer size */
 	size_t drain_max;	/* sub-buffers read from a CPU per poll */
 	long poll_ns;		/* sleep between polls */
+	uint64_t drained_at;	/* CLOCK_MONOTONIC ns of the last drain_due() */
 	char *const *argv;
 	struct sigaction old_int, old_term, old_hup;
 	int handlers;
@@ -228,6 +232,51 @@ static size_t drain_cpu(struct live_priv *lp, struct live_cpu *c, size_t max)
 	return got;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * Read every CPU on (up to LIVE_POLL_BUFFERS buffers' worth of each in a
+ * poll), if half a poll interval passed since the last time: often
+ * enough that no buffer fills (a poll interval is the time 20 MB/s takes
+ * to fill one), rarely enough that most reads are of full sub-buffers
+ * (a partial one costs a read and a copy for a few events). While
+ * merging, a CPU whose sub-buffers ran out gets its next record.
+ * Returns whether it read.
+ */
+static int cpu_next(struct live_cpu *c);
+
+static bool drain_due(struct live_priv *lp, bool merging)
+{
+	uint64_t now = mono_ns();
+
+	if (now - lp->drained_at < (uint64_t)lp->poll_ns / 2)
+		return false;
+	lp->drained_at = now;
+	for (int i = 0; i < lp->ncpus; i++) {
+		struct live_cpu *c = &lp->cpus[i];
+		size_t budget = LIVE_POLL_BUFFERS * lp->drain_max;
+
+		/*
+		 * Merging: up to the poll's budget (a poll ends). Between
+		 * polls, while the analyzer works (live_tick()): as much as
+		 * the ring holds (a budget there stopped the reads during a
+		 * long release, and the kernel's buffer overflowed).
+		 */
+		if (merging && c->nread >= budget)
+			continue;
+		if (drain_cpu(lp, c, merging ? budget - c->nread : c->cap) &&
+		    merging && !c->have_rec)
+			cpu_next(c);
+	}
+	return true;
+}
+
 /* Make c->rec the next record of that CPU from its ring of sub-buffers. */
 static int cpu_next(struct live_cpu *c)
 {
@@ -264,19 +313,19 @@ static int cpu_next(struct live_cpu *c)
 
 /*
  * Drain every CPU, then merge what was read; while merging, every
- * LIVE_REDRAIN_RECORDS records, read on from every CPU (so the ring
- * buffers are emptied while the analyzer works, not only between polls),
- * up to LIVE_POLL_BUFFERS buffers' worth of a CPU in one poll. Returns
+ * LIVE_REDRAIN_RECORDS records, read on from every CPU when due
+ * (drain_due()), up to LIVE_POLL_BUFFERS buffers' worth of a CPU in one
+ * poll. Returns
  * the number of records; *busy is set if some CPU held a quarter of its
  * buffer or more.
  */
 static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int *busy)
 {
 	size_t quarter = (size_t)lp->buffer_kb * 256;
-	size_t budget = LIVE_POLL_BUFFERS * lp->drain_max;
 	unsigned long n = 0;
 
 	*busy = 0;
+	lp->drained_at = mono_ns();
 	for (int i = 0; i < lp->ncpus; i++) {
 		struct live_cpu *c = &lp->cpus[i];
 
@@ -305,17 +354,11 @@ static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int 
 			rc_emit_record(em, &best->rec);
 		best->have_rec = 0;
 		cpu_next(best);
-		if (n % LIVE_REDRAIN_RECORDS)
+		if (n % LIVE_REDRAIN_RECORDS || !drain_due(lp, true))
 			continue;
-		for (int i = 0; i < lp->ncpus; i++) {
-			struct live_cpu *c = &lp->cpus[i];
-
-			if (c->nread < budget && drain_cpu(lp, c, budget - c->nread) &&
-			    !c->have_rec)
-				cpu_next(c);
-			if (c->bytes >= quarter)
+		for (int i = 0; i < lp->ncpus; i++)
+			if (lp->cpus[i].bytes >= quarter)
 				*busy = 1;
-		}
 	}
 	return n;
 }
@@ -328,10 +371,7 @@ static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int 
  */
 static void live_tick(void *arg)
 {
-	struct live_priv *lp = arg;
-
-	for (int i = 0; i < lp->ncpus; i++)
-		drain_cpu(lp, &lp->cpus[i], lp->drain_max);
+	drain_due(arg, false);
 }
 
 static void set_status(struct rc_source *src, int st)
