@@ -1646,7 +1646,15 @@ static bool pending_expired(const struct rc_root *r, const struct rc_event *now)
 static void root_event(struct rc_model *m, struct rc_root *r,
 		       const struct rc_event *ev)
 {
-	if (!behind_pending(r, ev, r->npending) && in_order(r, ev)) {
+	/*
+	 * An iterator put by a task whose get of this root failed breaks a
+	 * rule in its own program order (REF-GET-ZERO): no other CPU's record
+	 * can explain it, so it does not wait for one.
+	 */
+	bool own_order = ev->type == RC_EV_ROOT_PUT && ev->owner == RC_OWN_ITER &&
+			 rc_root_failed_get(r, ev->pid);
+
+	if (!behind_pending(r, ev, r->npending) && (own_order || in_order(r, ev))) {
 		process(m, r, ev);
 		drain(m, r, false);
 	} else if (!pending_add(m, r, ev)) {
