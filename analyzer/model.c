@@ -2010,7 +2010,8 @@ static void fz_visit(struct rc_model *m, struct rc_root *r,
 	 * it held back (its `old` waits for another CPU's get or put, whose
 	 * tracepoint fired after the atomic and was stamped later: seen live
 	 * on memslot_perf_test) is judged first: the moment waits behind it
-	 * (fz_deferred()), within the same bounds.
+	 * in the root's reorder buffer (process() judges it there), within
+	 * the same bounds.
 	 */
 	if (behind_pending(r, ev, r->npending)) {
 		struct rc_event late = *ev;

@@ -72,8 +72,7 @@
  * While a poll's records are analyzed, every LIVE_REDRAIN_RECORDS records
  * each CPU is read on when due (drain_due()), up to LIVE_POLL_BUFFERS
  * times the first drain in one poll, into a ring of sub-buffers of twice
- * the first drain and at
- * least LIVE_RING_MIN_BYTES per CPU (a burst larger than a small ring
+ * the first drain and at least LIVE_RING_MIN_BYTES per CPU (a burst larger than a small ring
  * buffer waits there, not in the kernel's).
  */
 #define LIVE_REDRAIN_RECORDS 256
@@ -315,8 +314,7 @@ static int cpu_next(struct live_cpu *c)
  * Drain every CPU, then merge what was read; while merging, every
  * LIVE_REDRAIN_RECORDS records, read on from every CPU when due
  * (drain_due()), up to LIVE_POLL_BUFFERS buffers' worth of a CPU in one
- * poll. Returns
- * the number of records; *busy is set if some CPU held a quarter of its
+ * poll. Returns the number of records; *busy is set if some CPU held a quarter of its
  * buffer or more.
  */
 static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int *busy)
