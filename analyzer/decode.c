@@ -18,12 +18,19 @@
 
 #include "source-local.h"
 
+/* A field holding an enum rc_owner (mapped from the file's values). */
+static inline bool owner_slot(enum rc_field slot)
+{
+	return slot == RC_F_OWNER || slot == RC_F_FROM || slot == RC_F_TO;
+}
+
 struct dec_field {
 	struct tep_format_field *field;
 	enum rc_field slot;
 	unsigned short offset;	/* in the record */
 	unsigned char size;	/* 1, 2, 4 or 8 */
 	unsigned char dst_size;	/* width of the member of struct rc_event */
+	bool map;		/* an owner: mapped by dec_event.owner_map */
 	unsigned short dst;	/* offset of the member in struct rc_event */
 };
 
@@ -236,6 +243,7 @@ static int cache_event(struct rc_decoder *d, int t, char *err, size_t errlen)
 		}
 		de->f[de->nfields].field = ff;
 		de->f[de->nfields].slot = s->fields[k];
+		de->f[de->nfields].map = owner_slot(s->fields[k]);
 		de->f[de->nfields].offset = (unsigned short)ff->offset;
 		de->f[de->nfields].size = (unsigned char)ff->size;
 		de->nfields++;
@@ -404,20 +412,25 @@ int rc_decode(const struct rc_decoder *d, struct tep_record *rec, struct rc_even
 		ev->pid = (int)load_native(data + d->pid_off, d->pid_size);
 	else
 		ev->pid = tep_data_pid(d->tep, rec);
-	for (unsigned int k = 0; k < de->nfields; k++) {
-		const struct dec_field *f = &de->f[k];
-		unsigned long long v = 0;
+	if (d->native) {
+		for (unsigned int k = 0; k < de->nfields; k++) {
+			const struct dec_field *f = &de->f[k];
+			uint64_t v = load_native(data + f->offset, f->size);
 
-		if (d->native)
-			v = load_native(data + f->offset, f->size);
-		else
-			tep_read_number_field(f->field, rec->data, &v);
-		if (f->slot == RC_F_OWNER || f->slot == RC_F_FROM || f->slot == RC_F_TO)
-			v = de->owner_map[(uint8_t)v];
-		if (d->native)
+			if (f->map)
+				v = de->owner_map[(uint8_t)v];
 			store_native((unsigned char *)ev + f->dst, f->dst_size, v);
-		else
+		}
+	} else {
+		for (unsigned int k = 0; k < de->nfields; k++) {
+			const struct dec_field *f = &de->f[k];
+			unsigned long long v = 0;
+
+			tep_read_number_field(f->field, rec->data, &v);
+			if (f->map)
+				v = de->owner_map[(uint8_t)v];
 			rc_event_set(ev, f->slot, v);
+		}
 	}
 	ev->absent = de->absent;
 	/* ABI v2: the zap context is 1:1 with how mmu_lock is held */

@@ -83,6 +83,7 @@ struct rc_model {
 	/* recent teardowns (note_after_teardown()) */
 	struct rc_td { uint64_t kvm, ts, lost; int32_t cpu; } td[RC_TEARDOWNS];
 	unsigned int ntd;		/* ever stored (ring position) */
+	uint64_t td_kvms;		/* bit td_bit(kvm) of each in td[] */
 };
 
 const char *rc_design_name(enum rc_design d)
@@ -522,6 +523,7 @@ static bool routine_ref(const struct rc_event *ev)
 }
 
 _Static_assert(RC_F__COUNT <= 16, "rc_hrec.absent has 16 bits");
+_Static_assert(RC_DESIGN_HYBRID < 1 << RC_DESIGN_BITS, "rc_root.design holds a design");
 
 static void hrec_set(struct rc_hrec *h, const struct rc_event *ev)
 {
@@ -811,7 +813,7 @@ const struct rc_ref *rc_root_spent(const struct rc_root *r, int pid)
 
 bool rc_root_failed_get(const struct rc_root *r, int pid)
 {
-	return ref_find(r, RC_REF_FAILED, RC_OWN_ITER, true, pid, false) >= 0 &&
+	return r->had_failed && ref_find(r, RC_REF_FAILED, RC_OWN_ITER, true, pid, false) >= 0 &&
 	       ref_find(r, RC_REF_HELD, RC_OWN_ITER, true, pid, false) < 0;
 }
 
@@ -957,6 +959,8 @@ static struct rc_ref *ref_add(struct rc_model *m, struct rc_root *r,
 	x->owner = (uint8_t)owner;
 	x->type = (uint8_t)ev->type;
 	x->kind = (uint8_t)kind;
+	r->had_failed |= kind == RC_REF_FAILED;
+	r->had_unloaded |= kind == RC_REF_UNLOADED;
 	x->old = ev->type == RC_EV_ROOT_ALLOC ? ev->count :
 		 ev->type == RC_EV_ROOT_INVALIDATE ? ev->reason :
 		 ev->type == RC_EV_ROOT_HANDOFF ? ev->owner : ev->old;
@@ -1103,10 +1107,11 @@ static void apply_get(struct rc_model *m, struct rc_root *r,
 	if (ev->owner < RC_OWN__COUNT) {
 		r->owners[ev->owner]++;
 		m->st.owner_gets[ev->owner]++;
-		if (ev->owner == RC_OWN_ITER)
+		if (ev->owner == RC_OWN_ITER && r->had_failed)
 			ref_unmark(r, RC_REF_FAILED, RC_OWN_ITER, ev->pid);
 		if (ev->owner == RC_OWN_VCPU) {	/* loaded again: may be unloaded again */
-			ref_unmark(r, RC_REF_UNLOADED, RC_OWN_VCPU, ev->pid);
+			if (r->had_unloaded)
+				ref_unmark(r, RC_REF_UNLOADED, RC_OWN_VCPU, ev->pid);
 			vm_note_load(m, r->vm, ev->pid, ev->seq);
 		}
 		ref_add(m, r, ev, ev->owner, RC_REF_HELD);
@@ -2084,6 +2089,12 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
  * ahead by at least the difference (or the kernel used a root after its
  * VM's teardown: the rules judge that).
  */
+/* A VM's bit in rc_model.td_kvms. */
+static unsigned int td_bit(uint64_t kvm)
+{
+	return (unsigned int)((kvm * 0x9e3779b97f4a7c15ull) >> 58);
+}
+
 static void note_after_teardown(struct rc_model *m, const struct rc_event *ev)
 {
 	unsigned int n = m->ntd < RC_TEARDOWNS ? m->ntd : RC_TEARDOWNS;
@@ -2109,6 +2120,9 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 	m->td[m->ntd++ % RC_TEARDOWNS] = (struct rc_td){ .kvm = ev->kvm, .ts = ev->ts,
 							 .lost = m->st.lost_reports,
 							 .cpu = ev->cpu };
+	m->td_kvms = 0;
+	for (unsigned int i = 0; i < m->ntd && i < RC_TEARDOWNS; i++)
+		m->td_kvms |= 1ull << td_bit(m->td[i].kvm);
 	if (!vm)
 		return;
 	m->st.teardowns++;
@@ -2256,7 +2270,8 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 			m->st.oom = true;
 		}
 	}
-	if (m->ntd && ev->kvm && rc_ev_names_root(ev->type) &&
+	if (m->ntd && ev->kvm && (m->td_kvms >> td_bit(ev->kvm) & 1) &&
+	    rc_ev_names_root(ev->type) &&
 	    ev->ts - m->td[(m->ntd - 1) % RC_TEARDOWNS].ts <= RC_REORDER_NS)
 		note_after_teardown(m, ev);
 	if ((unsigned int)ev->type < RC_EV__COUNT && on_event[ev->type])

@@ -55,6 +55,7 @@
  * and 6.1.y before that backport (alloc count 1).
  */
 enum rc_design { RC_DESIGN_AUTO, RC_DESIGN_GIFTED, RC_DESIGN_ASYNC, RC_DESIGN_HYBRID };
+#define RC_DESIGN_BITS 2	/* rc_root.design holds every enum rc_design */
 
 /* The kinds of zap reference (gift) a root can hold, by who made it. */
 enum rc_gift_kind {
@@ -124,7 +125,7 @@ struct rc_root {
 	uint64_t kvm, addr;
 	uint64_t id;			/* global life number, from 1 */
 	uint32_t life;			/* life number at this address, from 1 */
-	uint8_t design;			/* enum rc_design: ASYNC (count 1) or
+	uint8_t design : RC_DESIGN_BITS; /* enum rc_design: ASYNC (count 1) or
 					 * GIFTED (count 2: gifted or hybrid,
 					 * see rc_root_design()) */
 	bool design_forced : 1;		/* --design */
@@ -147,6 +148,9 @@ struct rc_root {
 	bool violated : 1;		/* a rule found something on it: its
 					 * counts are a bug's now, not a clock's */
 	bool on_fz : 1, on_eager : 1;	/* on rc_vm.fz_roots, on the eager list */
+	bool had_failed : 1;		/* the ledger has held a failed-get */
+	bool had_unloaded : 1;		/* or an unloaded marker in this life
+					 * (filters: without, none to find) */
 	uint8_t invalid_reason;
 
 	int64_t count;			/* shadow refcount */

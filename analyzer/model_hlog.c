@@ -126,12 +126,10 @@ static bool callers_grow(struct rc_callers *c)
 	return true;
 }
 
-uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a)
+static uint32_t callers_find(struct rc_callers *c, uint64_t a)
 {
 	uint32_t s;
 
-	if (!a)
-		return 0;
 	if (c->nslot) {
 		for (s = caller_hash(a, c->nslot); c->slot[s]; s = (s + 1) & (c->nslot - 1))
 			if (c->addr[c->slot[s] - 1] == a)
@@ -144,6 +142,23 @@ uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a)
 	c->addr[c->n++] = a;
 	c->slot[s] = c->n;
 	return c->n;
+}
+
+uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a)
+{
+	unsigned int m = (unsigned int)(a ^ a >> 4 ^ a >> 8) % RC_CALLERS_MEMO;
+	uint32_t i;
+
+	if (!a)
+		return 0;
+	if (c->memo_addr[m] == a)
+		return c->memo_idx[m];
+	i = callers_find(c, a);
+	if (i) {
+		c->memo_addr[m] = a;
+		c->memo_idx[m] = i;
+	}
+	return i;
 }
 
 void rc_callers_free(struct rc_callers *c)
@@ -268,6 +283,19 @@ static const uint8_t *rec_skip(const uint8_t *p, bool *key, uint64_t *dseq, uint
 	for (int i = 0; i < 3; i++)	/* cpu, pid, val */
 		p = skip_u(p);
 	if (f & F_ABSENT)
+		p = skip_u(p);
+	p += !!(f & F_TO) + !!(f & F_REASON) + !!(f & F_CTX) + !!(f & F_SHARED);
+	return skip_u(p);	/* caller */
+}
+
+/* The end of the record at p, nothing decoded: whether it is a milestone. */
+static const uint8_t *rec_end(const uint8_t *p, bool *key)
+{
+	uint8_t hd = *p++, f = hd & H_FLAGS ? *p++ : 0;
+
+	*key = hd & H_KEY;
+	p += ((hd & H_TYPE) == 15) + !!(f & F_OWNER);
+	for (int i = 0; i < 5 + !!(f & F_ABSENT); i++)	/* seq ts cpu pid val [absent] */
 		p = skip_u(p);
 	p += !!(f & F_TO) + !!(f & F_REASON) + !!(f & F_CTX) + !!(f & F_SHARED);
 	return skip_u(p);	/* caller */
@@ -420,9 +448,7 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 		 */
 		const uint8_t *ring0 = h->buf + h->mark_len + h->old_len;
 
-		uint64_t dseq, dts;
-
-		cut = (size_t)(rec_skip(ring0, &key0, &dseq, &dts) - ring0);
+		cut = (size_t)(rec_end(ring0, &key0) - ring0);
 		keys -= key0;
 	}
 	limit = keys < RC_KEY ? RC_KEY - keys : 0;

@@ -37,10 +37,14 @@ struct rc_hrec {
 };
 
 /* Caller addresses by index, and an open-addressing index of them. */
+#define RC_CALLERS_MEMO 16
 struct rc_callers {
 	uint64_t *addr;		/* index -> address */
 	uint32_t *slot;		/* hash -> index + 1, 0: empty */
 	uint32_t n, cap, nslot;
+	/* the latest lookups, direct mapped: address and index + 1 */
+	uint64_t memo_addr[RC_CALLERS_MEMO];
+	uint32_t memo_idx[RC_CALLERS_MEMO];
 };
 
 /*
