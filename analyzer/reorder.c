@@ -1,12 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The live source's reorder buffer (source-local.h): a min-heap by
- * (timestamp, arrival) that releases events once no CPU can still deliver
- * an earlier one.
+ * The live source's reorder buffer (source-local.h): events in order of
+ * (timestamp, arrival), released once no CPU can still deliver an
+ * earlier one.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "source-local.h"
+
+/*
+ * Each CPU's events come in timestamp order (a CPU's ring buffer is
+ * written in order), so they wait in a FIFO per CPU (a ring of events;
+ * one out of order is put in its place in its FIFO), and a min-heap of
+ * the non-empty FIFOs by their first event picks the next to release:
+ * an event is copied in and out once, and ordering costs O(log CPUs)
+ * rather than O(log events). The order is the same as one heap of every
+ * event by (timestamp, arrival) would give. Events of a CPU outside
+ * [0, ncpus) share one more FIFO.
+ */
+struct cpu_fifo {
+	struct rc_event *v;	/* ring of cap (a power of two) events */
+	size_t head, n, cap;
+};
 
 struct rc_reorder {
 	rc_sink_fn sink;
@@ -14,8 +30,11 @@ struct rc_reorder {
 	int ncpus;
 	uint64_t holdback;
 	size_t cap;
-	struct rc_event *heap;	/* min-heap by (ts, seq = arrival number) */
-	size_t n, alloc;
+	struct cpu_fifo *q;	/* ncpus + 1 FIFOs */
+	int *heap;		/* non-empty FIFOs, min-heap by first event */
+	int *hpos;		/* FIFO -> its index in heap */
+	int hn;
+	size_t n;		/* events waiting */
 	uint64_t arrivals, released;
 	uint64_t max_ts;
 	uint64_t *cpu_ts;	/* last ts delivered per CPU */
@@ -29,6 +48,7 @@ struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
 				  uint64_t holdback, size_t cap)
 {
 	struct rc_reorder *r = calloc(1, sizeof(*r));
+	size_t nq;
 
 	if (!r)
 		return NULL;
@@ -37,9 +57,13 @@ struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
 	r->ncpus = ncpus > 0 ? ncpus : 1;
 	r->holdback = holdback;
 	r->cap = cap ? cap : 1;
+	nq = (size_t)r->ncpus + 1;
 	r->cpu_ts = calloc((size_t)r->ncpus, sizeof(*r->cpu_ts));
 	r->cpu_seen = calloc((size_t)r->ncpus, 1);
-	if (!r->cpu_ts || !r->cpu_seen) {
+	r->q = calloc(nq, sizeof(*r->q));
+	r->heap = calloc(nq, sizeof(*r->heap));
+	r->hpos = calloc(nq, sizeof(*r->hpos));
+	if (!r->cpu_ts || !r->cpu_seen || !r->q || !r->heap || !r->hpos) {
 		rc_reorder_free(r);
 		return NULL;
 	}
@@ -56,7 +80,12 @@ void rc_reorder_free(struct rc_reorder *r)
 {
 	if (!r)
 		return;
+	if (r->q)
+		for (int i = 0; i <= r->ncpus; i++)
+			free(r->q[i].v);
+	free(r->q);
 	free(r->heap);
+	free(r->hpos);
 	free(r->cpu_ts);
 	free(r->cpu_seen);
 	free(r);
@@ -67,39 +96,100 @@ static int ev_before(const struct rc_event *a, const struct rc_event *b)
 	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
 }
 
-static void heap_pop(struct rc_reorder *r, struct rc_event *out)
+/* Event i of FIFO q, 0 the first. */
+static struct rc_event *at(const struct cpu_fifo *q, size_t i)
 {
-	size_t i = 0;
+	return &q->v[(q->head + i) & (q->cap - 1)];
+}
 
-	*out = r->heap[0];
-	r->heap[0] = r->heap[--r->n];
+static bool fifo_grow(struct cpu_fifo *q)
+{
+	size_t cap = q->cap ? 2 * q->cap : 64;
+	struct rc_event *v = malloc(cap * sizeof(*v));
+
+	if (!v)
+		return false;
+	for (size_t i = 0; i < q->n; i++)
+		v[i] = *at(q, i);
+	free(q->v);
+	q->v = v;
+	q->head = 0;
+	q->cap = cap;
+	return true;
+}
+
+static bool fifo_before(const struct rc_reorder *r, int a, int b)
+{
+	return ev_before(at(&r->q[a], 0), at(&r->q[b], 0));
+}
+
+static void heap_set(struct rc_reorder *r, int i, int qi)
+{
+	r->heap[i] = qi;
+	r->hpos[qi] = i;
+}
+
+static void sift_up(struct rc_reorder *r, int i)
+{
+	int qi = r->heap[i];
+
+	while (i && fifo_before(r, qi, r->heap[(i - 1) / 2])) {
+		heap_set(r, i, r->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(r, i, qi);
+}
+
+static void sift_down(struct rc_reorder *r, int i)
+{
+	int qi = r->heap[i];
+
 	for (;;) {
-		size_t l = 2 * i + 1, m = i;
+		int l = 2 * i + 1, m = l;
 
-		if (l < r->n && ev_before(&r->heap[l], &r->heap[m]))
-			m = l;
-		if (l + 1 < r->n && ev_before(&r->heap[l + 1], &r->heap[m]))
-			m = l + 1;
-		if (m == i)
+		if (l >= r->hn)
 			break;
-		struct rc_event t = r->heap[i];
-
-		r->heap[i] = r->heap[m];
-		r->heap[m] = t;
+		if (l + 1 < r->hn && fifo_before(r, r->heap[l + 1], r->heap[l]))
+			m = l + 1;
+		if (!fifo_before(r, r->heap[m], qi))
+			break;
+		heap_set(r, i, r->heap[m]);
 		i = m;
+	}
+	heap_set(r, i, qi);
+}
+
+/* Forget the first of every waiting event (r->n > 0). */
+static void drop_first(struct rc_reorder *r)
+{
+	struct cpu_fifo *q = &r->q[r->heap[0]];
+
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->n--;
+	r->n--;
+	if (!q->n) {
+		if (--r->hn) {
+			heap_set(r, 0, r->heap[r->hn]);
+			sift_down(r, 0);
+		}
+	} else {
+		sift_down(r, 0);
 	}
 }
 
+/* Hand over the first of every waiting event, in place (tick pushes nothing). */
 static int release_one(struct rc_reorder *r)
 {
-	struct rc_event ev;
+	struct rc_event *ev = at(&r->q[r->heap[0]], 0);
 
-	heap_pop(r, &ev);
-	if (r->stopped)
+	if (r->stopped) {
+		drop_first(r);
 		return 1;
-	ev.seq = r->released++;
-	if (r->sink(&ev, r->arg))
+	}
+	ev->seq = r->released++;
+	if (r->sink(ev, r->arg))
 		r->stopped = 1;
+	drop_first(r);
 	if (r->tick && !(r->released % RC_REORDER_TICK))
 		r->tick(r->tick_arg);
 	return r->stopped;
@@ -108,36 +198,42 @@ static int release_one(struct rc_reorder *r)
 int rc_reorder_push(const struct rc_event *ev, void *arg)
 {
 	struct rc_reorder *r = arg;
-	size_t i;
+	int qi = ev->cpu >= 0 && ev->cpu < r->ncpus ? ev->cpu : r->ncpus;
+	struct cpu_fifo *q = &r->q[qi];
+	struct rc_event e;
+	size_t pos;
 
 	if (r->stopped)
 		return 1;
 	if (r->n == r->cap && release_one(r))
 		return 1;
-	if (r->n == r->alloc) {
-		size_t na = r->alloc ? 2 * r->alloc : 256;
-		struct rc_event *h = realloc(r->heap, na * sizeof(*h));
-
-		if (!h) {	/* no memory: hand it over now, order may suffer */
-			struct rc_event e = *ev;
-
-			e.seq = r->released++;
-			if (r->sink(&e, r->arg))
-				r->stopped = 1;
-			return r->stopped;
-		}
-		r->heap = h;
-		r->alloc = na;
+	if (q->n == q->cap && !fifo_grow(q)) {
+		/* no memory: hand it over now, order may suffer */
+		e = *ev;
+		e.seq = r->released++;
+		if (r->sink(&e, r->arg))
+			r->stopped = 1;
+		return r->stopped;
 	}
-	i = r->n++;
-	r->heap[i] = *ev;
-	r->heap[i].seq = r->arrivals++;
-	while (i && ev_before(&r->heap[i], &r->heap[(i - 1) / 2])) {
-		struct rc_event t = r->heap[i];
-
-		r->heap[i] = r->heap[(i - 1) / 2];
-		r->heap[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
+	/* after every event of its CPU stamped no later (usually all) */
+	pos = q->n;
+	if (pos && ev->ts < at(q, pos - 1)->ts) {
+		e = *ev;
+		e.seq = r->arrivals++;
+		for (; pos && ev_before(&e, at(q, pos - 1)); pos--)
+			*at(q, pos) = *at(q, pos - 1);
+		*at(q, pos) = e;
+	} else {
+		*at(q, pos) = *ev;
+		at(q, pos)->seq = r->arrivals++;
+	}
+	q->n++;
+	r->n++;
+	if (q->n == 1) {
+		heap_set(r, r->hn++, qi);
+		sift_up(r, r->hn - 1);
+	} else if (!pos) {
+		sift_up(r, r->hpos[qi]);
 	}
 	if (ev->ts > r->max_ts)
 		r->max_ts = ev->ts;
@@ -161,7 +257,8 @@ int rc_reorder_release(struct rc_reorder *r, int all)
 	}
 	safe_time = r->max_ts > r->holdback ? r->max_ts - r->holdback : 0;
 	while (r->n && !r->stopped &&
-	       (all || r->heap[0].ts <= safe_all || r->heap[0].ts <= safe_time))
+	       (all || at(&r->q[r->heap[0]], 0)->ts <= safe_all ||
+		at(&r->q[r->heap[0]], 0)->ts <= safe_time))
 		release_one(r);
 	return r->stopped;
 }

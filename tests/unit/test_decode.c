@@ -496,6 +496,122 @@ static void test_reorder(void)
 	rc_reorder_free(r);
 }
 
+/* Released events, in order, by the id each was pushed with (in role). */
+struct ids {
+	uint32_t id[4096];
+	int n;
+};
+
+static int id_sink(const struct rc_event *ev, void *arg)
+{
+	struct ids *g = arg;
+
+	if (g->n < 4096)
+		g->id[g->n++] = ev->role;
+	return 0;
+}
+
+/* The reference's least waiting event by (ts, arrival): its index. */
+static int ref_least(const struct rc_event *ref, int n)
+{
+	int best = 0;
+
+	for (int k = 1; k < n; k++)
+		if (ref[k].ts < ref[best].ts)
+			best = k;
+	return best;
+}
+
+static void ref_take(struct rc_event *ref, int *n, int k, struct ids *want)
+{
+	want->id[want->n++] = ref[k].role;
+	memmove(&ref[k], &ref[k + 1], (size_t)(*n - k - 1) * sizeof(ref[0]));
+	(*n)--;
+}
+
+/*
+ * The reorder buffer against a naive one (every waiting event searched
+ * for the least (ts, arrival)) over random streams: CPUs in and out of
+ * range, mostly in order per CPU with some late events, equal stamps,
+ * small caps (early releases), releases at random. Same order, always.
+ */
+static void test_reorder_random(void)
+{
+	static struct rc_event ref[4096];
+	static struct ids got, want;
+	uint64_t seed = 0x2545f4914f6cdd1dull;
+	int bad = 0;
+
+	for (int round = 0; round < 200 && !bad; round++) {
+		int ncpus = 1 + round % 5, nref = 0, npush = 200 + round * 10;
+		size_t cap = round % 3 ? 1000000 : (size_t)(1 + round % 17);
+		uint64_t holdback = round % 2 ? 50 : 1000000, cpu_ts[8] = { 0 };
+		uint64_t max_ts = 0, seen_ts[8] = { 0 };
+		bool seen[8] = { false };
+		struct rc_reorder *r;
+
+		memset(&got, 0, sizeof(got));
+		memset(&want, 0, sizeof(want));
+		r = rc_reorder_new(id_sink, &got, ncpus, holdback, cap);
+		CHECK(r != NULL);
+		if (!r)
+			return;
+		for (int i = 0; i < npush; i++) {
+			struct rc_event e;
+			int cpu;
+
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			/* now and then a CPU out of range (-1 .. -3, ncpus) */
+			cpu = (int)((seed >> 33) % (uint64_t)(ncpus + 1)) - (seed >> 60 == 0 ? 3 : 0);
+			e = mkev(0, cpu);
+			if (cpu >= 0 && cpu < 8) {
+				/* mostly no earlier than its CPU's last, at times earlier */
+				cpu_ts[cpu] += 8 + (seed >> 40) % 4;
+				e.ts = (seed >> 20) % 16 ? cpu_ts[cpu] : cpu_ts[cpu] - (seed >> 44) % 8;
+			} else {
+				e.ts = (seed >> 24) % 512;
+			}
+			e.role = (uint32_t)i;
+			/* the reference: the cap releases the least early */
+			if ((size_t)nref == cap)
+				ref_take(ref, &nref, ref_least(ref, nref), &want);
+			ref[nref++] = e;
+			rc_reorder_push(&e, r);
+			if (e.ts > max_ts)
+				max_ts = e.ts;
+			if (cpu >= 0 && cpu < ncpus) {
+				if (e.ts > seen_ts[cpu])
+					seen_ts[cpu] = e.ts;
+				seen[cpu] = true;
+			}
+			if ((seed >> 50) % 8 == 0) {
+				uint64_t safe = UINT64_MAX;
+				uint64_t safe_time = max_ts > holdback ? max_ts - holdback : 0;
+
+				for (int c = 0; c < ncpus; c++)
+					if ((seen[c] ? seen_ts[c] : 0) < safe)
+						safe = seen[c] ? seen_ts[c] : 0;
+				rc_reorder_release(r, 0);
+				while (nref) {
+					int k = ref_least(ref, nref);
+
+					if (ref[k].ts > safe && ref[k].ts > safe_time)
+						break;
+					ref_take(ref, &nref, k, &want);
+				}
+			}
+		}
+		rc_reorder_release(r, 1);
+		while (nref)
+			ref_take(ref, &nref, ref_least(ref, nref), &want);
+		bad = got.n != want.n ||
+		      memcmp(got.id, want.id, (size_t)got.n * sizeof(got.id[0]));
+		CHECK_MSG(!bad, "round %d: %d released, %d expected, orders differ", round,
+			  got.n, want.n);
+		rc_reorder_free(r);
+	}
+}
+
 static void count_tick(void *arg)
 {
 	(*(int *)arg)++;
@@ -880,6 +996,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_cpustats),
 	UNIT_TEST(test_reorder),
 	UNIT_TEST(test_reorder_tick),
+	UNIT_TEST(test_reorder_random),
 };
 
 int main(int argc, char **argv)
