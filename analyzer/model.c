@@ -813,7 +813,8 @@ const struct rc_ref *rc_root_spent(const struct rc_root *r, int pid)
 
 bool rc_root_failed_get(const struct rc_root *r, int pid)
 {
-	return r->had_failed && ref_find(r, RC_REF_FAILED, RC_OWN_ITER, true, pid, false) >= 0 &&
+	return r->had_failed &&
+	       ref_find(r, RC_REF_FAILED, RC_OWN_ITER, true, pid, false) >= 0 &&
 	       ref_find(r, RC_REF_HELD, RC_OWN_ITER, true, pid, false) < 0;
 }
 
@@ -2083,18 +2084,18 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 		fz_visit(m, vm->roots_tail, ev, start);
 }
 
-/*
- * A root event of a VM torn down shortly before on another CPU: the
- * teardown comes after every root event of its VM, so ev's CPU read
- * ahead by at least the difference (or the kernel used a root after its
- * VM's teardown: the rules judge that).
- */
 /* A VM's bit in rc_model.td_kvms. */
 static unsigned int td_bit(uint64_t kvm)
 {
 	return (unsigned int)((kvm * 0x9e3779b97f4a7c15ull) >> 58);
 }
 
+/*
+ * A root event of a VM torn down shortly before on another CPU: the
+ * teardown comes after every root event of its VM, so ev's CPU read
+ * ahead by at least the difference (or the kernel used a root after its
+ * VM's teardown: the rules judge that).
+ */
 static void note_after_teardown(struct rc_model *m, const struct rc_event *ev)
 {
 	unsigned int n = m->ntd < RC_TEARDOWNS ? m->ntd : RC_TEARDOWNS;

@@ -266,39 +266,47 @@ static const uint8_t *skip_u(const uint8_t *p)
 	return p;
 }
 
+/* Past the record's header at p (to its seq): whether it is a milestone, its flags. */
+static const uint8_t *rec_head(const uint8_t *p, bool *key, uint8_t *f)
+{
+	uint8_t hd = *p++;
+
+	*f = hd & H_FLAGS ? *p++ : 0;
+	*key = hd & H_KEY;
+	return p + ((hd & H_TYPE) == 15) + !!(*f & F_OWNER);
+}
+
+/* The end of a record, from its cpu on (p), with flags f. */
+static const uint8_t *rec_tail(const uint8_t *p, uint8_t f)
+{
+	for (int i = 0; i < 3 + !!(f & F_ABSENT); i++)	/* cpu pid val [absent] */
+		p = skip_u(p);
+	p += !!(f & F_TO) + !!(f & F_REASON) + !!(f & F_CTX) + !!(f & F_SHARED);
+	return skip_u(p);	/* caller */
+}
+
 /*
  * The end of the record at p, read no further than it must be: whether
  * it is a milestone, and its stored seq and ts differences.
  */
 static const uint8_t *rec_skip(const uint8_t *p, bool *key, uint64_t *dseq, uint64_t *dts)
 {
-	uint8_t hd = *p++, f = hd & H_FLAGS ? *p++ : 0;
+	uint8_t f;
 
-	*key = hd & H_KEY;
-	p += ((hd & H_TYPE) == 15) + !!(f & F_OWNER);
-	p = get_u(p, dseq);
+	p = get_u(rec_head(p, key, &f), dseq);
 	*dseq = unzz(*dseq);
 	p = get_u(p, dts);
 	*dts = unzz(*dts);
-	for (int i = 0; i < 3; i++)	/* cpu, pid, val */
-		p = skip_u(p);
-	if (f & F_ABSENT)
-		p = skip_u(p);
-	p += !!(f & F_TO) + !!(f & F_REASON) + !!(f & F_CTX) + !!(f & F_SHARED);
-	return skip_u(p);	/* caller */
+	return rec_tail(p, f);
 }
 
 /* The end of the record at p, nothing decoded: whether it is a milestone. */
 static const uint8_t *rec_end(const uint8_t *p, bool *key)
 {
-	uint8_t hd = *p++, f = hd & H_FLAGS ? *p++ : 0;
+	uint8_t f;
 
-	*key = hd & H_KEY;
-	p += ((hd & H_TYPE) == 15) + !!(f & F_OWNER);
-	for (int i = 0; i < 5 + !!(f & F_ABSENT); i++)	/* seq ts cpu pid val [absent] */
-		p = skip_u(p);
-	p += !!(f & F_TO) + !!(f & F_REASON) + !!(f & F_CTX) + !!(f & F_SHARED);
-	return skip_u(p);	/* caller */
+	p = skip_u(skip_u(rec_head(p, key, &f)));	/* seq ts */
+	return rec_tail(p, f);
 }
 
 /*

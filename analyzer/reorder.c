@@ -159,6 +159,12 @@ static void sift_down(struct rc_reorder *r, int i)
 	heap_set(r, i, qi);
 }
 
+/* The first of every waiting event (r->n > 0). */
+static struct rc_event *first(const struct rc_reorder *r)
+{
+	return at(&r->q[r->heap[0]], 0);
+}
+
 /* Forget the first of every waiting event (r->n > 0). */
 static void drop_first(struct rc_reorder *r)
 {
@@ -180,7 +186,7 @@ static void drop_first(struct rc_reorder *r)
 /* Hand over the first of every waiting event, in place (tick pushes nothing). */
 static int release_one(struct rc_reorder *r)
 {
-	struct rc_event *ev = at(&r->q[r->heap[0]], 0);
+	struct rc_event *ev = first(r);
 
 	if (r->stopped) {
 		drop_first(r);
@@ -215,18 +221,15 @@ int rc_reorder_push(const struct rc_event *ev, void *arg)
 			r->stopped = 1;
 		return r->stopped;
 	}
-	/* after every event of its CPU stamped no later (usually all) */
-	pos = q->n;
-	if (pos && ev->ts < at(q, pos - 1)->ts) {
-		e = *ev;
-		e.seq = r->arrivals++;
-		for (; pos && ev_before(&e, at(q, pos - 1)); pos--)
-			*at(q, pos) = *at(q, pos - 1);
-		*at(q, pos) = e;
-	} else {
-		*at(q, pos) = *ev;
-		at(q, pos)->seq = r->arrivals++;
-	}
+	/*
+	 * After every event of its CPU stamped no later (usually all): it
+	 * arrived last, so by (timestamp, arrival) only a later stamp
+	 * puts one after it.
+	 */
+	for (pos = q->n; pos && ev->ts < at(q, pos - 1)->ts; pos--)
+		*at(q, pos) = *at(q, pos - 1);
+	*at(q, pos) = *ev;
+	at(q, pos)->seq = r->arrivals++;
 	q->n++;
 	r->n++;
 	if (q->n == 1) {
@@ -257,8 +260,7 @@ int rc_reorder_release(struct rc_reorder *r, int all)
 	}
 	safe_time = r->max_ts > r->holdback ? r->max_ts - r->holdback : 0;
 	while (r->n && !r->stopped &&
-	       (all || at(&r->q[r->heap[0]], 0)->ts <= safe_all ||
-		at(&r->q[r->heap[0]], 0)->ts <= safe_time))
+	       (all || first(r)->ts <= safe_all || first(r)->ts <= safe_time))
 		release_one(r);
 	return r->stopped;
 }
