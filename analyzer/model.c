@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "model_tomb.h"
 
 struct rc_model {
 	struct rc_model_opts opts;
@@ -31,8 +32,9 @@ struct rc_model {
 	struct rc_vm **vms;		/* hash of the live VMs by kvm (chained
 					 * by rc_vm.next): O(1) lookup */
 	size_t nvmb, nvms;		/* buckets (a power of 2), live VMs */
-	struct rc_root *tomb_head, *tomb_tail;
+	struct rc_root *tomb_head, *tomb_tail;	/* freed lives kept whole */
 	size_t ntomb;
+	struct rc_tombs tombs;		/* and kept small (tomb_demote()) */
 	uint64_t next_id;
 	struct rc_cpu {
 		uint64_t last_ts;	/* of the last event read on it */
@@ -217,6 +219,10 @@ static inline void lost_catch_up(struct rc_model *m, struct rc_root *r)
 		lost_catch_up_slow(m, r);
 }
 
+static __attribute__((noinline)) struct rc_root *
+tomb_recall(struct rc_model *m, uint64_t kvm, uint64_t addr);
+
+/* The life at (kvm, addr), made again from its compact tombstone if it has one. */
 static struct rc_root *root_find(struct rc_model *m, uint64_t kvm, uint64_t addr)
 {
 	struct rc_root *r = m->buckets[hash(kvm, addr, m->nbuckets)];
@@ -225,6 +231,8 @@ static struct rc_root *root_find(struct rc_model *m, uint64_t kvm, uint64_t addr
 		r = r->hnext;
 	if (r)
 		lost_catch_up(m, r);
+	else if (m->tombs.live)
+		r = tomb_recall(m, kvm, addr);
 	return r;
 }
 
@@ -259,13 +267,23 @@ static void vm_rehash(struct rc_model *m)
 	m->nvmb = n;
 }
 
-static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm)
+static struct rc_vm *vm_find(const struct rc_model *m, uint64_t kvm)
 {
-	struct rc_vm *vm, **b;
+	struct rc_vm *vm;
 
 	for (vm = m->vms[vm_hash(kvm, m->nvmb)]; vm; vm = vm->next)
 		if (vm->kvm == kvm)
 			return vm;
+	return NULL;
+}
+
+/* The VM at kvm, made (at the event of position seq) if new. */
+static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm, uint64_t seq)
+{
+	struct rc_vm *vm = vm_find(m, kvm), **b;
+
+	if (vm)
+		return vm;
 	if (m->st.vms >= (m->opts.max_vms && m->opts.max_vms < RC_MAX_VMS ? m->opts.max_vms : RC_MAX_VMS)) {
 		m->st.over_cap++;
 		return NULL;
@@ -276,6 +294,7 @@ static struct rc_vm *vm_get(struct rc_model *m, uint64_t kvm)
 		return NULL;
 	}
 	vm->kvm = kvm;
+	vm->first_seq = seq;
 	vm->callers = &m->callers;
 	if (++m->nvms > m->nvmb)
 		vm_rehash(m);
@@ -415,12 +434,11 @@ static void root_release(struct rc_root *r)
 	free(r);
 }
 
-/* Remove a root life from every index and free it. */
-static void root_destroy(struct rc_model *m, struct rc_root *r)
+/* Remove a root life from every index and free it, silently. */
+static void root_remove(struct rc_model *m, struct rc_root *r)
 {
 	struct rc_root **pp = &m->buckets[hash(r->kvm, r->addr, m->nbuckets)];
 
-	lost_catch_up(m, r);
 	while (*pp && *pp != r)
 		pp = &(*pp)->hnext;
 	if (*pp)
@@ -437,9 +455,16 @@ static void root_destroy(struct rc_model *m, struct rc_root *r)
 		r->vm->roots = r->vnext;
 	if (r->vnext)
 		r->vnext->vprev = r->vprev;
+	root_release(r);
+}
+
+/* Forget a root life: the layer above is told (rc_model_hooks.gone). */
+static void root_destroy(struct rc_model *m, struct rc_root *r)
+{
+	lost_catch_up(m, r);
 	if (m->hooks.gone)
 		m->hooks.gone(m->hooks.arg, r);
-	root_release(r);
+	root_remove(m, r);
 }
 
 static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
@@ -498,7 +523,7 @@ static void mark_unverified(struct rc_model *m, struct rc_root *r)
 /* A root first seen mid-life: its references before the trace are unknown. */
 static struct rc_root *root_adopt(struct rc_model *m, const struct rc_event *ev)
 {
-	struct rc_vm *vm = vm_get(m, ev->kvm);
+	struct rc_vm *vm = vm_get(m, ev->kvm, ev->seq);
 	struct rc_root *r = vm ? root_new(m, vm, ev, 1) : NULL;
 
 	if (!r)
@@ -860,12 +885,11 @@ const struct rc_zapper *rc_root_zapper(const struct rc_root *r, int pid)
 
 bool rc_root_last_event(const struct rc_root *r, struct rc_event *out)
 {
-	struct rc_hrec ring[RC_HIST];
-	unsigned int n = hist_ring(r, ring);
+	struct rc_hrec h;
 
-	if (!n)
+	if (!rc_hlog_last(&r->hist, r->vm->callers, &h))
 		return false;
-	hrec_event(r, &ring[n - 1], out);
+	hrec_event(r, &h, out);
 	return true;
 }
 
@@ -1262,12 +1286,9 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 	/* Async worker: the gift was taken by a get with owner zap. */
 }
 
-static void apply_free(struct rc_model *m, struct rc_root *r)
+/* Freed life r at the back of the tombstones kept whole. */
+static void tomb_push(struct rc_model *m, struct rc_root *r)
 {
-	if (r->freed)
-		return;
-	r->freed = true;
-	m->st.roots_freed++;
 	r->tprev = m->tomb_tail;
 	r->tnext = NULL;
 	if (m->tomb_tail)
@@ -1275,8 +1296,16 @@ static void apply_free(struct rc_model *m, struct rc_root *r)
 	else
 		m->tomb_head = r;
 	m->tomb_tail = r;
-	if (++m->ntomb > RC_TOMBSTONES)
-		root_destroy(m, m->tomb_head);
+	m->ntomb++;		/* past RC_TOMBSTONES: tomb_age() */
+}
+
+static void apply_free(struct rc_model *m, struct rc_root *r)
+{
+	if (r->freed)
+		return;
+	r->freed = true;
+	m->st.roots_freed++;
+	tomb_push(m, r);
 }
 
 /*
@@ -1710,7 +1739,7 @@ static void note_early_life(struct rc_model *m, const struct rc_root *old,
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 {
 	struct rc_root *old = root_find(m, ev->kvm, ev->root);
-	struct rc_vm *vm = vm_get(m, ev->kvm);
+	struct rc_vm *vm = vm_get(m, ev->kvm, ev->seq);
 	uint32_t life = 1;
 	struct rc_root *r;
 
@@ -1764,11 +1793,17 @@ static void on_alloc(struct rc_model *m, const struct rc_event *ev)
 }
 
 /* The root's last event was read before the loss on @cpu after @since. */
+static bool ended_before_at(uint64_t last_ts, int32_t last_cpu, int cpu,
+			    uint64_t since)
+{
+	return last_ts != since ? last_ts < since : last_cpu == cpu;
+}
+
 static bool ended_before(const struct rc_root *r, int cpu, uint64_t since)
 {
-	if (r->hist.last_ts != since || !hist_n(r) || !r->hist.ring_n)
+	if (!hist_n(r) || !r->hist.ring_n)
 		return r->hist.last_ts < since;
-	return rc_hlog_last_cpu(&r->hist) == cpu;
+	return ended_before_at(r->hist.last_ts, rc_hlog_last_cpu(&r->hist), cpu, since);
 }
 
 /*
@@ -1809,24 +1844,39 @@ static void lost_apply(struct rc_model *m, struct rc_root *r,
  * and what the lost hook withdraws. No judge: a root with a zap of the
  * valid root to judge is on the eager list, never behind.
  */
+/*
+ * The logged marks of CPU c after mark number seen: false if none (nor
+ * of any CPU after c on the list of CPUs with marks); else the since of
+ * the first and of the last of them.
+ */
+static bool marks_missed(const struct rc_model *m, int c, uint64_t seen,
+			 uint64_t *first, uint64_t *last)
+{
+	const struct rc_cpu *p = &m->cpu[c];
+	unsigned int lo = 0, hi = p->nmarks - 1;
+
+	if (p->marks[hi].no <= seen)
+		return false;
+	*last = p->marks[hi].since;
+	while (lo < hi) {	/* the first one after seen */
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (p->marks[mid].no <= seen)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = p->marks[lo].since;
+	return true;
+}
+
 static void lost_catch_up_slow(struct rc_model *m, struct rc_root *r)
 {
 	for (int c = m->mark_cpu; c >= 0; c = m->cpu[c].mark_next) {
-		const struct rc_cpu *p = &m->cpu[c];
-		unsigned int lo = 0, hi = p->nmarks - 1;
-		uint64_t first, last = p->marks[hi].since;
+		uint64_t first, last;
 
-		if (p->marks[hi].no <= r->lost_seen)
-			break;		/* nor any CPU after it: seen */
-		while (lo < hi) {	/* its first mark r missed */
-			unsigned int mid = lo + (hi - lo) / 2;
-
-			if (p->marks[mid].no <= r->lost_seen)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		first = p->marks[lo].since;
+		if (!marks_missed(m, c, r->lost_seen, &first, &last))
+			break;
 		if (r->freed && ended_before(r, c, last))
 			r->lost_after_free = true;
 		if (r->freed && ended_before(r, c, first))
@@ -1838,9 +1888,264 @@ static void lost_catch_up_slow(struct rc_model *m, struct rc_root *r)
 	r->lost_seen = m->nmarks;
 }
 
+/*
+ * Compact tombstones (model_tomb.h). A freed life is kept whole while a
+ * record may still have to be ordered before its free; once the free is
+ * RC_REORDER_NS of trace time old (the reorder bound: no record waits
+ * longer) and nothing of the life waits or is left to judge, only what a
+ * use after free needs is kept, in 60 bytes: the life (VM, address, id,
+ * life number, event count), its free and the flags a verdict reads. An
+ * event at that address later makes the life again (tomb_recall()), its
+ * history the free alone: the event is then judged against a freed life
+ * that holds no reference (ROOT-UAF, ROOT-DOUBLE-FREE), whatever gifts
+ * and zaps it had (rc_root.recalled), and its report shows the free as
+ * the event before it.
+ */
+
+/* The mark count tombstone t was caught up to (its low 32 bits are kept). */
+static uint64_t tomb_seen(const struct rc_model *m, const struct rc_tomb *t)
+{
+	return m->nmarks - (uint32_t)((uint32_t)m->nmarks - t->lost_seen);
+}
+
+/* t's VM was torn down (another VM may have its kvm since): t is void. */
+static bool tomb_stale(const struct rc_model *m, const struct rc_tomb *t)
+{
+	const struct rc_vm *vm = vm_find(m, t->kvm);
+
+	return !vm || vm->first_seq > t->seq;
+}
+
+/* t's flags into r (a freed life, made again). */
+static void tomb_flags(const struct rc_tomb *t, struct rc_root *r)
+{
+	r->freed = true;
+	r->recalled = true;
+	r->unverified = t->addr & RC_TF_UNVERIFIED;
+	r->lost_after_free = t->addr & RC_TF_LOST_AFTER_FREE;
+	r->adopted = t->addr & RC_TF_ADOPTED;
+	r->violated = t->addr & RC_TF_VIOLATED;
+	r->valid = t->addr & RC_TF_VALID;
+	r->valid_known = t->addr & RC_TF_VALID_KNOWN;
+	r->design_forced = t->addr & RC_TF_DESIGN_FORCED;
+	r->zapped = t->addr & RC_TF_ZAPPED;
+	r->gifted = t->addr & RC_TF_GIFTED;
+	r->design = (t->addr >> RC_TF_DESIGN_SHIFT) & 3;
+	r->count_known = true;
+}
+
+/* The life t stands for, as the hooks see a root (vm NULL). */
+static void tomb_root(const struct rc_tomb *t, struct rc_root *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->kvm = t->kvm;
+	r->addr = rc_tomb_addr(t);
+	r->id = t->id;
+	r->life = t->life;
+	r->nevents = t->nevents;
+	tomb_flags(t, r);
+}
+
+/*
+ * Events lost on CPU c after first (and after last: a later mark of the
+ * same CPU) on t: lost_apply() of a freed life whose last event is its
+ * free, as lost_catch_up_slow() applies several marks.
+ */
+static void tomb_lost(struct rc_model *m, struct rc_tomb *t, int c,
+		      uint64_t first, uint64_t last)
+{
+	struct rc_root r;
+
+	if (ended_before_at(t->ts, t->cpu, c, last))
+		t->addr |= RC_TF_LOST_AFTER_FREE;
+	if (ended_before_at(t->ts, t->cpu, c, first))
+		return;
+	if (!(t->addr & RC_TF_UNVERIFIED)) {
+		t->addr |= RC_TF_UNVERIFIED;
+		m->st.roots_unverified++;
+	}
+	if (m->hooks.lost) {
+		tomb_root(t, &r);
+		m->hooks.lost(m->hooks.arg, &r, c, first);
+	}
+}
+
+/* lost_catch_up() of a compact tombstone (not stale). */
+static void tomb_catch_up(struct rc_model *m, struct rc_tomb *t)
+{
+	uint64_t seen = tomb_seen(m, t), first, last;
+
+	if (seen == m->nmarks)
+		return;
+	for (int c = m->mark_cpu; c >= 0; c = m->cpu[c].mark_next) {
+		if (!marks_missed(m, c, seen, &first, &last))
+			break;
+		tomb_lost(m, t, c, first, last);
+	}
+	t->lost_seen = (uint32_t)m->nmarks;
+}
+
+/* t (a copy: no longer in the table) is forgotten, as root_destroy() does. */
+static void tomb_forget(struct rc_model *m, struct rc_tomb *t)
+{
+	struct rc_root r;
+
+	if (!tomb_stale(m, t)) {
+		tomb_catch_up(m, t);
+		vm_find(m, t->kvm)->ntombs--;
+	}
+	if (m->hooks.gone) {
+		tomb_root(t, &r);
+		m->hooks.gone(m->hooks.arg, &r);
+	}
+}
+
+/* Every compact tombstone of a live VM, caught up (lost_flush()). */
+static void tomb_catch_up_all(struct rc_model *m)
+{
+	for (uint32_t i = 0; i < m->tombs.n; i++) {
+		struct rc_tomb *t = &m->tombs.v[i];
+
+		if (t->id && !tomb_stale(m, t))
+			tomb_catch_up(m, t);
+	}
+}
+
+/*
+ * Freed life r kept small, if it can be: nothing of it waits or is left
+ * to judge, it holds no reference, and its last event is its free
+ * (into *fr), whose fields fit the record.
+ */
+static bool tomb_fits(struct rc_model *m, struct rc_root *r, struct rc_event *fr)
+{
+	if (!r->freed || r->npending || r->zap_valid_seq || r->on_eager || r->on_fz ||
+	    !r->count_known || r->count || r->gifts_inval || r->gifts_defunct ||
+	    (r->addr & ~RC_TOMB_ADDR_MASK) || r->nevents > UINT32_MAX || !r->vm)
+		return false;
+	for (unsigned int o = 0; o < RC_OWN__COUNT; o++)
+		if (r->owners[o])
+			return false;
+	for (unsigned int i = 0; i < r->nrefs; i++)
+		if (r->refs[i].kind == RC_REF_HELD || r->refs[i].kind == RC_REF_FAILED)
+			return false;
+	if (!rc_root_last_event(r, fr) || fr->type != RC_EV_ROOT_FREE)
+		return false;
+	return fr->seq < 1ull << 56 && fr->absent < 1u << 8 && fr->cpu >= 0 &&
+	       fr->cpu <= INT16_MAX &&
+	       rc_callers_intern(&m->callers, fr->caller) <= UINT16_MAX;
+}
+
+static void tomb_demote(struct rc_model *m, struct rc_root *r,
+			const struct rc_event *fr)
+{
+	struct rc_tomb t = {
+		.kvm = r->kvm, .id = r->id, .ts = fr->ts, .seq = fr->seq,
+		.absent = fr->absent, .pid = fr->pid, .life = r->life,
+		.nevents = (uint32_t)r->nevents, .lost_seen = (uint32_t)m->nmarks,
+		.caller = (uint16_t)rc_callers_intern(&m->callers, fr->caller),
+		.cpu = (int16_t)fr->cpu,
+	}, old;
+	int e;
+
+	t.addr = r->addr | (r->unverified ? RC_TF_UNVERIFIED : 0) |
+		 (r->lost_after_free ? RC_TF_LOST_AFTER_FREE : 0) |
+		 (r->adopted ? RC_TF_ADOPTED : 0) | (r->violated ? RC_TF_VIOLATED : 0) |
+		 (r->valid ? RC_TF_VALID : 0) | (r->valid_known ? RC_TF_VALID_KNOWN : 0) |
+		 (r->design_forced ? RC_TF_DESIGN_FORCED : 0) |
+		 (r->zapped ? RC_TF_ZAPPED : 0) | (r->gifted ? RC_TF_GIFTED : 0) |
+		 (uint64_t)r->design << RC_TF_DESIGN_SHIFT;
+	e = rc_tombs_add(&m->tombs, &t, &old);
+	if (e < 0) {		/* out of memory: forgotten, as past RC_TOMBSTONES */
+		root_destroy(m, r);
+		return;
+	}
+	r->vm->ntombs++;
+	root_remove(m, r);
+	if (e > 0)
+		tomb_forget(m, &old);
+}
+
+/*
+ * Before each event (no walk of the roots is under way): the freed lives
+ * at the front of the tombstones kept whole (the oldest frees) whose last
+ * event is RC_REORDER_NS older than now, and any past RC_TOMBSTONES, are
+ * kept small; one that cannot be goes to the back, or is forgotten when
+ * past RC_TOMBSTONES (two at most go to the back per event, so O(1) an
+ * event: each life is made small once).
+ */
+static __attribute__((noinline)) void tomb_age(struct rc_model *m, uint64_t now)
+{
+	for (int back = 0; back < 2 && m->tomb_head;) {
+		struct rc_root *r = m->tomb_head;
+		bool over = m->ntomb > RC_TOMBSTONES;
+		struct rc_event fr;
+
+		if (!over && (r->hist.last_ts > now || now - r->hist.last_ts <= RC_REORDER_NS))
+			return;
+		lost_catch_up(m, r);
+		fz_update(r);
+		if (tomb_fits(m, r, &fr)) {
+			tomb_demote(m, r, &fr);
+		} else if (over) {
+			root_destroy(m, r);
+		} else if (r != m->tomb_tail) {
+			tomb_unlink(m, r);
+			tomb_push(m, r);
+			back++;
+		} else {
+			return;
+		}
+	}
+}
+
+/* The life at (kvm, addr) made again from its compact tombstone, if any. */
+static __attribute__((noinline)) struct rc_root *tomb_recall(struct rc_model *m, uint64_t kvm, uint64_t addr)
+{
+	struct rc_tomb *t = rc_tombs_find(&m->tombs, kvm, addr), copy;
+	struct rc_event fr;
+	struct rc_root *r;
+	struct rc_vm *vm;
+	struct rc_hrec h;
+
+	if (!t)
+		return NULL;
+	copy = *t;
+	if (tomb_stale(m, t)) {
+		rc_tombs_del(&m->tombs, t);
+		tomb_forget(m, &copy);
+		return NULL;
+	}
+	tomb_catch_up(m, t);
+	copy = *t;
+	vm = vm_find(m, kvm);
+	fr = (struct rc_event){ .type = RC_EV_ROOT_FREE, .seq = t->seq, .ts = t->ts,
+				.cpu = t->cpu, .pid = t->pid, .kvm = kvm, .root = addr,
+				.caller = rc_callers_addr(&m->callers, t->caller),
+				.absent = t->absent };
+	r = root_new(m, vm, &fr, t->life);
+	if (!r)
+		return NULL;
+	/* the same life: not counted again, its id kept */
+	vm->nroots--;
+	m->st.roots--;
+	m->next_id--;
+	r->id = copy.id;
+	tomb_flags(&copy, r);
+	hrec_set(&h, &fr);
+	if (rc_hlog_push(&r->hist, &m->callers, &h, true) < 0)
+		m->st.oom = true;
+	r->nevents = copy.nevents;
+	rc_tombs_del(&m->tombs, t);
+	vm->ntombs--;
+	tomb_push(m, r);
+	fz_update(r);
+	return r;
+}
+
 /* Every root caught up, the log emptied. */
 static void lost_flush(struct rc_model *m)
 {
+	tomb_catch_up_all(m);
 	for (size_t b = 0; b < m->nbuckets; b++)
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext)
 			lost_catch_up(m, r);
@@ -1960,7 +2265,8 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 		if ((!p->nmarks || p->marks[p->nmarks - 1].since <= since) &&
 		    lost_log(m, c, since)) {
 			lost_eager_list(m, ev, c, since);
-			if (m->nlogged > 1024 && m->nlogged > 2 * (m->nroots + m->nbuckets))
+			if (m->nlogged > 1024 &&
+			    m->nlogged > 2 * (m->nroots + m->nbuckets + m->tombs.n))
 				lost_flush(m);
 			return;
 		}
@@ -1971,6 +2277,14 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext) {
 			lost_apply(m, r, ev, c, since);
 			r->lost_seen = m->nmarks;
+		}
+	}
+	for (uint32_t i = 0; i < m->tombs.n; i++) {
+		struct rc_tomb *t = &m->tombs.v[i];
+
+		if (t->id && !tomb_stale(m, t)) {
+			tomb_lost(m, t, c, since, since);
+			t->lost_seen = (uint32_t)m->nmarks;
 		}
 	}
 	for (struct rc_root *r = m->eager, *next; r; r = next) {
@@ -2044,7 +2358,7 @@ static void fz_visit(struct rc_model *m, struct rc_root *r,
  */
 static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 {
-	struct rc_vm *vm = vm_get(m, ev->kvm);
+	struct rc_vm *vm = vm_get(m, ev->kvm, ev->seq);
 	uint64_t start = UINT64_MAX;	/* unknown */
 	const struct rc_root *last = NULL;
 
@@ -2116,7 +2430,7 @@ static void note_after_teardown(struct rc_model *m, const struct rc_event *ev)
 
 static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 {
-	struct rc_vm *vm = vm_get(m, ev->kvm), **pp;
+	struct rc_vm *vm = vm_get(m, ev->kvm, ev->seq), **pp;
 
 	m->td[m->ntd++ % RC_TEARDOWNS] = (struct rc_td){ .kvm = ev->kvm, .ts = ev->ts,
 							 .lost = m->st.lost_reports,
@@ -2127,6 +2441,9 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 	if (!vm)
 		return;
 	m->st.teardowns++;
+	/* its compact tombstones are void after it: the marks they missed first */
+	if (vm->ntombs && m->nlogged)
+		lost_flush(m);
 	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
 		lost_catch_up(m, r);
 		drain(m, r, true);
@@ -2275,6 +2592,10 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 	    rc_ev_names_root(ev->type) &&
 	    ev->ts - m->td[(m->ntd - 1) % RC_TEARDOWNS].ts <= RC_REORDER_NS)
 		note_after_teardown(m, ev);
+	/* before ev: what it finds is the same either way */
+	if (m->tomb_head && (m->ntomb > RC_TOMBSTONES ||
+			     ev->ts - m->tomb_head->hist.last_ts > RC_REORDER_NS))
+		tomb_age(m, ev->ts);
 	if ((unsigned int)ev->type < RC_EV__COUNT && on_event[ev->type])
 		on_event[ev->type](m, ev);
 	if (ev->cpu >= 0 && ev->cpu < m->ncpu)
@@ -2284,6 +2605,7 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 
 void rc_model_finish(struct rc_model *m)
 {
+	tomb_catch_up_all(m);
 	for (size_t b = 0; b < m->nbuckets; b++) {
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext) {
 			lost_catch_up(m, r);
@@ -2358,6 +2680,7 @@ void rc_model_free(struct rc_model *m)
 	}
 	free(m->vms);
 	free(m->buckets);
+	rc_tombs_free(&m->tombs);
 	for (int c = 0; c < m->ncpu; c++)
 		free(m->cpu[c].marks);
 	free(m->cpu);

@@ -9,12 +9,14 @@
  * of the root; the engine (engine.c) judges there. The model's state is
  * written only here; the lookups below are its read-only accessors.
  * Memory is bounded by live roots, open windows and a bounded set of
- * freed-root tombstones (at most RC_TOMBSTONES), and per root by its live
- * references (the ledger, plus one marker per task) and its held-back
- * records (at most RC_REORDER_EVENTS), except the --root timeline, which
- * keeps every event of that one root and so grows with the trace, and the
- * table of the callers the history and the ledger name (at most 32 bytes
- * a distinct caller address: a handful of kernel functions).
+ * freed-root tombstones (at most RC_TOMBSTONES kept whole, RC_TOMBS_MAX
+ * of 60 bytes: model_tomb.h, docs/invariants.md "Freed lives"), and per
+ * root by its live references (the ledger, plus one marker per task) and
+ * its held-back records (at most RC_REORDER_EVENTS), except the --root
+ * timeline, which keeps every event of that one root and so grows with
+ * the trace, and the table of the callers the history and the ledger name
+ * (at most 32 bytes a distinct caller address: a handful of kernel
+ * functions).
  */
 #ifndef RC_MODEL_H
 #define RC_MODEL_H
@@ -36,7 +38,8 @@
 #define RC_REORDER_EVENTS 4096
 #define RC_REORDER_NS 50000000ull
 #define RC_ZAPPERS 8		/* recent zappers remembered per root */
-#define RC_TOMBSTONES 4096	/* freed roots remembered for use-after-free */
+#define RC_TOMBSTONES 256	/* freed roots kept whole (then small:
+				 * model_tomb.h) */
 #define RC_FZ_TASKS 16		/* fast zaps in flight remembered (by task) */
 #define RC_RESIDUES 64		/* forced records remembered (note_late_fit()) */
 #define RC_TEARDOWNS 16		/* teardowns remembered (note_after_teardown()) */
@@ -151,6 +154,9 @@ struct rc_root {
 	bool had_failed : 1;		/* the ledger has held a failed-get */
 	bool had_unloaded : 1;		/* or an unloaded marker in this life
 					 * (filters: without, none to find) */
+	bool recalled : 1;		/* made again from a compact tombstone
+					 * (model_tomb.h): of its life before
+					 * the free only the free is known */
 	uint8_t invalid_reason;
 
 	int64_t count;			/* shadow refcount */
@@ -222,6 +228,10 @@ struct rc_vm {
 	uint64_t fast_zap_seq;
 	uint64_t fast_zaps;
 	bool torn_down;
+	uint64_t first_seq;		/* seq of the event that made it: a compact
+					 * tombstone older than that is of an
+					 * earlier VM at this kvm, torn down */
+	uint32_t ntombs;		/* its compact tombstones */
 	/* each vCPU task's latest root load (get or alloc), open hashing by
 	 * pid: which of a task's references it still has loaded */
 	struct rc_vm_load *loads;
@@ -306,7 +316,11 @@ struct rc_model_hooks {
 	 * (an earlier since withdraws at least what a later one does).
 	 */
 	void (*lost)(void *arg, const struct rc_root *r, int cpu, uint64_t since);
-	/* r is forgotten (VM teardown, tombstone evicted, address reused). */
+	/*
+	 * r is forgotten (VM teardown, tombstone evicted, address reused).
+	 * For a compact tombstone (model_tomb.h) r is made for the call:
+	 * kvm, addr, id, life and the flags are set, vm is NULL.
+	 */
 	void (*gone)(void *arg, const struct rc_root *r);
 	/*
 	 * At the end of a fast zap, judge is shown the lives of the VM a

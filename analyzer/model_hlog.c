@@ -426,13 +426,34 @@ unsigned int rc_hlog_old(const struct rc_hlog *h, const struct rc_callers *c,
 	return h->old_n ? chain_get(h->buf + h->mark_len, c, out, h->old_n) : 0;
 }
 
-int32_t rc_hlog_last_cpu(const struct rc_hlog *h)
+/* The newest ring record into out (c NULL: its caller left an index). */
+static void ring_newest(const struct rc_hlog *h, const struct rc_callers *c,
+			struct rc_hrec *out)
 {
 	const uint8_t *p = h->buf + h->mark_len + h->old_len;
+	bool key;
+
+	for (unsigned int i = 1; i < h->ring_n; i++)
+		p = rec_end(p, &key);
+	rec_get(p, c, out, NULL);
+	out->seq = h->last_seq;
+	out->ts = h->last_ts;
+}
+
+bool rc_hlog_last(const struct rc_hlog *h, const struct rc_callers *c,
+		  struct rc_hrec *out)
+{
+	if (!h->ring_n)
+		return false;
+	ring_newest(h, c, out);
+	return true;
+}
+
+int32_t rc_hlog_last_cpu(const struct rc_hlog *h)
+{
 	struct rc_hrec x;
 
-	for (unsigned int i = 0; i < h->ring_n; i++)
-		p = rec_get(p, NULL, &x, NULL);
+	ring_newest(h, NULL, &x);
 	return x.cpu;
 }
 

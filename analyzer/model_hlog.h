@@ -88,6 +88,9 @@ unsigned int rc_hlog_ring(const struct rc_hlog *h, const struct rc_callers *c,
 /* The old milestones into out (RC_KEY at most), oldest first: the count. */
 unsigned int rc_hlog_old(const struct rc_hlog *h, const struct rc_callers *c,
 			 struct rc_hrec *out);
+/* The newest ring record into out; false (out untouched) if the ring is empty. */
+bool rc_hlog_last(const struct rc_hlog *h, const struct rc_callers *c,
+		  struct rc_hrec *out);
 /* The cpu of the newest ring record (the ring must not be empty). */
 int32_t rc_hlog_last_cpu(const struct rc_hlog *h);
 

@@ -90,8 +90,12 @@ static enum gift_case gift_case(const struct rc_root *r, const struct rc_event *
 {
 	const struct rc_zapper *z = rc_root_zapper(r, ev->pid);
 
-	/* An adopted root invalidated before the trace began: gift unknown. */
-	if (!is_put(ev, RC_OWN_ZAP) || (r->adopted && !r->invalid_seq))
+	/*
+	 * An adopted root invalidated before the trace began: gift unknown;
+	 * a freed life made again from its compact tombstone: gifts forgotten
+	 * (a put so long after the free is a use after free).
+	 */
+	if (!is_put(ev, RC_OWN_ZAP) || (r->adopted && !r->invalid_seq) || r->recalled)
 		return GIFT_OK;
 	if (z && z->active)
 		return GIFT_RUNNING;

@@ -159,6 +159,22 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["re
 	ok || bad "local-clock-bug JSON: $(head -c 300 "$tmp/local.json")"
 "$bin" "$fx/cli_local_bug.dat" | grep -qx "verdict: INCONCLUSIVE: 1 possible violation" && ok ||
 	bad "local-clock-bug: no 'possible violation' verdict"
+# a freed life is kept whole for RC_REORDER_NS after its free, then only
+# its free (model_tomb.h): a put 1 ms after the free is judged against the
+# gifts, one 200 ms after is a use after free shown after the free itself
+expect_exit 1 late-uaf "$fx/cli_late_uaf.dat"
+"$bin" --json "$fx/cli_late_uaf.dat" >"$tmp/late.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+a, b = d["violations"]
+h = [(e["type"], e["ts"], e["pid"], e["cpu"]) for e in b["history"]]
+sys.exit(0 if a["rule"] == "GIFT-DOUBLE-PUT" and a["root"] == "0x1a2b000" and
+         len(a["history"]) == 8 and b["rule"] == "ROOT-UAF" and
+         b["root"] == "0x5e6f000" and b["life"] == 1 and b["events"] == 8 and
+         h == [("free", 3150, 501, 0), ("put", 200003150, 700, 1)] and
+         b["event"]["ts"] == 200003150 else 1)' "$tmp/late.json" &&
+	ok || bad "late-uaf JSON: $(head -c 600 "$tmp/late.json")"
 # a clock that claims to order CPUs but is off on one (cli_skew_clean: a
 # clean run, CPU 1 written 3 us ahead): the violation found as stamped is
 # not found again with CPU 1 set back (the clock check), so no verdict

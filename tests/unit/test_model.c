@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "findings.h"
 #include "model.h"
+#include "model_tomb.h"
 #include "rules.h"
 #include "unit.h"
 
@@ -35,11 +36,15 @@ struct seen {
 	struct judge_call {
 		uint64_t addr;
 		enum rc_ev_type type;
-		bool unverified, lost_after_free, freed;
+		bool unverified, lost_after_free, freed, recalled;
+		uint32_t life;
+		uint64_t id, nevents;
+		unsigned int nhist;	/* rc_root_history() */
+		enum rc_ev_type hist0;	/* its first event's type */
 	} judge[MAX_CALLS];
 	unsigned int njudge;
-	struct gone_call { uint64_t addr; bool unverified, lost_after_free; } gone[MAX_CALLS];
-	unsigned int ngone;
+	struct gone_call { uint64_t addr, id; bool unverified, lost_after_free; } gone[MAX_CALLS];
+	unsigned int ngone, ngone_all;
 	bool wants_freed;
 	int find_on;		/* judge finds something on an event of this type */
 };
@@ -51,10 +56,17 @@ static uint64_t seq;
 static bool h_judge(void *arg, const struct rc_model *m, const struct rc_root *r,
 		    const struct rc_event *ev, uint64_t fz_start)
 {
+	struct rc_event h[RC_HIST + RC_KEY];
+
 	(void)arg, (void)m, (void)fz_start;
-	if (S.njudge < MAX_CALLS)
-		S.judge[S.njudge++] = (struct judge_call){ r->addr, ev->type, r->unverified,
-							   r->lost_after_free, r->freed };
+	if (S.njudge < MAX_CALLS) {
+		unsigned int n = rc_root_history(r, h, RC_HIST + RC_KEY);
+
+		S.judge[S.njudge++] = (struct judge_call){
+			r->addr, ev->type, r->unverified, r->lost_after_free, r->freed,
+			r->recalled, r->life, r->id, r->nevents, n,
+			n ? h[0].type : RC_EV__COUNT };
+	}
 	return (int)ev->type == S.find_on;
 }
 
@@ -68,8 +80,9 @@ static void h_lost(void *arg, const struct rc_root *r, int cpu, uint64_t since)
 static void h_gone(void *arg, const struct rc_root *r)
 {
 	(void)arg;
+	S.ngone_all++;
 	if (S.ngone < MAX_CALLS)
-		S.gone[S.ngone++] = (struct gone_call){ r->addr, r->unverified,
+		S.gone[S.ngone++] = (struct gone_call){ r->addr, r->id, r->unverified,
 							r->lost_after_free };
 }
 
@@ -554,6 +567,167 @@ static void test_fz_wants_late(void)
 	CHECK(S.njudge == 2 && S.judge[0].addr == R3 && S.judge[1].addr == R1);
 }
 
+
+#define MS 1000000ull
+
+/* An event far from any root: the model's clock moves on. */
+static void tick_at(int cpu, uint64_t ts)
+{
+	at(cpu, ts, (struct rc_event){ .type = RC_EV_FAST_ZAP_START, .pid = FZ });
+}
+
+/*
+ * A freed life is kept whole until its free is RC_REORDER_NS old, then
+ * small (model_tomb.h), silently: a later event at its address makes it
+ * again, the same life (id, life number, event count) with the free as
+ * its history, judged as freed; an alloc there starts the next life.
+ */
+static void test_tomb_recall(void)
+{
+	const struct judge_call *j;
+	uint64_t id;
+
+	start(false);
+	life(R1, 1000);
+	put_at(0, 2000, R1, VCPU, RC_OWN_VCPU, 1);	/* whole: its history */
+	j = last_judge(R1);
+	CHECK(j && j->freed && !j->recalled && j->nhist == 8 && j->hist0 == RC_EV_ROOT_ALLOC);
+	id = j->id;
+
+	start(false);
+	life(R1, 1000);
+	tick_at(1, 1060 + RC_REORDER_NS + 1);		/* the free is old now */
+	CHECK(S.ngone == 0);
+	put_at(0, 200 * MS, R1, VCPU, RC_OWN_VCPU, 1);
+	j = last_judge(R1);
+	CHECK(j && j->type == RC_EV_ROOT_PUT && j->freed && j->recalled);
+	/* the history (the event judged included): the free, the put */
+	CHECK(j && j->id == id && j->life == 1 && j->nevents == 8);
+	CHECK(j && j->nhist == 2 && j->hist0 == RC_EV_ROOT_FREE);
+	CHECK(S.ngone == 0 && rc_model_stats(M)->roots == 1 &&
+	      rc_model_stats(M)->roots_freed == 1);
+	/* made again, it is whole until it is old again: a second free */
+	at(0, 201 * MS, (struct rc_event){ .type = RC_EV_ROOT_FREE, .pid = FZ, .root = R1 });
+	j = last_judge(R1);
+	CHECK(j && j->type == RC_EV_ROOT_FREE && j->freed && j->nhist == 3);
+	tick_at(1, 400 * MS);
+	/* an alloc at the address: the next life, the old one forgotten once */
+	alloc_at(0, 500 * MS, KVM, R1);
+	get_at(0, 501 * MS, KVM, R1, 2);
+	j = last_judge(R1);
+	CHECK(j && !j->freed && !j->recalled && j->life == 2 && j->id == id + 1);
+	CHECK(S.ngone == 1 && S.gone[0].id == id);
+	CHECK(rc_model_stats(M)->roots == 2 && rc_model_stats(M)->roots_adopted == 0);
+
+	/* past RC_TOMBSTONES freed lives the oldest are kept small, however young */
+	start(false);
+	for (uint64_t i = 0; i < RC_TOMBSTONES + 5; i++)
+		life(R1 + (i << 12), 1000 + i * 100);
+	put_at(0, 1 * MS, R1, VCPU, RC_OWN_VCPU, 1);
+	j = last_judge(R1);
+	CHECK(j && j->freed && j->recalled && S.ngone_all == 0);
+	put_at(0, 1 * MS, R1 + ((RC_TOMBSTONES + 4ull) << 12), VCPU, RC_OWN_VCPU, 1);
+	j = last_judge(R1 + ((RC_TOMBSTONES + 4ull) << 12));
+	CHECK(j && j->freed && !j->recalled);
+}
+
+/*
+ * Lost-event marks reach a compact tombstone as they reach a whole freed
+ * life: a loss on a CPU idle since before the free leaves the life
+ * unverified (the lost hook told, with that since), a loss after the
+ * free may hide a new life's alloc (the next event adopts a new life).
+ */
+static void test_tomb_lost(void)
+{
+	start(false);
+	tick_at(1, 500);			/* cpu 1's last event */
+	life(R1, 1000);
+	tick_at(0, 100 * MS);			/* R1 small now */
+	lost_at(1, 100 * MS + 1);		/* since 500 < the free */
+	CHECK(lost_calls(R1) == 0);		/* applied when next looked at */
+	put_at(0, 101 * MS, R1, VCPU, RC_OWN_VCPU, 1);
+	CHECK(last_judge(R1) && last_judge(R1)->recalled && last_judge(R1)->unverified);
+	CHECK(lost_calls(R1) == 1 && lost_call(R1, 1)->since == 500);
+	CHECK(rc_model_stats(M)->roots_unverified == 1);
+
+	start(false);
+	life(R1, 1000);
+	tick_at(0, 100 * MS);
+	lost_at(0, 100 * MS + 1);		/* since 100 ms > the free */
+	get_at(0, 101 * MS, KVM, R1, 2);
+	CHECK(S.ngone == 1 && S.gone[0].lost_after_free && !S.gone[0].unverified);
+	CHECK(last_judge(R1) && !last_judge(R1)->freed && lost_calls(R1) == 0);
+	CHECK(rc_model_stats(M)->roots_adopted == 1);
+
+	/* a mark of a CPU out of range (since 0) walks every life at once */
+	start(false);
+	life(R1, 1000);
+	tick_at(0, 100 * MS);
+	at(5000, 100 * MS + 1, (struct rc_event){ .type = RC_EV_LOST, .lost = 1 });
+	CHECK(lost_calls(R1) == 1 && rc_model_stats(M)->roots_unverified == 1);
+	put_at(0, 101 * MS, R1, VCPU, RC_OWN_VCPU, 1);
+	CHECK(last_judge(R1) && last_judge(R1)->recalled && last_judge(R1)->unverified);
+	CHECK(lost_calls(R1) == 1);
+
+	/* at the end of the trace: counted, told */
+	start(false);
+	tick_at(1, 500);
+	life(R1, 1000);
+	tick_at(0, 100 * MS);
+	lost_at(1, 100 * MS + 1);
+	rc_model_finish(M);
+	CHECK(lost_calls(R1) == 1 && rc_model_stats(M)->roots_unverified == 1);
+}
+
+/*
+ * A VM's compact tombstones go with it: a new VM at the same kvm does
+ * not find them (its event adopts a life), and marks after the teardown
+ * do not reach them; the ring's oldest goes when it is full, told.
+ */
+static void test_tomb_teardown_ring(void)
+{
+	uint64_t last;
+
+	start(false);
+	tick_at(1, 500);
+	life(R1, 1000);
+	tick_at(0, 100 * MS);
+	at(0, 101 * MS, (struct rc_event){ .type = RC_EV_TEARDOWN, .pid = FZ });
+	lost_at(1, 102 * MS);			/* since 500: after the teardown */
+	get_at(0, 103 * MS, KVM, R1, 2);	/* a new VM, a new life */
+	CHECK(last_judge(R1) && !last_judge(R1)->freed && last_judge(R1)->life == 1);
+	CHECK(rc_model_stats(M)->roots_adopted == 1);
+	/* unverified: the adopted life (events were lost), not the old one */
+	CHECK(lost_calls(R1) == 0 && rc_model_stats(M)->roots_unverified == 1);
+	CHECK(S.ngone == 1 && !S.gone[0].unverified);
+
+	/* the same with the new VM seen first; a mark before the teardown counts */
+	start(false);
+	tick_at(1, 500);
+	life(R1, 1000);
+	tick_at(0, 100 * MS);
+	lost_at(1, 100 * MS + 1);		/* since 500: R1 unverified */
+	at(0, 101 * MS, (struct rc_event){ .type = RC_EV_TEARDOWN, .pid = FZ });
+	CHECK(lost_calls(R1) == 1 && rc_model_stats(M)->roots_unverified == 1);
+	alloc_at(0, 102 * MS, KVM, R2);		/* the new VM at KVM */
+	put_at(0, 103 * MS, R1, VCPU, RC_OWN_VCPU, 1);
+	CHECK(last_judge(R1) && !last_judge(R1)->freed && rc_model_stats(M)->roots_adopted == 1);
+	CHECK(S.ngone == 1 && S.gone[0].addr == R1 && S.gone[0].unverified);
+
+	start(false);
+	for (uint64_t i = 0; i < RC_TOMBS_MAX + 10; i++)
+		life(R1 + (i << 12), 1000 + i * MS);
+	tick_at(0, (RC_TOMBS_MAX + 10) * MS + 100 * MS);
+	CHECK(rc_model_stats(M)->roots == RC_TOMBS_MAX + 10);
+	CHECK(S.ngone_all == 10);		/* the ring's 10 oldest */
+	S.njudge = 0;
+	last = R1 + ((RC_TOMBS_MAX + 9ull) << 12);
+	put_at(0, (RC_TOMBS_MAX + 10) * MS + 200 * MS, last, VCPU, RC_OWN_VCPU, 1);
+	CHECK(last_judge(last) && last_judge(last)->freed && last_judge(last)->recalled);
+	put_at(0, (RC_TOMBS_MAX + 10) * MS + 201 * MS, R1, VCPU, RC_OWN_VCPU, 1);	/* gone */
+	CHECK(last_judge(R1) && !last_judge(R1)->freed);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_lost_lazy),
 	UNIT_TEST(test_lost_backwards),
@@ -563,6 +737,9 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_foreign_vcpu_put),
 	UNIT_TEST(test_fz_skips_freed),
 	UNIT_TEST(test_fz_wants_late),
+	UNIT_TEST(test_tomb_recall),
+	UNIT_TEST(test_tomb_lost),
+	UNIT_TEST(test_tomb_teardown_ring),
 };
 
 static void free_model(void)
