@@ -247,37 +247,53 @@ static void targeted(const char *path, const char *instance,
 			break;
 	}
 
-	for (size_t i = 0; i < f->n && left > 0 && f->total; i++) {
-		const struct rc_finding *x = &f->v[i];
+	/*
+	 * First past the nearest and the farthest events of each CPU near
+	 * each finding; then, with RC_CLOCK_MIDS passes of their own, past
+	 * the ones between (the order a violation rests on may be that of an
+	 * event in the middle: a zap's end between its start and its put).
+	 */
+	for (int mids = 0; mids < 2; mids++) {
+		if (mids)
+			left = RC_CLOCK_MIDS;
+		for (size_t i = 0; i < f->n && left > 0 && f->total; i++) {
+			const struct rc_finding *x = &f->v[i];
 
-		for (unsigned int k = 0; k < x->nnear && left > 0; k++) {
-			const struct rc_near *nr = &x->near[k];
-			int64_t try[4];
-			int nt = 0;
+			for (unsigned int k = 0; k < x->nnear && left > 0; k++) {
+				const struct rc_near *nr = &x->near[k];
+				int64_t try[2 * RC_NEAR_MIDS];
+				int nt = 0;
 
-			if (nr->cpu >= n)
-				continue;
-			for (int j = 0; j < 2; j++) {
-				if (nr->has_after)
-					try[nt++] = (int64_t)(nr->after[j] + 1000);
-				if (nr->has_before)
-					try[nt++] = -(int64_t)(nr->before[j] + 1000);
-			}
-			for (int t = 0; t < nt && left > 0; t++) {
-				bool far = abs64(try[t]) > most;
-
-				if (x->retracted || x->clock_doubt ||
-				    (far && (lossy || abs64(try[t]) < RC_IMPROVE_MIN_NS)) ||
-				    pass_ran(rep, nr->cpu, try[t]))
+				if (nr->cpu >= n)
 					continue;
-				left--;
-				if (!move_pass(path, instance, opts, e, rep, sub, n,
-					       nr->cpu, try[t], true, far && forced,
-					       far && !forced, &o))
-					return;
-				/* the records fit better so: a clock off by this much */
-				if (far && o.doubted && 2 * abs64(try[t]) + 1000 > most)
-					most = 2 * abs64(try[t]) + 1000;
+				for (int j = 0; !mids && j < 2; j++) {
+					if (nr->has_after)
+						try[nt++] = (int64_t)(nr->after[j] + 1000);
+					if (nr->has_before)
+						try[nt++] = -(int64_t)(nr->before[j] + 1000);
+				}
+				for (int j = 0; mids && j < RC_NEAR_MIDS; j++) {
+					if (j < nr->nmid_after && nr->mid_after[j] != nr->after[1])
+						try[nt++] = (int64_t)(nr->mid_after[j] + 1000);
+					if (j < nr->nmid_before && nr->mid_before[j] != nr->before[1])
+						try[nt++] = -(int64_t)(nr->mid_before[j] + 1000);
+				}
+				for (int t = 0; t < nt && left > 0; t++) {
+					bool far = abs64(try[t]) > most;
+
+					if (x->retracted || x->clock_doubt ||
+					    (far && (lossy || abs64(try[t]) < RC_IMPROVE_MIN_NS)) ||
+					    pass_ran(rep, nr->cpu, try[t]))
+						continue;
+					left--;
+					if (!move_pass(path, instance, opts, e, rep, sub, n,
+						       nr->cpu, try[t], true, far && forced,
+						       far && !forced, &o))
+						return;
+					/* the records fit better so: a clock off by this much */
+					if (far && o.doubted && 2 * abs64(try[t]) + 1000 > most)
+						most = 2 * abs64(try[t]) + 1000;
+				}
 			}
 		}
 	}

@@ -8,20 +8,20 @@
  * pass by pass by what each pass still measures (RC_CLOCK_PASSES passes,
  * none by more than RC_CLOCK_MAX_NS). A pass that breaks more roots found
  * clean than there were violations is refuted (rc_engine_clock_check()).
- * Then strict passes (at most RC_CLOCK_TARGETED, refuted by any root newly
- * in violation or any record more forced; one that nothing in the records
- * asks for, also by more root events read after their VM's teardown):
- * the CPU the others read ahead
- * of (rc_model_cpu_behind()) set forward, and each CPU moved across the
- * events near a violation (rc_finding.near), by no more than twice what
- * the records showed out of order, or, when no event was lost, as far as
- * the events near (50 us at least). When records fit no order and no
- * event was lost, passes that fit more of them may go further (a ladder
- * of 0.2 .. 6 ms, at most RC_CLOCK_LADDER); those, and the far passes
- * then, count only if fewer records stay unfitted. A violation not found again in every
- * other pass (same rule, same root life) rests on an order of CPUs that
- * the timestamps do not settle: it is put in clock doubt. Offline traces
- * only: the file is read again.
+ * Then strict passes (at most RC_CLOCK_TARGETED, refuted by any root newly in
+ * violation or any record more forced; one that nothing in the records asks
+ * for, also by more root events read after their VM's teardown): the CPU the
+ * others read ahead of (rc_model_cpu_behind()) set forward, and each CPU moved
+ * across the events near a violation (rc_finding.near: the nearest and
+ * farthest, then, in at most RC_CLOCK_MIDS more passes, those between), by no
+ * more than twice what the records showed out of order, or, when no event was
+ * lost, as far as the events near (50 us at least). When records fit no order
+ * and no event was lost, passes that fit more of them may go further (a ladder
+ * of 0.2 .. 6 ms, at most RC_CLOCK_LADDER); those, and the far passes then,
+ * count only if fewer records stay unfitted. A violation not found again in
+ * every other pass (same rule, same root life) rests on an order of CPUs that
+ * the timestamps do not settle: it is put in clock doubt. Offline traces only:
+ * the file is read again.
  */
 #ifndef RC_CLOCK_CHECK_H
 #define RC_CLOCK_CHECK_H

@@ -153,7 +153,8 @@ void rc_finding_near(struct rc_finding *x, const struct rc_event *ev, bool later
 	bool after = ev->ts > x->ev.ts || (ev->ts == x->ev.ts && later);
 	uint64_t d = after ? ev->ts - x->ev.ts : x->ev.ts - ev->ts;
 	struct rc_near *n = NULL;
-	uint64_t *v;
+	uint64_t *v, *mid;
+	uint8_t *nmid;
 	bool *has;
 
 	if (ev->cpu == x->ev.cpu || ev->cpu < 0 || d > RC_NEAR_NS)
@@ -170,6 +171,23 @@ void rc_finding_near(struct rc_finding *x, const struct rc_event *ev, bool later
 	}
 	v = after ? n->after : n->before;
 	has = after ? &n->has_after : &n->has_before;
+	mid = after ? n->mid_after : n->mid_before;
+	nmid = after ? &n->nmid_after : &n->nmid_before;
+	if (*has && d != v[0]) {	/* v[0] and mid[] ascending, distinct */
+		uint64_t m = d > v[0] ? d : v[0];
+		unsigned int i = 0;
+
+		while (i < *nmid && mid[i] < m)
+			i++;
+		if (i < RC_NEAR_MIDS && (i == *nmid || mid[i] != m)) {
+			unsigned int end = *nmid < RC_NEAR_MIDS ? *nmid : RC_NEAR_MIDS - 1;
+
+			memmove(&mid[i + 1], &mid[i], (end - i) * sizeof(mid[0]));
+			mid[i] = m;
+			if (*nmid < RC_NEAR_MIDS)
+				(*nmid)++;
+		}
+	}
 	if (!*has || d < v[0])
 		v[0] = d;
 	if (!*has || d > v[1])

@@ -38,18 +38,23 @@ struct rc_evidence {
 /*
  * Events of other CPUs on a finding's root near its event, per CPU (at
  * most RC_NEAR_CPUS CPUs, within RC_NEAR_NS): how far before and after
- * it the nearest and the farthest were stamped. A clock off by that much
- * on that CPU would have put them on the other side of the event: the
- * clock check tries those orders (clock_check.h).
+ * it the nearest and the farthest were stamped, and the next nearest
+ * (RC_NEAR_MIDS at most). A clock off by that much on that CPU would
+ * have put them on the other side of the event: the clock check tries
+ * those orders (clock_check.h).
  */
 #define RC_NEAR_CPUS 4
+#define RC_NEAR_MIDS 3
 #define RC_NEAR_NS 6000000ull
 
 struct rc_near {
 	int32_t cpu;
 	bool has_before, has_after;
+	uint8_t nmid_before, nmid_after;
 	uint64_t before[2];		/* ns before the event: nearest, farthest */
 	uint64_t after[2];		/* ns after it (or at it, later in the stream) */
+	/* the distinct ones after the nearest, ascending (the farthest may be one) */
+	uint64_t mid_before[RC_NEAR_MIDS], mid_after[RC_NEAR_MIDS];
 };
 
 struct rc_finding {

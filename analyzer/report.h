@@ -46,6 +46,7 @@ struct rc_cmd {
 /* At most this many passes of the clock check (clock_check.c): measured, targeted. */
 #define RC_CLOCK_PASSES 6
 #define RC_CLOCK_TARGETED 12
+#define RC_CLOCK_MIDS 8
 #define RC_CLOCK_LADDER 48
 /* The clock check sets no CPU back by more (a clock off by more is broken). */
 #define RC_CLOCK_MAX_NS RC_AHEAD_MAX_NS
@@ -64,7 +65,8 @@ struct rc_report {
 	struct rc_cmd cmd;
 	/* the clock check's passes: CPU and how far its clock was set back
 	 * (negative: forward) */
-	struct rc_clock_shift { int cpu; int64_t ns; } shift[RC_CLOCK_PASSES + RC_CLOCK_TARGETED + RC_CLOCK_LADDER];
+	struct rc_clock_shift { int cpu; int64_t ns; } shift[RC_CLOCK_PASSES + RC_CLOCK_TARGETED + RC_CLOCK_MIDS +
+						 RC_CLOCK_LADDER];
 	int nshift;
 };
 

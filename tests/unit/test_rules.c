@@ -1350,6 +1350,41 @@ static void test_finding_near(void)
 	CHECK(x.nnear == RC_NEAR_CPUS);	/* at most that many CPUs */
 }
 
+/*
+ * Between the nearest and the farthest, the next nearest distinct
+ * distances are kept, ascending (RC_NEAR_MIDS of them): the clock check
+ * moves a CPU past each (a zap's end between its start and its put).
+ */
+static void test_finding_near_mids(void)
+{
+	static const uint64_t after[] = { 700, 70, 170, 270, 170, 570, 70, 30 };
+	struct rc_finding x;
+	struct rc_event e = { .cpu = 1 };
+
+	memset(&x, 0, sizeof(x));
+	x.ev.cpu = 0;
+	x.ev.ts = 10000;
+	for (unsigned int i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		e.ts = 10000 + after[i];
+		rc_finding_near(&x, &e, true);
+	}
+	CHECK(x.nnear == 1 && x.near[0].after[0] == 30 && x.near[0].after[1] == 700);
+	CHECK(x.near[0].nmid_after == RC_NEAR_MIDS && RC_NEAR_MIDS == 3);
+	CHECK(x.near[0].mid_after[0] == 70 && x.near[0].mid_after[1] == 170 &&
+	      x.near[0].mid_after[2] == 270);
+	CHECK(!x.near[0].has_before && !x.near[0].nmid_before);
+	e.ts = 10000 - 5;		/* one before: no middle */
+	rc_finding_near(&x, &e, false);
+	CHECK(x.near[0].has_before && x.near[0].before[0] == 5 && !x.near[0].nmid_before);
+	e.ts = 10000 - 5;		/* the same distance again: still none */
+	rc_finding_near(&x, &e, false);
+	CHECK(!x.near[0].nmid_before);
+	e.ts = 10000 - 9;
+	rc_finding_near(&x, &e, false);
+	CHECK(x.near[0].nmid_before == 1 && x.near[0].mid_before[0] == 9 &&
+	      x.near[0].before[1] == 9);
+}
+
 /* A finding put in doubt names the pass, moves from total to doubted, once. */
 static void test_finding_doubt(void)
 {
@@ -1410,6 +1445,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_zap_valid),
 	UNIT_TEST(test_skew_evidence),
 	UNIT_TEST(test_finding_near),
+	UNIT_TEST(test_finding_near_mids),
 	UNIT_TEST(test_finding_doubt),
 	UNIT_TEST(test_rule_table),
 };
