@@ -215,8 +215,18 @@ static void lost_catch_up_slow(struct rc_model *m, struct rc_root *r);
  */
 static inline void lost_catch_up(struct rc_model *m, struct rc_root *r)
 {
-	if (r->lost_seen != m->nmarks)
+	if (r->lost_seen != (uint32_t)m->nmarks)
 		lost_catch_up_slow(m, r);
+}
+
+/*
+ * The mark count a root or compact tombstone was caught up to, from the
+ * low 32 bits it keeps (every one is caught up by lost_flush() long
+ * before 2^32 more marks).
+ */
+static uint64_t marks_seen(const struct rc_model *m, uint32_t lo)
+{
+	return m->nmarks - (uint32_t)((uint32_t)m->nmarks - lo);
 }
 
 static __attribute__((noinline)) struct rc_root *
@@ -357,56 +367,75 @@ static void vm_note_load(struct rc_model *m, struct rc_vm *vm, int pid, uint64_t
 		vm->loads[i].seq = seq;
 }
 
+const struct rc_root_side rc_root_side_none;
+
+/* r's own side (rc_root_side), made if it has none; false: out of memory. */
+static bool side_own(struct rc_model *m, struct rc_root *r)
+{
+	struct rc_root_side *s;
+
+	if (r->side != &rc_root_side_none)
+		return true;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		m->st.oom = true;
+		return false;
+	}
+	r->side = s;
+	return true;
+}
+
+static void side_release(struct rc_root *r)
+{
+	if (r->side == &rc_root_side_none)
+		return;
+	free(r->side->pending);
+	free(r->side);
+	r->side = (struct rc_root_side *)&rc_root_side_none;
+}
+
 static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 {
-	if (!r->freed)
+	if (!r->on_tomb)
 		return;
-	if (r->tprev)
-		r->tprev->tnext = r->tnext;
+	r->on_tomb = false;
+	if (r->side->tprev)
+		r->side->tprev->side->tnext = r->side->tnext;
 	else
-		m->tomb_head = r->tnext;
-	if (r->tnext)
-		r->tnext->tprev = r->tprev;
+		m->tomb_head = r->side->tnext;
+	if (r->side->tnext)
+		r->side->tnext->side->tprev = r->side->tprev;
 	else
-		m->tomb_tail = r->tprev;
-	r->tnext = r->tprev = NULL;
+		m->tomb_tail = r->side->tprev;
+	r->side->tnext = r->side->tprev = NULL;
 	m->ntomb--;
 }
 
-/* Off the VM's fast-zap list (rc_vm.fz_roots). */
+/* Not shown at the end of a fast zap any more (rc_root.on_fz). */
 static void fz_del(struct rc_root *r)
 {
-	if (!r->on_fz)
-		return;
-	if (r->fprev)
-		r->fprev->fnext = r->fnext;
-	else
-		r->vm->fz_roots = r->fnext;
-	if (r->fnext)
-		r->fnext->fprev = r->fprev;
-	r->fnext = r->fprev = NULL;
 	r->on_fz = false;
 }
 
 /*
  * A freed life with nothing held back and no zap of the valid root left
  * to judge: no rule fires on it at the end of a fast zap, which then
- * skips it. Called where no walk of fz_roots is under way but at r.
+ * skips it.
  */
 static void fz_update(struct rc_root *r)
 {
-	if (r->on_fz && r->freed && !r->npending && !r->zap_valid_seq)
+	if (r->on_fz && r->freed && !r->side->npending && !r->side->zap_valid_seq)
 		fz_del(r);
 }
 
 static void eager_add(struct rc_model *m, struct rc_root *r)
 {
-	if (r->on_eager)
+	if (r->on_eager || !side_own(m, r))
 		return;
-	r->eprev = NULL;
-	r->enext = m->eager;
+	r->side->eprev = NULL;
+	r->side->enext = m->eager;
 	if (m->eager)
-		m->eager->eprev = r;
+		m->eager->side->eprev = r;
 	m->eager = r;
 	r->on_eager = true;
 }
@@ -415,21 +444,21 @@ static void eager_del(struct rc_model *m, struct rc_root *r)
 {
 	if (!r->on_eager)
 		return;
-	if (r->eprev)
-		r->eprev->enext = r->enext;
+	if (r->side->eprev)
+		r->side->eprev->side->enext = r->side->enext;
 	else
-		m->eager = r->enext;
-	if (r->enext)
-		r->enext->eprev = r->eprev;
-	r->enext = r->eprev = NULL;
+		m->eager = r->side->enext;
+	if (r->side->enext)
+		r->side->enext->side->eprev = r->side->eprev;
+	r->side->enext = r->side->eprev = NULL;
 	r->on_eager = false;
 }
 
 static void root_release(struct rc_root *r)
 {
 	free(r->refs);
-	free(r->pending);
 	free(r->zappers);
+	side_release(r);
 	rc_hlog_free(&r->hist);
 	free(r);
 }
@@ -486,11 +515,11 @@ static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
 	r->kvm = ev->kvm;
 	r->addr = ev->root;
 	r->vm = vm;
+	r->side = (struct rc_root_side *)&rc_root_side_none;
 	r->id = ++m->next_id;
 	r->life = life;
 	r->valid = true;
-	r->first_ts = ev->ts;
-	r->lost_seen = m->nmarks;	/* the marks before it are not its */
+	r->lost_seen = (uint32_t)m->nmarks;	/* the marks before it are not its */
 	h = hash(r->kvm, r->addr, m->nbuckets);
 	r->hnext = m->buckets[h];
 	m->buckets[h] = r;
@@ -500,10 +529,6 @@ static struct rc_root *root_new(struct rc_model *m, struct rc_vm *vm,
 	else
 		vm->roots_tail = r;
 	vm->roots = r;
-	r->fnext = vm->fz_roots;
-	if (vm->fz_roots)
-		vm->fz_roots->fprev = r;
-	vm->fz_roots = r;
 	r->on_fz = true;
 	vm->nroots++;
 	m->st.roots++;
@@ -942,7 +967,7 @@ const struct rc_root *rc_model_twin(const struct rc_model *m,
 	for (; t; t = t->hnext)
 		if (t != r && t->addr == r->addr && t->kvm != r->kvm &&
 		    !t->freed && !t->adopted && !t->unverified &&
-		    t->lost_seen == m->nmarks)
+		    t->lost_seen == (uint32_t)m->nmarks)
 			return t;
 	return NULL;
 }
@@ -954,7 +979,17 @@ static uint32_t ref_caller(struct rc_model *m, const struct rc_event *ev)
 
 	if (!i && ev->caller)
 		m->st.oom = true;
+	if (i > UINT16_MAX) {
+		m->st.over_cap++;	/* rc_ref.caller: kept as none */
+		return 0;
+	}
 	return i;
+}
+
+/* Room in r's ledger, in entries (a power of two, 4 at least, or 0). */
+static unsigned int ref_cap(const struct rc_root *r)
+{
+	return r->refs_log ? 1u << r->refs_log : 0;
 }
 
 /* Record a ledger entry made by ev; NULL when out of memory. */
@@ -964,16 +999,16 @@ static struct rc_ref *ref_add(struct rc_model *m, struct rc_root *r,
 {
 	struct rc_ref *x;
 
-	if (r->nrefs == r->cap_refs) {
-		unsigned int cap = r->cap_refs ? r->cap_refs * 2 : 4;
-		struct rc_ref *p = realloc(r->refs, cap * sizeof(*p));
+	if (r->nrefs == ref_cap(r)) {
+		unsigned int log = r->refs_log ? r->refs_log + 1u : 2;
+		struct rc_ref *p = log < 31 ? realloc(r->refs, (1u << log) * sizeof(*p)) : NULL;
 
 		if (!p) {
 			m->st.oom = true;
 			return NULL;
 		}
 		r->refs = p;
-		r->cap_refs = cap;
+		r->refs_log = (uint8_t)log;
 	}
 	x = &r->refs[r->nrefs++];
 	x->seq = ev->seq;
@@ -997,12 +1032,12 @@ static void ref_drop(struct rc_root *r, unsigned int i)
 {
 	memmove(&r->refs[i], &r->refs[i + 1], (r->nrefs - i - 1) * sizeof(r->refs[0]));
 	r->nrefs--;
-	if (r->cap_refs > 16 && r->nrefs < r->cap_refs / 4) {
-		struct rc_ref *p = realloc(r->refs, r->cap_refs / 2 * sizeof(*p));
+	if (ref_cap(r) > 16 && r->nrefs < ref_cap(r) / 4) {
+		struct rc_ref *p = realloc(r->refs, ref_cap(r) / 2 * sizeof(*p));
 
 		if (p) {
 			r->refs = p;
-			r->cap_refs /= 2;
+			r->refs_log--;
 		}
 	}
 }
@@ -1222,10 +1257,10 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 	 * invalidation's CPU may read ahead by the difference (the clock
 	 * check tries it; ROOT-ZAP-VALID stands if the order does).
 	 */
-	if (r->zap_valid_ts && r->zap_valid_ctx == RC_CTX_WORKER && !r->unverified &&
-	    r->zap_valid_cpu != ev->cpu && ev->ts > r->zap_valid_ts &&
-	    ev->ts - r->zap_valid_ts <= RC_REORDER_NS)
-		note_ahead(m, ev->cpu, ev->ts - r->zap_valid_ts, r->zap_valid_cpu, false);
+	if (r->side->zap_valid_ts && r->side->zap_valid_ctx == RC_CTX_WORKER && !r->unverified &&
+	    r->side->zap_valid_cpu != ev->cpu && ev->ts > r->side->zap_valid_ts &&
+	    ev->ts - r->side->zap_valid_ts <= RC_REORDER_NS)
+		note_ahead(m, ev->cpu, ev->ts - r->side->zap_valid_ts, r->side->zap_valid_cpu, false);
 	r->valid = false;
 	r->valid_known = true;
 	r->invalid_seq = ev->seq + 1;
@@ -1289,10 +1324,13 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 /* Freed life r at the back of the tombstones kept whole. */
 static void tomb_push(struct rc_model *m, struct rc_root *r)
 {
-	r->tprev = m->tomb_tail;
-	r->tnext = NULL;
+	if (!side_own(m, r))
+		return;		/* not kept past the event: tomb_age() never sees it */
+	r->on_tomb = true;
+	r->side->tprev = m->tomb_tail;
+	r->side->tnext = NULL;
 	if (m->tomb_tail)
-		m->tomb_tail->tnext = r;
+		m->tomb_tail->side->tnext = r;
 	else
 		m->tomb_head = r;
 	m->tomb_tail = r;
@@ -1351,9 +1389,9 @@ static void process(struct rc_model *m, struct rc_root *r,
 	history_push(m, r, ev);
 	judge(m, r, ev, UINT64_MAX);
 	/* a zap of a valid root is judged up to its task's next event */
-	if (r->zap_valid_seq && ev->pid == r->zap_valid_pid &&
+	if (r->side->zap_valid_seq && ev->pid == r->side->zap_valid_pid &&
 	    ev->type != RC_EV_ROOT_ZAP_END)
-		r->zap_valid_seq = 0;
+		r->side->zap_valid_seq = 0;
 
 	switch (ev->type) {
 	case RC_EV_ROOT_GET:
@@ -1378,12 +1416,12 @@ static void process(struct rc_model *m, struct rc_root *r,
 		m->st.zaps++;
 		if (ev->ctx == RC_CTX_ZAP_ALL)
 			r->zap_all_seen = true;
-		else if (r->valid && r->valid_known && !r->freed) {
-			r->zap_valid_seq = ev->seq;
-			r->zap_valid_ts = ev->ts;
-			r->zap_valid_pid = ev->pid;
-			r->zap_valid_cpu = ev->cpu;
-			r->zap_valid_ctx = ev->ctx;
+		else if (r->valid && r->valid_known && !r->freed && side_own(m, r)) {
+			r->side->zap_valid_seq = ev->seq;
+			r->side->zap_valid_ts = ev->ts;
+			r->side->zap_valid_pid = ev->pid;
+			r->side->zap_valid_cpu = ev->cpu;
+			r->side->zap_valid_ctx = ev->ctx;
 			if (!r->unverified)
 				eager_add(m, r);	/* a mark judges it */
 		}
@@ -1429,13 +1467,13 @@ static bool in_order(const struct rc_root *r, const struct rc_event *ev)
 
 static void pending_drop(struct rc_root *r, unsigned int i)
 {
-	memmove(&r->pending[i], &r->pending[i + 1],
-		(r->npending - i - 1) * sizeof(r->pending[0]));
-	r->npending--;
-	if (!r->npending && r->cap_pending > 16) {
-		free(r->pending);	/* memory follows what is held back */
-		r->pending = NULL;
-		r->cap_pending = 0;
+	memmove(&r->side->pending[i], &r->side->pending[i + 1],
+		(r->side->npending - i - 1) * sizeof(r->side->pending[0]));
+	r->side->npending--;
+	if (!r->side->npending && r->side->cap_pending > 16) {
+		free(r->side->pending);	/* memory follows what is held back */
+		r->side->pending = NULL;
+		r->side->cap_pending = 0;
 	}
 }
 
@@ -1443,18 +1481,20 @@ static void pending_drop(struct rc_root *r, unsigned int i)
 static bool pending_add(struct rc_model *m, struct rc_root *r,
 			const struct rc_event *ev)
 {
-	if (r->npending == r->cap_pending) {
-		unsigned int cap = r->cap_pending ? r->cap_pending * 2 : 4;
-		struct rc_event *p = realloc(r->pending, cap * sizeof(*p));
+	if (!side_own(m, r))
+		return false;
+	if (r->side->npending == r->side->cap_pending) {
+		unsigned int cap = r->side->cap_pending ? r->side->cap_pending * 2 : 4;
+		struct rc_event *p = realloc(r->side->pending, cap * sizeof(*p));
 
 		if (!p) {
 			m->st.oom = true;
 			return false;
 		}
-		r->pending = p;
-		r->cap_pending = cap;
+		r->side->pending = p;
+		r->side->cap_pending = cap;
 	}
-	r->pending[r->npending++] = *ev;
+	r->side->pending[r->side->npending++] = *ev;
 	return true;
 }
 
@@ -1472,7 +1512,7 @@ static bool behind_pending(const struct rc_root *r, const struct rc_event *ev,
 			   unsigned int n)
 {
 	for (unsigned int j = 0; j < n; j++)
-		if (same_thread(&r->pending[j], ev))
+		if (same_thread(&r->side->pending[j], ev))
 			return true;
 	return false;
 }
@@ -1481,9 +1521,9 @@ static bool behind_pending(const struct rc_root *r, const struct rc_event *ev,
  * earlier held-back record of its CPU or task is still waiting. */
 static int pending_ready(const struct rc_root *r)
 {
-	for (unsigned int i = 0; i < r->npending; i++)
-		if (in_order(r, &r->pending[i]) &&
-		    !behind_pending(r, &r->pending[i], i))
+	for (unsigned int i = 0; i < r->side->npending; i++)
+		if (in_order(r, &r->side->pending[i]) &&
+		    !behind_pending(r, &r->side->pending[i], i))
 			return (int)i;
 	return -1;
 }
@@ -1617,7 +1657,7 @@ static void note_late_fit(struct rc_model *m, const struct rc_event *ev)
 /* Judge and apply the oldest held-back record as it came. */
 static void pending_force(struct rc_model *m, struct rc_root *r)
 {
-	struct rc_event ev = r->pending[0];
+	struct rc_event ev = r->side->pending[0];
 	int32_t fit_cpu = -1;
 	uint64_t back;
 
@@ -1649,7 +1689,7 @@ static void drain(struct rc_model *m, struct rc_root *r, bool force)
 
 	for (;;) {
 		while ((i = pending_ready(r)) >= 0) {
-			struct rc_event ev = r->pending[i];
+			struct rc_event ev = r->side->pending[i];
 
 			pending_drop(r, (unsigned int)i);
 			if (ev.type != RC_EV_FAST_ZAP_DONE) {	/* not by `old` */
@@ -1658,7 +1698,7 @@ static void drain(struct rc_model *m, struct rc_root *r, bool force)
 			}
 			process(m, r, &ev);
 		}
-		if (!force || !r->npending)
+		if (!force || !r->side->npending)
 			return;
 		pending_force(m, r);
 	}
@@ -1667,11 +1707,11 @@ static void drain(struct rc_model *m, struct rc_root *r, bool force)
 /* Has the oldest held-back record waited as long as it may? */
 static bool pending_expired(const struct rc_root *r, const struct rc_event *now)
 {
-	if (!r->npending)
+	if (!r->side->npending)
 		return false;
-	return r->npending > RC_REORDER_EVENTS ||
-	       (now->ts > r->pending[0].ts &&
-		now->ts - r->pending[0].ts > RC_REORDER_NS);
+	return r->side->npending > RC_REORDER_EVENTS ||
+	       (now->ts > r->side->pending[0].ts &&
+		now->ts - r->side->pending[0].ts > RC_REORDER_NS);
 }
 
 /*
@@ -1689,7 +1729,7 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 	bool own_order = ev->type == RC_EV_ROOT_PUT && ev->owner == RC_OWN_ITER &&
 			 rc_root_failed_get(r, ev->pid);
 
-	if (!behind_pending(r, ev, r->npending) && (own_order || in_order(r, ev))) {
+	if (!behind_pending(r, ev, r->side->npending) && (own_order || in_order(r, ev))) {
 		process(m, r, ev);
 		drain(m, r, false);
 	} else if (!pending_add(m, r, ev)) {
@@ -1726,14 +1766,15 @@ static void note_early_life(struct rc_model *m, const struct rc_root *old,
 		}
 	}
 
+	/* every event of the life is in the ring: ring[0] is its first */
 	if (!old->adopted || (old->freed && !starts) || old->unverified || old->violated ||
-	    !hist_n(old) || hist_n(old) > RC_HIST || !n || old->first_ts >= ev->ts ||
-	    ev->ts - old->first_ts > RC_REORDER_NS)
+	    !hist_n(old) || hist_n(old) > RC_HIST || !n || ring[0].ts >= ev->ts ||
+	    ev->ts - ring[0].ts > RC_REORDER_NS)
 		return;
 	for (unsigned int i = 0; i < n; i++)
 		if (ring[i].cpu == ev->cpu)
 			return;
-	note_ahead(m, ev->cpu, ev->ts - old->first_ts, ring[0].cpu, !old->freed);
+	note_ahead(m, ev->cpu, ev->ts - ring[0].ts, ring[0].cpu, !old->freed);
 }
 
 static void on_alloc(struct rc_model *m, const struct rc_event *ev)
@@ -1824,9 +1865,9 @@ static void lost_apply(struct rc_model *m, struct rc_root *r,
 	 * event on it may be among the lost: a violation either way
 	 * (ROOT-ZAP-VALID), judged now.
 	 */
-	if (r->zap_valid_seq && !r->unverified && r->zap_valid_ts <= since) {
+	if (r->side->zap_valid_seq && !r->unverified && r->side->zap_valid_ts <= since) {
 		judge(m, r, ev, UINT64_MAX);
-		r->zap_valid_seq = 0;
+		r->side->zap_valid_seq = 0;
 	}
 	mark_unverified(m, r);
 	if (m->hooks.lost)
@@ -1875,7 +1916,7 @@ static void lost_catch_up_slow(struct rc_model *m, struct rc_root *r)
 	for (int c = m->mark_cpu; c >= 0; c = m->cpu[c].mark_next) {
 		uint64_t first, last;
 
-		if (!marks_missed(m, c, r->lost_seen, &first, &last))
+		if (!marks_missed(m, c, marks_seen(m, r->lost_seen), &first, &last))
 			break;
 		if (r->freed && ended_before(r, c, last))
 			r->lost_after_free = true;
@@ -1885,7 +1926,7 @@ static void lost_catch_up_slow(struct rc_model *m, struct rc_root *r)
 		if (m->hooks.lost)
 			m->hooks.lost(m->hooks.arg, r, c, first);
 	}
-	r->lost_seen = m->nmarks;
+	r->lost_seen = (uint32_t)m->nmarks;
 }
 
 /*
@@ -1905,7 +1946,7 @@ static void lost_catch_up_slow(struct rc_model *m, struct rc_root *r)
 /* The mark count tombstone t was caught up to (its low 32 bits are kept). */
 static uint64_t tomb_seen(const struct rc_model *m, const struct rc_tomb *t)
 {
-	return m->nmarks - (uint32_t)((uint32_t)m->nmarks - t->lost_seen);
+	return marks_seen(m, t->lost_seen);
 }
 
 /* t's VM was torn down (another VM may have its kvm since): t is void. */
@@ -1938,6 +1979,7 @@ static void tomb_flags(const struct rc_tomb *t, struct rc_root *r)
 static void tomb_root(const struct rc_tomb *t, struct rc_root *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->side = (struct rc_root_side *)&rc_root_side_none;
 	r->kvm = t->kvm;
 	r->addr = rc_tomb_addr(t);
 	r->id = t->id;
@@ -2018,7 +2060,7 @@ static void tomb_catch_up_all(struct rc_model *m)
  */
 static bool tomb_fits(struct rc_model *m, struct rc_root *r, struct rc_event *fr)
 {
-	if (!r->freed || r->npending || r->zap_valid_seq || r->on_eager || r->on_fz ||
+	if (!r->freed || r->side->npending || r->side->zap_valid_seq || r->on_eager || r->on_fz ||
 	    !r->count_known || r->count || r->gifts_inval || r->gifts_defunct ||
 	    (r->addr & ~RC_TOMB_ADDR_MASK) || r->nevents > UINT32_MAX || !r->vm)
 		return false;
@@ -2205,7 +2247,7 @@ static void lost_eager_list(struct rc_model *m, const struct rc_event *ev,
 {
 	size_t n = 0;
 
-	for (struct rc_root *r = m->eager; r; r = r->enext) {
+	for (struct rc_root *r = m->eager; r; r = r->side->enext) {
 		struct rc_eager_key *k;
 
 		if (n == m->cap_eager_keys) {
@@ -2232,8 +2274,8 @@ static void lost_eager_list(struct rc_model *m, const struct rc_event *ev,
 		struct rc_root *r = m->eager_keys[i].r;
 
 		lost_apply(m, r, ev, cpu, since);
-		r->lost_seen = m->nmarks;
-		if (!r->zap_valid_seq || r->unverified)
+		r->lost_seen = (uint32_t)m->nmarks;
+		if (!r->side->zap_valid_seq || r->unverified)
 			eager_del(m, r);
 		fz_update(r);
 	}
@@ -2276,7 +2318,7 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 	for (size_t b = 0; b < m->nbuckets; b++) {
 		for (struct rc_root *r = m->buckets[b]; r; r = r->hnext) {
 			lost_apply(m, r, ev, c, since);
-			r->lost_seen = m->nmarks;
+			r->lost_seen = (uint32_t)m->nmarks;
 		}
 	}
 	for (uint32_t i = 0; i < m->tombs.n; i++) {
@@ -2288,8 +2330,8 @@ static void on_lost(struct rc_model *m, const struct rc_event *ev)
 		}
 	}
 	for (struct rc_root *r = m->eager, *next; r; r = next) {
-		next = r->enext;
-		if (!r->zap_valid_seq || r->unverified)
+		next = r->side->enext;
+		if (!r->side->zap_valid_seq || r->unverified)
 			eager_del(m, r);
 		fz_update(r);
 	}
@@ -2333,13 +2375,13 @@ static void fz_visit(struct rc_model *m, struct rc_root *r,
 	 * in the root's reorder buffer (process() judges it there), within
 	 * the same bounds.
 	 */
-	if (behind_pending(r, ev, r->npending)) {
+	if (behind_pending(r, ev, r->side->npending)) {
 		struct rc_event late = *ev;
 
 		late.lost = (int64_t)fz_start;	/* unused by this type */
 		if (pending_add(m, r, &late))
 			return;
-		while (behind_pending(r, ev, r->npending)) {	/* no memory */
+		while (behind_pending(r, ev, r->side->npending)) {	/* no memory */
 			pending_force(m, r);
 			drain(m, r, false);
 		}
@@ -2349,7 +2391,8 @@ static void fz_visit(struct rc_model *m, struct rc_root *r,
 
 /*
  * The end of a fast zap: the lives of the VM a rule may fire on then
- * (rc_vm.fz_roots: O(live roots), not every tombstone of the VM). On a
+ * (rc_root.on_fz: its live roots and at most the RC_TOMBSTONES freed
+ * lives kept whole, not every tombstone of the VM). On a
  * freed life with nothing held back and no zap of the valid root left to
  * judge, judge finds nothing; the layer above may still want to see it
  * (the engine, while findings are open, closes or notes them at every
@@ -2387,10 +2430,11 @@ static void on_fast_zap_done(struct rc_model *m, const struct rc_event *ev)
 	 * calls did to it is what the last call of the walk of every life
 	 * does, on the oldest life: that one is shown, if it was skipped.
 	 */
-	for (struct rc_root *r = vm->fz_roots, *next; r; r = next) {
+	for (struct rc_root *r = vm->roots; r; r = r->vnext) {
+		if (!r->on_fz)
+			continue;
 		fz_visit(m, r, ev, start);
 		last = r;
-		next = r->fnext;	/* r is still here, the next one may not be */
 		fz_update(r);
 	}
 	if (vm->roots_tail && vm->roots_tail != last && m->hooks.wants_freed &&
@@ -2574,6 +2618,10 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 	}
 	if (ev->outside_abi) {
 		on_outside_abi(m, ev);
+		return m->st.oom ? -1 : 0;
+	}
+	if (rc_ev_names_root(ev->type) && !rc_ref_fits(ev->seq, ev->cpu, ev->pid)) {
+		m->st.over_cap++;	/* a ledger entry could not hold it */
 		return m->st.oom ? -1 : 0;
 	}
 	if (ev->cpu >= m->ncpu && ev->cpu < 4096) {

@@ -12,7 +12,8 @@
  * freed-root tombstones (at most RC_TOMBSTONES kept whole, RC_TOMBS_MAX
  * of 60 bytes: model_tomb.h, docs/invariants.md "Freed lives"), and per
  * root by its live references (the ledger, plus one marker per task) and
- * its held-back records (at most RC_REORDER_EVENTS), except the --root
+ * its held-back records (at most RC_REORDER_EVENTS; with the other state
+ * only some lives need, in an rc_root_side of their own), except the --root
  * timeline, which keeps every event of that one root and so grows with
  * the trace, and the table of the callers the history and the ledger name
  * (at most 32 bytes a distinct caller address: a handful of kernel
@@ -85,19 +86,41 @@ enum rc_ref_kind {
 				 * destruction); pid is the vCPU task's */
 };
 
-struct rc_ref {
-	uint64_t seq : 56;	/* the event that made it (get, alloc, ...):
-				 * a position in the stream, under 2^56 */
+/*
+ * 26 bytes (issue 15: four entries fit malloc's 104-byte block). The
+ * fields are narrower than an event's; rc_model_feed() counts an event
+ * whose seq, CPU or task does not fit in rc_stats.over_cap and does not
+ * apply it (RC_REF_SEQ_MAX and friends, far beyond any real trace: a
+ * kernel's pids are under 2^22, its CPUs under 8192), and a caller past
+ * the 65,535th distinct one is counted there too (kept as none).
+ */
+#define RC_REF_SEQ_BITS 42
+#define RC_REF_CPU_BITS 14
+#define RC_REF_PID_BITS 24
+
+struct __attribute__((packed, aligned(2))) rc_ref {
+	uint64_t ts;
+	uint64_t seq : RC_REF_SEQ_BITS;	/* the event that made it (get,
+					 * alloc, ...): a position in the stream */
 	uint64_t owner : 2;	/* enum rc_owner (< RC_OWN__COUNT) */
 	uint64_t type : 4;	/* enum rc_ev_type of that event */
 	uint64_t kind : 2;	/* enum rc_ref_kind */
-	uint64_t ts;
-	uint32_t caller;	/* in the model's callers (rc_ref_event()) */
-	int32_t pid;
+	int64_t cpu : RC_REF_CPU_BITS;
 	uint32_t old;		/* get/put: old; alloc: count; invalidate:
 				 * reason; handoff: from (rc_ref_event()) */
-	int32_t cpu;
+	int32_t pid : RC_REF_PID_BITS;
+	uint32_t unused : 8;
+	uint16_t caller;	/* in the model's callers (rc_ref_event()) */
 };
+_Static_assert(sizeof(struct rc_ref) == 26, "rc_ref is 26 bytes");
+
+/* Whether an event's seq, CPU and task fit a ledger entry. */
+static inline bool rc_ref_fits(uint64_t seq, int32_t cpu, int32_t pid)
+{
+	return seq < 1ull << RC_REF_SEQ_BITS &&
+	       cpu >= -(1 << (RC_REF_CPU_BITS - 1)) && cpu < 1 << (RC_REF_CPU_BITS - 1) &&
+	       pid >= -(1 << (RC_REF_PID_BITS - 1)) && pid < 1 << (RC_REF_PID_BITS - 1);
+}
 
 /* Events of a root's life the rules name as causes (rc_root_mark()). */
 enum rc_mark {
@@ -118,6 +141,31 @@ struct rc_zapper {
 	uint32_t consumed;	/* gifts of this root it put */
 	uint64_t end_seq;	/* seq of its last zap_end, 0 if none */
 };
+
+/*
+ * What only some root lives need (issue 15: memory per live root): the
+ * records held back for their order, a zap of the valid root to judge,
+ * its places on the eager list and among the tombstones kept whole. A life that needs none of it points to
+ * rc_root_side_none (read only, all zero); the model gives a life its own
+ * before it writes any of it, and frees it with the life.
+ */
+struct rc_root_side {
+	struct rc_event *pending;	/* root events waiting for order, in
+					 * stream order (heap, grows) */
+	unsigned int npending, cap_pending;
+	uint8_t zap_valid_ctx;		/* of the zap of zap_valid_seq (kept
+					 * past the seq, as its CPU is) */
+	int32_t zap_valid_pid;
+	int32_t zap_valid_cpu;		/* and its CPU (kept past the seq) */
+	uint64_t zap_valid_seq;		/* a zap (not zap_all) that began while
+					 * the root was valid, until its task's
+					 * next other event on the root; 0: none */
+	uint64_t zap_valid_ts;
+	struct rc_root *tnext, *tprev;	/* tombstone FIFO */
+	struct rc_root *enext, *eprev;	/* the model's roots each lost-event
+					 * mark judges at once (on_lost()) */
+};
+extern const struct rc_root_side rc_root_side_none;
 
 struct rc_vm;
 
@@ -150,7 +198,12 @@ struct rc_root {
 					 * without fitting (pending_force()) */
 	bool violated : 1;		/* a rule found something on it: its
 					 * counts are a bug's now, not a clock's */
-	bool on_fz : 1, on_eager : 1;	/* on rc_vm.fz_roots, on the eager list */
+	bool on_fz : 1;			/* the end of a fast zap shows judge it:
+					 * all but the freed lives no rule can
+					 * fire on then (no zap of the valid
+					 * root unjudged, nothing held back) */
+	bool on_eager : 1;		/* on the eager list */
+	bool on_tomb : 1;		/* among the tombstones kept whole */
 	bool had_failed : 1;		/* the ledger has held a failed-get */
 	bool had_unloaded : 1;		/* or an unloaded marker in this life
 					 * (filters: without, none to find) */
@@ -162,26 +215,21 @@ struct rc_root {
 	int64_t count;			/* shadow refcount */
 	uint32_t owners[RC_OWN__COUNT];
 	struct rc_ref *refs;		/* the ledger (heap, grows and shrinks) */
-	unsigned int nrefs, cap_refs;
+	unsigned int nrefs;
+	uint32_t lost_seen;		/* lost-event marks applied to it (the
+					 * low 32 bits of the model's count of
+					 * marks when it was last caught up:
+					 * on_lost()) */
 
 	uint64_t invalid_seq;		/* seq of the invalidate, 0 while valid */
 	int invalid_pid;		/* task that invalidated it */
-	uint8_t zap_valid_ctx;		/* of the zap of zap_valid_seq (kept */
-	uint8_t gift_reason;		/* past the seq, as its CPU is) */
+	uint8_t gift_reason;
 	uint8_t nzappers, cap_zappers;
-	uint64_t zap_valid_seq;		/* a zap (not zap_all) that began while
-					 * the root was valid, until its task's
-					 * next other event on the root; 0: none */
-	uint64_t zap_valid_ts;
-	int zap_valid_pid;
-	int32_t zap_valid_cpu;		/* and its CPU (kept past the seq) */
+	uint8_t refs_log;		/* room in refs: 1 << refs_log (0: none) */
+	struct rc_zapper *zappers;	/* heap, at most RC_ZAPPERS */
 	uint32_t gifts_inval;		/* pending invalidate-all gifts */
 	uint32_t gifts_defunct;		/* pending last_put gifts (the worker's) */
-	struct rc_zapper *zappers;	/* heap, at most RC_ZAPPERS */
-
-	struct rc_event *pending;	/* root events waiting for order, in
-					 * stream order (heap, grows) */
-	unsigned int npending, cap_pending;
+	struct rc_root_side *side;	/* never NULL (rc_root_side_none) */
 
 	/*
 	 * The history the reports print: the latest RC_HIST events, the
@@ -191,14 +239,6 @@ struct rc_root {
 	 */
 	struct rc_hlog hist;
 	uint64_t nevents;		/* events recorded */
-	uint64_t first_ts;
-	struct rc_root *tnext, *tprev;	/* tombstone FIFO */
-	uint64_t lost_seen;		/* lost-event marks applied to it (the
-					 * model's count of marks when it was
-					 * last caught up: on_lost()) */
-	struct rc_root *fnext, *fprev;	/* rc_vm.fz_roots */
-	struct rc_root *enext, *eprev;	/* the model's roots each lost-event
-					 * mark judges at once (on_lost()) */
 };
 
 /* A vCPU task's latest root load in a VM (rc_vm.loads). */
@@ -215,11 +255,6 @@ struct rc_vm {
 	struct rc_root *roots;		/* its root lives (alive and tombstones),
 					 * newest first */
 	struct rc_root *roots_tail;	/* the oldest of them */
-	struct rc_root *fz_roots;	/* the lives the end of a fast zap shows
-					 * judge, newest first: all but the freed
-					 * ones no rule can fire on then (no zap
-					 * of the valid root unjudged, nothing
-					 * held back) */
 	int fast_zap_pid;		/* task inside a fast zap, 0 if none */
 	enum rc_design two_ref;		/* count-2 roots: GIFTED or HYBRID once
 					 * the trace shows who zaps, else AUTO */
@@ -324,7 +359,7 @@ struct rc_model_hooks {
 	void (*gone)(void *arg, const struct rc_root *r);
 	/*
 	 * At the end of a fast zap, judge is shown the lives of the VM a
-	 * rule may fire on (rc_vm.fz_roots), not the freed ones no rule can
+	 * rule may fire on (rc_root.on_fz), not the freed ones no rule can
 	 * fire on then. Returns true when judge must see those too (the
 	 * engine notes the moment on its recent findings: engine.c
 	 * near_note()); NULL: never.

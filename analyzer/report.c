@@ -223,7 +223,7 @@ unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
 		WARN("%.100s", in->incomplete_detail);
 	}
 	if (st->over_cap)
-		WARN("VM or root cap reached (man page, LIMITS): %" PRIu64
+		WARN("cap reached (VMs, root lives or reference ledger; man page, LIMITS): %" PRIu64
 		     " events not tracked", st->over_cap);
 	if (st->values_outside)
 		WARN("%" PRIu64 " events with values outside docs/events.md (%.40s)",

@@ -498,7 +498,7 @@ static bool zap_valid_later(const struct rc_rule_in *in, struct rc_verdict *v)
 	const struct rc_event *ev = in->ev;
 	bool has_prev;
 
-	if (!r->zap_valid_seq || ev->seq == r->zap_valid_seq ||
+	if (!r->side->zap_valid_seq || ev->seq == r->side->zap_valid_seq ||
 	    rc_root_design(r) == RC_DESIGN_ASYNC ||
 	    (r->adopted && !r->design_forced))
 		return false;
@@ -514,11 +514,11 @@ static bool zap_valid_later(const struct rc_rule_in *in, struct rc_verdict *v)
 			return false;	/* the gift rules judge it */
 		/* fall through */
 	default:
-		if (ev->pid != r->zap_valid_pid)
+		if (ev->pid != r->side->zap_valid_pid)
 			return false;
 		break;
 	}
-	if (!rc_root_event_seq(r, r->zap_valid_seq, &v->at_ev, &v->cause_ev,
+	if (!rc_root_event_seq(r, r->side->zap_valid_seq, &v->at_ev, &v->cause_ev,
 			       &has_prev) || !zap_valid_ctx(v->at_ev.ctx))
 		return false;
 	v->has_at = true;

@@ -90,9 +90,9 @@ long="$out/$(printf 'd%.0s' $(seq 1 300))/$(printf 'f%.0s' $(seq 1 300)).dat"
 timeout 60 "$bin" "$long" >"$out/long-path.out" 2>"$out/long-path.err"
 check long-path 2 'f\.dat: File name too long$' $?
 KVM_ROOTCHECK_MAX_VMS=100 timeout 60 "$bin" "$out/many-vms.dat" >"$out/cap-vms.out" 2>"$out/cap-vms.err"
-check cap-vms 3 '^warning: VM or root cap reached \(man page, LIMITS\): 200 events not tracked' $?
+check cap-vms 3 '^warning: cap reached \(VMs, root lives or reference ledger; man page, LIMITS\): 200 events not tracked' $?
 KVM_ROOTCHECK_MAX_ROOTS=50 timeout 60 "$bin" "$out/many-vms.dat" >"$out/cap-roots.out" 2>"$out/cap-roots.err"
-check cap-roots 3 '^warning: VM or root cap reached \(man page, LIMITS\): 250 events not tracked' $?
+check cap-roots 3 '^warning: cap reached \(VMs, root lives or reference ledger; man page, LIMITS\): 250 events not tracked' $?
 timeout 60 "$bin" "$out/many-vms.dat" >"$out/no-cap.out" 2>"$out/no-cap.err"
 check no-cap 0 '^verdict: PASS: 300 root lives in 300 VMs' $?
 KVM_ROOTCHECK_MAX_VMS=x timeout 60 "$bin" "$d" >"$out/cap-bad.out" 2>"$out/cap-bad.err"

@@ -175,6 +175,11 @@ sys.exit(0 if a["rule"] == "GIFT-DOUBLE-PUT" and a["root"] == "0x1a2b000" and
          h == [("free", 3150, 501, 0), ("put", 200003150, 700, 1)] and
          b["event"]["ts"] == 200003150 else 1)' "$tmp/late.json" &&
 	ok || bad "late-uaf JSON: $(head -c 600 "$tmp/late.json")"
+# a task id past the reference ledger's field (2^23): not tracked, inconclusive
+expect_exit 3 ref-limits "$fx/cli_ref_limits.dat"
+grep -q '^warning: cap reached (VMs, root lives or reference ledger; man page, LIMITS): 2 events not tracked$' \
+	"$tmp/out" && grep -q '^verdict: INCONCLUSIVE: no violation' "$tmp/out" &&
+	ok || bad "ref-limits: $(head -c 600 "$tmp/out")"
 # CPU 1 370 us ahead makes a worker's zap end after its fast zap: moved
 # past the nearest or the farthest of its events the finding stays, past
 # the zap's end (in the middle) it goes: in doubt, the true bug stands

@@ -37,6 +37,7 @@ struct seen {
 		uint64_t addr;
 		enum rc_ev_type type;
 		bool unverified, lost_after_free, freed, recalled;
+		bool own_side;		/* r->side is its own (rc_root_side) */
 		uint32_t life;
 		uint64_t id, nevents;
 		unsigned int nhist;	/* rc_root_history() */
@@ -64,7 +65,8 @@ static bool h_judge(void *arg, const struct rc_model *m, const struct rc_root *r
 
 		S.judge[S.njudge++] = (struct judge_call){
 			r->addr, ev->type, r->unverified, r->lost_after_free, r->freed,
-			r->recalled, r->life, r->id, r->nevents, n,
+			r->recalled, r->side != &rc_root_side_none, r->life, r->id,
+			r->nevents, n,
 			n ? h[0].type : RC_EV__COUNT };
 	}
 	return (int)ev->type == S.find_on;
@@ -728,6 +730,66 @@ static void test_tomb_teardown_ring(void)
 	CHECK(last_judge(R1) && !last_judge(R1)->freed);
 }
 
+/*
+ * Issue 15's per-root memory: a root that holds nothing back, has no zap
+ * of its valid root to judge and is not freed has no rc_root_side of its
+ * own; one that needs it gets one. An event whose seq, CPU or task does
+ * not fit a ledger entry (struct rc_ref), or a caller past the 65,535th
+ * distinct one, is counted as over a cap, not applied in a narrowed form.
+ */
+static void test_side_and_ref_limits(void)
+{
+	const struct judge_call *j;
+	uint64_t caps;
+
+	start(false);
+	alloc_at(0, 1000, KVM, R1);
+	get_at(0, 1100, KVM, R1, 2);
+	put_at(0, 1200, R1, ITER, RC_OWN_ITER, 3);
+	j = last_judge(R1);
+	CHECK(j && j->type == RC_EV_ROOT_PUT && !j->own_side);
+	/* a zap of the valid root: left to judge, so the root has its own */
+	at(0, 1300, (struct rc_event){ .type = RC_EV_ROOT_ZAP_START, .pid = ITER, .root = R1,
+				       .ctx = RC_CTX_WORKER });
+	get_at(0, 1400, KVM, R1, 2);
+	j = last_judge(R1);
+	CHECK(j && j->type == RC_EV_ROOT_GET && j->own_side);
+	/* freed (among the tombstones kept whole): its own too */
+	life(R2, 2000);
+	put_at(0, 2100, R2, VCPU, RC_OWN_VCPU, 1);
+	j = last_judge(R2);
+	CHECK(j && j->freed && !j->recalled && j->own_side);
+	CHECK(rc_model_stats(M)->over_cap == 0);
+
+	/* out of a ledger entry's range: counted, not applied */
+	start(false);
+	alloc_at(0, 1000, KVM, R1);
+	S.njudge = 0;
+	at(0, 1100, (struct rc_event){ .type = RC_EV_ROOT_GET, .pid = 1 << 23, .root = R1,
+				       .owner = RC_OWN_ITER, .old = 2 });
+	at(8192, 1200, (struct rc_event){ .type = RC_EV_ROOT_GET, .pid = ITER, .root = R1,
+					  .owner = RC_OWN_ITER, .old = 2 });
+	seq = 1ull << RC_REF_SEQ_BITS;
+	get_at(0, 1300, KVM, R1, 2);
+	CHECK(S.njudge == 0 && rc_model_stats(M)->over_cap == 3);
+	seq = 100;
+	at(8191, 1400, (struct rc_event){ .type = RC_EV_ROOT_GET, .pid = (1 << 23) - 1,
+					  .root = R1, .owner = RC_OWN_ITER, .old = 2 });
+	CHECK(S.njudge == 1 && rc_model_stats(M)->over_cap == 3);
+
+	/* 65,540 distinct callers: the ledger entries of the last 5 keep none */
+	start(false);
+	alloc_at(0, 1000, KVM, R1);
+	for (uint32_t k = 0; k < 65540; k++) {
+		at(0, 2000 + 2 * k, (struct rc_event){ .type = RC_EV_ROOT_GET, .pid = ITER,
+						       .root = R1, .owner = RC_OWN_ITER, .old = 2,
+						       .caller = 0xffffffff81000000ull + 16 * k });
+		put_at(0, 2001 + 2 * k, R1, ITER, RC_OWN_ITER, 3);
+	}
+	caps = rc_model_stats(M)->over_cap;
+	CHECK(caps == 5);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_lost_lazy),
 	UNIT_TEST(test_lost_backwards),
@@ -740,6 +802,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_tomb_recall),
 	UNIT_TEST(test_tomb_lost),
 	UNIT_TEST(test_tomb_teardown_ring),
+	UNIT_TEST(test_side_and_ref_limits),
 };
 
 static void free_model(void)
