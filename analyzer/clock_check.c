@@ -72,6 +72,20 @@ static bool pass_ran(const struct rc_report *rep, int cpu, int64_t ns)
 }
 
 /*
+ * Passes that count by fitting more records (improve) move a CPU by at
+ * least this: a few microseconds of reordering among events that close
+ * also make a bug's unfitted records fit (simulator traces with events
+ * 1 us apart: a pass of 2-23 us cleared true bugs). Smaller skews are
+ * the measured passes' (records applied out of `old` order).
+ */
+#define RC_IMPROVE_MIN_NS 50000
+
+static int64_t abs64(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+/*
  * Run one strict pass moving cpu by ns (< 0: forward, every other CPU
  * set back by as much), speaking of the findings near it (near) or of
  * all; improve: it counts only if fewer records never fitted. False to
@@ -82,8 +96,12 @@ static bool move_pass(const char *path, const char *instance,
 		      struct rc_report *rep, uint64_t *sub, int n, int cpu, int64_t ns,
 		      bool near, bool improve, bool unfounded, struct pass_out *out)
 {
-	struct rc_pass p = { .cpu = cpu, .ns = ns, .strict = true, .improve = improve,
-			     .unfounded = unfounded, .moved = near && !improve ? cpu : -1 };
+	/* a pass by less than RC_IMPROVE_MIN_NS that must fit (improve) counts
+	 * only if it reads the trace whole */
+	bool whole = improve && abs64(ns) < RC_IMPROVE_MIN_NS;
+	struct rc_pass p = { .cpu = cpu, .ns = ns, .strict = true, .improve = improve && !whole,
+			     .unfounded = unfounded, .whole = whole,
+			     .moved = near && !improve ? cpu : -1 };
 
 	for (int c = 0; c < n; c++)
 		sub[c] = ns > 0 ? (c == cpu ? (uint64_t)ns : 0) :
@@ -94,10 +112,6 @@ static bool move_pass(const char *path, const char *instance,
 	return true;
 }
 
-static int64_t abs64(int64_t v)
-{
-	return v < 0 ? -v : v;
-}
 
 /* Findings not yet in doubt on CPU c or with events of c near them. */
 static size_t near_findings(const struct rc_findings *f, int c)
@@ -128,14 +142,6 @@ static size_t near_findings(const struct rc_findings *f, int c)
  * records as a whole read better so. At most RC_CLOCK_LADDER passes.
  */
 #define RC_LADDER_CPUS 4	/* CPUs tried by the ladder, at most */
-/*
- * Passes that count by fitting more records (improve) move a CPU by at
- * least this: a few microseconds of reordering among events that close
- * also make a bug's unfitted records fit (simulator traces with events
- * 1 us apart: a pass of 2-23 us cleared true bugs). Smaller skews are
- * the measured passes' (records applied out of `old` order).
- */
-#define RC_IMPROVE_MIN_NS 50000
 static const int64_t rungs[] = { 200000, 600000, 1500000, 3000000, 4500000, 6000000 };
 
 static void ladder(const char *path, const char *instance,
@@ -282,7 +288,7 @@ static void targeted(const char *path, const char *instance,
 					bool far = abs64(try[t]) > most;
 
 					if (x->retracted || x->clock_doubt ||
-					    (far && (lossy || abs64(try[t]) < RC_IMPROVE_MIN_NS)) ||
+					    (far && (lossy || (abs64(try[t]) < RC_IMPROVE_MIN_NS && !forced))) ||
 					    pass_ran(rep, nr->cpu, try[t]))
 						continue;
 					left--;

@@ -18,10 +18,11 @@
  * lost, as far as the events near (50 us at least). When records fit no order
  * and no event was lost, passes that fit more of them may go further (a ladder
  * of 0.2 .. 6 ms, at most RC_CLOCK_LADDER); those, and the far passes then,
- * count only if fewer records stay unfitted. A violation not found again in
- * every other pass (same rule, same root life) rests on an order of CPUs that
- * the timestamps do not settle: it is put in clock doubt. Offline traces only:
- * the file is read again.
+ * count only if fewer records stay unfitted (by less than 50 us, only if
+ * every record fits and no violation is left: the trace read whole). A
+ * violation not found again in every other pass (same rule, same root
+ * life) rests on an order of CPUs that the timestamps do not settle: it is
+ * put in clock doubt. Offline traces only: the file is read again.
  */
 #ifndef RC_CLOCK_CHECK_H
 #define RC_CLOCK_CHECK_H

@@ -7,12 +7,23 @@
 #include "model.h"
 #include "rules.h"
 
+/* events of gone lives kept for findings on the next life (near_open()) */
+#define RC_GONE_EVENTS 64
+#define RC_GONE_LIFE RC_HIST	/* of each gone life, its latest at most */
+
 struct rc_engine {
 	struct rc_model *m;
 	struct rc_findings f;
 	/* findings still noting events near them (rc_finding_near()) */
 	size_t *open;
 	size_t nopen, cap_open;
+	/*
+	 * The latest events of root lives gone (the next alloc at the address
+	 * ends a freed life): a finding on the next life notes those of other
+	 * CPUs as near, since with a clock off they may be its own.
+	 */
+	struct rc_event gone_ev[RC_GONE_EVENTS];
+	unsigned int ngone_ev, gone_next;
 };
 
 /* Note ev on r for the findings on r's root whose event it is near. */
@@ -38,6 +49,12 @@ static void near_open(struct rc_engine *e, struct rc_finding *x, size_t i)
 	for (unsigned int k = 0; k < x->e.nhist; k++)
 		if (x->e.hist[k].seq != x->ev.seq)
 			rc_finding_near(x, &x->e.hist[k], x->e.hist[k].seq > x->ev.seq);
+	for (unsigned int k = 0; k < e->ngone_ev; k++) {
+		const struct rc_event *g = &e->gone_ev[k];
+
+		if (g->kvm == x->e.kvm && g->root == x->e.root && g->seq < x->ev.seq)
+			rc_finding_near(x, g, false);
+	}
 	if (e->nopen == e->cap_open) {
 		size_t cap = e->cap_open ? 2 * e->cap_open : 16;
 		size_t *v = realloc(e->open, cap * sizeof(*v));
@@ -110,8 +127,19 @@ static void on_lost(void *arg, const struct rc_root *r, int cpu, uint64_t since)
 static void on_gone(void *arg, const struct rc_root *r)
 {
 	struct rc_engine *e = arg;
+	struct rc_event h[RC_GONE_LIFE];
+	unsigned int n;
 
 	rc_findings_forget(&e->f, r->id);
+	if (!r->vm || !r->freed)
+		return;		/* a compact tombstone (no history) or torn down */
+	n = rc_root_history(r, h, RC_GONE_LIFE);
+	for (unsigned int k = 0; k < n; k++) {
+		e->gone_ev[e->gone_next] = h[k];
+		e->gone_next = (e->gone_next + 1) % RC_GONE_EVENTS;
+		if (e->ngone_ev < RC_GONE_EVENTS)
+			e->ngone_ev++;
+	}
 }
 
 /*
@@ -251,6 +279,8 @@ size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifte
 			    rc_model_stats(e->m)->after_teardown)
 		return 0;
 	if (p->improve && rc_model_stats(shifted->m)->forced >= rc_model_stats(e->m)->forced)
+		return 0;
+	if (p->whole && (rc_model_stats(shifted->m)->forced || shifted->f.total))
 		return 0;
 	for (size_t i = 0; i < e->f.n; i++) {
 		const struct rc_finding *x = &e->f.v[i];

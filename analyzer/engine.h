@@ -57,6 +57,12 @@ struct rc_pass {
 	 * after their VM's teardown than as recorded.
 	 */
 	bool unfounded;
+	/*
+	 * whole: it counts only if it reads the trace whole: every record
+	 * fitted its count and no violation at all (a CPU moved by less than
+	 * improve passes go, where a bug's broken counts would not all fit).
+	 */
+	bool whole;
 	/* moved >= 0: it puts in doubt only findings on that CPU or with
 	 * events of that CPU near them (rc_finding.near) */
 	int moved;

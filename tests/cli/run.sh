@@ -175,6 +175,29 @@ sys.exit(0 if a["rule"] == "GIFT-DOUBLE-PUT" and a["root"] == "0x1a2b000" and
          h == [("free", 3150, 501, 0), ("put", 200003150, 700, 1)] and
          b["event"]["ts"] == 200003150 else 1)' "$tmp/late.json" &&
 	ok || bad "late-uaf JSON: $(head -c 600 "$tmp/late.json")"
+# CPU 1 1.3 ms early: the events near a finding on life 3 are life 2's
+# (gone at life 3's alloc); noted all the same, the finding is doubted
+expect_exit 3 skew-prev-life "$fx/cli_skew_prev_life.dat"
+"$bin" --json "$fx/cli_skew_prev_life.dat" >"$tmp/prevlife.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = {(x["rule"], x["life"]): x for x in d["violations"]}
+f = v.get(("REF-COUNT-MISMATCH", 3), {})
+sys.exit(0 if d["violations_total"] == 0 and f.get("clock_doubt") and
+         f["doubt_shift"]["cpu"] == 1 and f["doubt_shift"]["shift_ns"] < 0 and
+         f["event"]["ts"] == 132600000 else 1)' "$tmp/prevlife.json" &&
+	ok || bad "skew-prev-life JSON: $(head -c 600 "$tmp/prevlife.json")"
+# events 1 us apart, CPU 1 10 us late, no bug: a 10 us pass reads it whole
+expect_exit 3 skew-whole "$fx/cli_skew_whole.dat"
+"$bin" --json "$fx/cli_skew_whole.dat" >"$tmp/whole.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+(x,) = d["violations"]
+sys.exit(0 if d["violations_total"] == 0 and x["rule"] == "REF-COUNT-MISMATCH" and
+         x["clock_doubt"] and x["doubt_shift"] == {"cpu": 1, "shift_ns": 10000} else 1)' \
+	"$tmp/whole.json" && ok || bad "skew-whole JSON: $(head -c 600 "$tmp/whole.json")"
 # a task id past the reference ledger's field (2^23): not tracked, inconclusive
 expect_exit 3 ref-limits "$fx/cli_ref_limits.dat"
 grep -q '^warning: cap reached (VMs, root lives or reference ledger; man page, LIMITS): 2 events not tracked$' \
