@@ -131,8 +131,8 @@ static void on_gone(void *arg, const struct rc_root *r)
 	unsigned int n;
 
 	rc_findings_forget(&e->f, r->id);
-	if (!r->vm || !r->freed)
-		return;		/* a compact tombstone (no history) or torn down */
+	if (!r->vm || !r->freed || r->vm->torn_down)
+		return;		/* a compact tombstone (no history), or no next life */
 	n = rc_root_history(r, h, RC_GONE_LIFE);
 	for (unsigned int k = 0; k < n; k++) {
 		e->gone_ev[e->gone_next] = h[k];

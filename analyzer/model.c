@@ -2499,6 +2499,7 @@ static void on_teardown(struct rc_model *m, const struct rc_event *ev)
 		judge(m, r, ev, UINT64_MAX);
 	}
 	/* The VM is gone: forget its roots (a new VM may reuse the pointer). */
+	vm->torn_down = true;
 	while (vm->roots)
 		root_destroy(m, vm->roots);
 	for (pp = &m->vms[vm_hash(vm->kvm, m->nvmb)]; *pp != vm; pp = &(*pp)->next)
@@ -2620,7 +2621,7 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 		on_outside_abi(m, ev);
 		return m->st.oom ? -1 : 0;
 	}
-	if (rc_ev_names_root(ev->type) && !rc_ref_fits(ev->seq, ev->cpu, ev->pid)) {
+	if (!rc_ref_fits(ev->seq, ev->cpu, ev->pid) && rc_ev_names_root(ev->type)) {
 		m->st.over_cap++;	/* a ledger entry could not hold it */
 		return m->st.oom ? -1 : 0;
 	}

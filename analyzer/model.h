@@ -262,7 +262,8 @@ struct rc_vm {
 					 * itself (ctx fast_zap): v3's loop */
 	uint64_t fast_zap_seq;
 	uint64_t fast_zaps;
-	bool torn_down;
+	bool torn_down;			/* its teardown is forgetting its roots
+					 * (rc_model_hooks.gone) */
 	uint64_t first_seq;		/* seq of the event that made it: a compact
 					 * tombstone older than that is of an
 					 * earlier VM at this kvm, torn down */
