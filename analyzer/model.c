@@ -32,7 +32,13 @@ struct rc_model {
 	struct rc_vm **vms;		/* hash of the live VMs by kvm (chained
 					 * by rc_vm.next): O(1) lookup */
 	size_t nvmb, nvms;		/* buckets (a power of 2), live VMs */
-	struct rc_root *tomb_head, *tomb_tail;	/* freed lives kept whole */
+	/*
+	 * The freed lives kept whole, oldest first: a ring of RC_TOMB_RING
+	 * slots, positions tomb_head .. tomb_tail - 1 (never a hole at either
+	 * end), holes where a life left from the middle; ntomb in it.
+	 */
+	struct rc_root **tomb_ring;
+	uint32_t tomb_head, tomb_tail;
 	size_t ntomb;
 	struct rc_tombs tombs;		/* and kept small (tomb_demote()) */
 	uint64_t next_id;
@@ -394,21 +400,33 @@ static void side_release(struct rc_root *r)
 	r->side = (struct rc_root_side *)&rc_root_side_none;
 }
 
+#define TOMB_SLOT(i) ((i) & (RC_TOMB_RING - 1))
+_Static_assert(RC_TOMB_RING <= 1 << 10 && !(RC_TOMB_RING & (RC_TOMB_RING - 1)) &&
+	       RC_TOMB_RING > 2 * RC_TOMBSTONES, "rc_root.tomb_slot holds a slot");
+_Static_assert(RC_ZAPPERS < 16, "rc_root.nzappers holds RC_ZAPPERS");
+
+/* The oldest and the newest freed life kept whole (NULL: none). */
+static inline struct rc_root *tomb_first(const struct rc_model *m)
+{
+	return m->ntomb ? m->tomb_ring[TOMB_SLOT(m->tomb_head)] : NULL;
+}
+
+static struct rc_root *tomb_last(const struct rc_model *m)
+{
+	return m->ntomb ? m->tomb_ring[TOMB_SLOT(m->tomb_tail - 1)] : NULL;
+}
+
 static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 {
 	if (!r->on_tomb)
 		return;
 	r->on_tomb = false;
-	if (r->side->tprev)
-		r->side->tprev->side->tnext = r->side->tnext;
-	else
-		m->tomb_head = r->side->tnext;
-	if (r->side->tnext)
-		r->side->tnext->side->tprev = r->side->tprev;
-	else
-		m->tomb_tail = r->side->tprev;
-	r->side->tnext = r->side->tprev = NULL;
+	m->tomb_ring[r->tomb_slot] = NULL;
 	m->ntomb--;
+	while (m->tomb_head != m->tomb_tail && !m->tomb_ring[TOMB_SLOT(m->tomb_head)])
+		m->tomb_head++;
+	while (m->tomb_tail != m->tomb_head && !m->tomb_ring[TOMB_SLOT(m->tomb_tail - 1)])
+		m->tomb_tail--;
 }
 
 /* Not shown at the end of a fast zap any more (rc_root.on_fz). */
@@ -1324,16 +1342,34 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 /* Freed life r at the back of the tombstones kept whole. */
 static void tomb_push(struct rc_model *m, struct rc_root *r)
 {
-	if (!side_own(m, r))
+	if (!m->tomb_ring && !(m->tomb_ring = calloc(RC_TOMB_RING, sizeof(*m->tomb_ring)))) {
+		m->st.oom = true;
 		return;		/* not kept past the event: tomb_age() never sees it */
+	}
+	if (m->tomb_tail - m->tomb_head == RC_TOMB_RING) {
+		/* full of holes (tomb_age() keeps ntomb near RC_TOMBSTONES): close them */
+		uint32_t w = m->tomb_head;
+
+		for (uint32_t i = m->tomb_head; i != m->tomb_tail; i++) {
+			struct rc_root *t = m->tomb_ring[TOMB_SLOT(i)];
+
+			if (!t)
+				continue;
+			m->tomb_ring[TOMB_SLOT(i)] = NULL;
+			m->tomb_ring[TOMB_SLOT(w)] = t;
+			t->tomb_slot = (uint16_t)TOMB_SLOT(w);
+			w++;
+		}
+		m->tomb_tail = w;
+		if (w - m->tomb_head == RC_TOMB_RING) {
+			m->st.oom = true;	/* cannot be: ntomb stays far below */
+			return;
+		}
+	}
 	r->on_tomb = true;
-	r->side->tprev = m->tomb_tail;
-	r->side->tnext = NULL;
-	if (m->tomb_tail)
-		m->tomb_tail->side->tnext = r;
-	else
-		m->tomb_head = r;
-	m->tomb_tail = r;
+	r->tomb_slot = (uint16_t)TOMB_SLOT(m->tomb_tail);
+	m->tomb_ring[r->tomb_slot] = r;
+	m->tomb_tail++;
 	m->ntomb++;		/* past RC_TOMBSTONES: tomb_age() */
 }
 
@@ -2117,8 +2153,8 @@ static void tomb_demote(struct rc_model *m, struct rc_root *r,
  */
 static __attribute__((noinline)) void tomb_age(struct rc_model *m, uint64_t now)
 {
-	for (int back = 0; back < 2 && m->tomb_head;) {
-		struct rc_root *r = m->tomb_head;
+	for (int back = 0; back < 2 && m->ntomb;) {
+		struct rc_root *r = tomb_first(m);
 		bool over = m->ntomb > RC_TOMBSTONES;
 		struct rc_event fr;
 
@@ -2130,7 +2166,7 @@ static __attribute__((noinline)) void tomb_age(struct rc_model *m, uint64_t now)
 			tomb_demote(m, r, &fr);
 		} else if (over) {
 			root_destroy(m, r);
-		} else if (r != m->tomb_tail) {
+		} else if (r != tomb_last(m)) {
 			tomb_unlink(m, r);
 			tomb_push(m, r);
 			back++;
@@ -2642,8 +2678,8 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 	    ev->ts - m->td[(m->ntd - 1) % RC_TEARDOWNS].ts <= RC_REORDER_NS)
 		note_after_teardown(m, ev);
 	/* before ev: what it finds is the same either way */
-	if (m->tomb_head && (m->ntomb > RC_TOMBSTONES ||
-			     ev->ts - m->tomb_head->hist.last_ts > RC_REORDER_NS))
+	if (m->ntomb && (m->ntomb > RC_TOMBSTONES ||
+			 ev->ts - tomb_first(m)->hist.last_ts > RC_REORDER_NS))
 		tomb_age(m, ev->ts);
 	if ((unsigned int)ev->type < RC_EV__COUNT && on_event[ev->type])
 		on_event[ev->type](m, ev);
@@ -2734,6 +2770,7 @@ void rc_model_free(struct rc_model *m)
 		free(m->cpu[c].marks);
 	free(m->cpu);
 	free(m->eager_keys);
+	free(m->tomb_ring);
 	free(m->timeline);
 	rc_callers_free(&m->callers);
 	free(m);

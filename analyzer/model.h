@@ -41,6 +41,9 @@
 #define RC_ZAPPERS 8		/* recent zappers remembered per root */
 #define RC_TOMBSTONES 256	/* freed roots kept whole (then small:
 				 * model_tomb.h) */
+#define RC_TOMB_RING 1024	/* slots of the ring that keeps them in
+				 * order (a power of 2, over RC_TOMBSTONES,
+				 * at most 1 << 10: rc_root.tomb_slot) */
 #define RC_FZ_TASKS 16		/* fast zaps in flight remembered (by task) */
 #define RC_RESIDUES 64		/* forced records remembered (note_late_fit()) */
 #define RC_TEARDOWNS 16		/* teardowns remembered (note_after_teardown()) */
@@ -145,7 +148,7 @@ struct rc_zapper {
 /*
  * What only some root lives need (issue 15: memory per live root): the
  * records held back for their order, a zap of the valid root to judge,
- * its places on the eager list and among the tombstones kept whole. A life that needs none of it points to
+ * its place on the eager list. A life that needs none of it points to
  * rc_root_side_none (read only, all zero); the model gives a life its own
  * before it writes any of it, and frees it with the life.
  */
@@ -161,7 +164,6 @@ struct rc_root_side {
 					 * the root was valid, until its task's
 					 * next other event on the root; 0: none */
 	uint64_t zap_valid_ts;
-	struct rc_root *tnext, *tprev;	/* tombstone FIFO */
 	struct rc_root *enext, *eprev;	/* the model's roots each lost-event
 					 * mark judges at once (on_lost()) */
 };
@@ -210,7 +212,8 @@ struct rc_root {
 	bool recalled : 1;		/* made again from a compact tombstone
 					 * (model_tomb.h): of its life before
 					 * the free only the free is known */
-	uint8_t invalid_reason;
+	uint16_t tomb_slot : 10;	/* its slot among the freed lives kept
+					 * whole, while on_tomb (RC_TOMB_RING) */
 
 	int64_t count;			/* shadow refcount */
 	uint32_t owners[RC_OWN__COUNT];
@@ -224,8 +227,9 @@ struct rc_root {
 	uint64_t invalid_seq;		/* seq of the invalidate, 0 while valid */
 	int invalid_pid;		/* task that invalidated it */
 	uint8_t gift_reason;
-	uint8_t nzappers, cap_zappers;
+	uint8_t nzappers : 4, cap_zappers : 4;	/* RC_ZAPPERS at most */
 	uint8_t refs_log;		/* room in refs: 1 << refs_log (0: none) */
+	uint8_t invalid_reason;
 	struct rc_zapper *zappers;	/* heap, at most RC_ZAPPERS */
 	uint32_t gifts_inval;		/* pending invalidate-all gifts */
 	uint32_t gifts_defunct;		/* pending last_put gifts (the worker's) */

@@ -754,11 +754,11 @@ static void test_side_and_ref_limits(void)
 	get_at(0, 1400, KVM, R1, 2);
 	j = last_judge(R1);
 	CHECK(j && j->type == RC_EV_ROOT_GET && j->own_side);
-	/* freed (among the tombstones kept whole): its own too */
+	/* freed (among the tombstones kept whole): none of its own either */
 	life(R2, 2000);
 	put_at(0, 2100, R2, VCPU, RC_OWN_VCPU, 1);
 	j = last_judge(R2);
-	CHECK(j && j->freed && !j->recalled && j->own_side);
+	CHECK(j && j->freed && !j->recalled && !j->own_side);	/* its slot: rc_root.tomb_slot */
 	CHECK(rc_model_stats(M)->over_cap == 0);
 
 	/* out of a ledger entry's range: counted, not applied */
@@ -790,6 +790,37 @@ static void test_side_and_ref_limits(void)
 	CHECK(caps == 5);
 }
 
+/*
+ * The freed lives kept whole are a ring of RC_TOMB_RING slots: lives
+ * forgotten from its middle (an alloc again at their address) leave
+ * holes, closed when the ring is full of them. The oldest life stays
+ * the oldest and whole through that.
+ */
+static void test_tomb_ring_compact(void)
+{
+	const struct judge_call *j;
+	uint64_t ts = 2000;
+
+	start(false);
+	life(R1, 1000);
+	life(R4, 1100);
+	for (uint64_t i = 0; i < RC_TOMB_RING + 50; i++, ts += 200)
+		life(R2 + ((i % 8) << 12), ts);	/* forgets that address's life before */
+	CHECK(S.ngone_all == RC_TOMB_RING + 50 - 8);
+	/* R1's free is under RC_REORDER_NS old: still whole */
+	put_at(0, ts, R1, VCPU, RC_OWN_VCPU, 1);
+	j = last_judge(R1);
+	CHECK(j && j->freed && !j->recalled && j->nhist == 8);
+	/* past the bound the rest are made small (R1 cannot: a put after its free) */
+	tick_at(1, ts + RC_REORDER_NS + 1000);
+	put_at(0, ts + RC_REORDER_NS + 2000, R2, VCPU, RC_OWN_VCPU, 1);
+	j = last_judge(R2);
+	CHECK(j && j->freed && j->recalled && j->life == (RC_TOMB_RING + 50) / 8 + 1);
+	put_at(0, ts + RC_REORDER_NS + 3000, R4, VCPU, RC_OWN_VCPU, 1);
+	j = last_judge(R4);
+	CHECK(j && j->freed && j->recalled && j->nhist == 2);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_lost_lazy),
 	UNIT_TEST(test_lost_backwards),
@@ -803,6 +834,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_tomb_lost),
 	UNIT_TEST(test_tomb_teardown_ring),
 	UNIT_TEST(test_side_and_ref_limits),
+	UNIT_TEST(test_tomb_ring_compact),
 };
 
 static void free_model(void)
