@@ -234,7 +234,7 @@ cat > "$tmp/l2bin/qemu-system-x86_64" <<'EOF'
 #!/bin/bash
 while [ $# -gt 0 ]; do case $1 in -serial) f=${2#file:}; shift ;; esac; shift; done
 n=$(cat "$f.count" 2>/dev/null || echo 0); echo $((n + 1)) > "$f.count"
-case "$L2_STUB:$n" in hang:*|once:0) echo "Linux version stub" > "$f"; exec sleep 300 ;; esac
+case "$L2_STUB:$n" in hang:*|once:0) echo "Linux version stub" > "$f"; exec -a "qemu-stub:$L2_OUT" sleep 300 ;; esac
 echo "L2-GUEST: done" > "$f"
 EOF
 chmod 755 "$tmp/l2bin/qemu-system-x86_64"
@@ -253,7 +253,8 @@ done
 	bad "l2-qemu two, L2 hung once: rc $(cat "$tmp/l2-once.rc"): $(tr '\n' '|' < "$tmp/l2-once.out")"
 [ "$(cat "$tmp/l2-hang.rc")" = 1 ] && grep -q "t-a: QEMU failed" "$tmp/l2-hang.out" && ok ||
 	bad "l2-qemu two, L2 hung on both boots: rc $(cat "$tmp/l2-hang.rc"): $(tr '\n' '|' < "$tmp/l2-hang.out")"
-pgrep -f "sleep 300" >/dev/null && bad "l2-qemu left a stub QEMU running" || ok
+# (named by its L2_OUT: another "sleep 300" on the host is not ours)
+pgrep -f "^qemu-stub:$tmp/" >/dev/null && bad "l2-qemu left a stub QEMU running" || ok
 
 echo "vm-harness: $pass passed, $fail failed"
 [ $fail -eq 0 ]
