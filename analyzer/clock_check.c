@@ -112,7 +112,6 @@ static bool move_pass(const char *path, const char *instance,
 	return true;
 }
 
-
 /* Findings not yet in doubt on CPU c or with events of c near them. */
 static size_t near_findings(const struct rc_findings *f, int c)
 {

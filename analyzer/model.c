@@ -429,21 +429,15 @@ static void tomb_unlink(struct rc_model *m, struct rc_root *r)
 		m->tomb_tail--;
 }
 
-/* Not shown at the end of a fast zap any more (rc_root.on_fz). */
-static void fz_del(struct rc_root *r)
-{
-	r->on_fz = false;
-}
-
 /*
  * A freed life with nothing held back and no zap of the valid root left
  * to judge: no rule fires on it at the end of a fast zap, which then
- * skips it.
+ * skips it (rc_root.on_fz, never set again).
  */
 static void fz_update(struct rc_root *r)
 {
-	if (r->on_fz && r->freed && !r->side->npending && !r->side->zap_valid_seq)
-		fz_del(r);
+	if (r->freed && !r->side->npending && !r->side->zap_valid_seq)
+		r->on_fz = false;
 }
 
 static void eager_add(struct rc_model *m, struct rc_root *r)
@@ -492,7 +486,6 @@ static void root_remove(struct rc_model *m, struct rc_root *r)
 		*pp = r->hnext;
 	m->nroots--;
 	tomb_unlink(m, r);
-	fz_del(r);
 	eager_del(m, r);
 	if (r->vm && r->vm->roots_tail == r)
 		r->vm->roots_tail = r->vprev;
