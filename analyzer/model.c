@@ -466,12 +466,12 @@ static void eager_del(struct rc_model *m, struct rc_root *r)
 	r->on_eager = false;
 }
 
-static void root_release(struct rc_root *r)
+static void root_release(struct rc_model *m, struct rc_root *r)
 {
 	free(r->refs);
 	free(r->zappers);
 	side_release(r);
-	rc_hlog_free(&r->hist);
+	rc_hlog_free(&r->hist, &m->callers);
 	free(r);
 }
 
@@ -495,7 +495,7 @@ static void root_remove(struct rc_model *m, struct rc_root *r)
 		r->vm->roots = r->vnext;
 	if (r->vnext)
 		r->vnext->vprev = r->vprev;
-	root_release(r);
+	root_release(m, r);
 }
 
 /* Forget a root life: the layer above is told (rc_model_hooks.gone). */
@@ -1291,7 +1291,7 @@ static void apply_invalidate(struct rc_model *m, struct rc_root *r,
 		 * follows: the same task's put just before, if it is there,
 		 * else the put that dropped the last reference while valid.
 		 */
-		rc_hlog_mark_clear(&r->hist, &m->callers, RC_MARK_CAUSE);
+		rc_hlog_mark_clear(&r->hist, RC_MARK_CAUSE);
 		if (rc_hlog_mark(&r->hist, &m->callers, RC_MARK_LAST_PUT, &lp))
 			mark_hrec(m, r, RC_MARK_CAUSE, &lp);
 		n = hist_ring(r, ring);
@@ -1632,9 +1632,9 @@ static void note_inversion(struct rc_model *m, const struct rc_root *r,
 	int32_t c, behind, fit_cpu = -1;
 	uint64_t d, back;
 
-	if (!hist_n(r) || !r->hist.ring_n || ev->ts >= r->hist.last_ts || !counts_trusted(r))
+	if (!hist_n(r) || rc_hlog_empty(&r->hist) || ev->ts >= r->hist.last_ts || !counts_trusted(r))
 		return;
-	c = rc_hlog_last_cpu(&r->hist);
+	c = rc_hlog_last_cpu(&r->hist, r->vm->callers);
 	behind = ev->cpu;
 	d = r->hist.last_ts - ev->ts;
 	if (c == ev->cpu)
@@ -1871,9 +1871,9 @@ static bool ended_before_at(uint64_t last_ts, int32_t last_cpu, int cpu,
 
 static bool ended_before(const struct rc_root *r, int cpu, uint64_t since)
 {
-	if (!hist_n(r) || !r->hist.ring_n)
+	if (!hist_n(r) || rc_hlog_empty(&r->hist))
 		return r->hist.last_ts < since;
-	return ended_before_at(r->hist.last_ts, rc_hlog_last_cpu(&r->hist), cpu, since);
+	return ended_before_at(r->hist.last_ts, rc_hlog_last_cpu(&r->hist, r->vm->callers), cpu, since);
 }
 
 /*
@@ -2744,7 +2744,7 @@ void rc_model_free(struct rc_model *m)
 
 		for (; r; r = next) {
 			next = r->hnext;
-			root_release(r);
+			root_release(m, r);
 		}
 	}
 	for (size_t i = 0; i < m->nvmb; i++) {

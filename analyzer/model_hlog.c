@@ -163,17 +163,50 @@ uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a)
 
 void rc_callers_free(struct rc_callers *c)
 {
+	free(c->pend);
 	free(c->addr);
 	free(c->slot);
 	memset(c, 0, sizeof(*c));
 }
 
-/* Record h, its seq and ts as differences from (seq0, ts0), at p: the end. */
-static uint8_t *rec_put(uint8_t *p, struct rc_callers *c, const struct rc_hrec *h,
-			uint64_t seq0, uint64_t ts0, bool key)
+/*
+ * A record with its caller as it is stored: an index into the callers
+ * (1 + index, 0 none), or the raw value (raw: an alloc's role, as_id and
+ * level, or a caller the table could not take).
+ */
+struct crec {
+	struct rc_hrec h;
+	bool raw;
+};
+
+/* h with its caller coded: interned in c when it is a caller. */
+static struct crec code(struct rc_callers *c, const struct rc_hrec *h)
 {
-	uint8_t *hd = p++, f = 0;
+	struct crec x = { .h = *h };
 	uint32_t idx = 0;
+
+	/* an alloc's word is its role, as_id and level: not a caller */
+	x.raw = h->caller && (h->type == RC_EV_ROOT_ALLOC ||
+			      !(idx = rc_callers_intern(c, h->caller)));
+	if (!x.raw)
+		x.h.caller = idx;
+	return x;
+}
+
+/* x as the model reads it: its caller an address. */
+static void uncode(const struct rc_callers *c, const struct crec *x, struct rc_hrec *out)
+{
+	*out = x->h;
+	if (!x->raw)
+		out->caller = rc_callers_addr(c, (uint32_t)x->h.caller);
+}
+
+/* Record x, its seq and ts as differences from (seq0, ts0), at p: the end. */
+static uint8_t *rec_put(uint8_t *p, const struct crec *x, uint64_t seq0, uint64_t ts0,
+			bool key)
+{
+	const struct rc_hrec *h = &x->h;
+	uint8_t *hd = p++, f = 0;
 
 	if (h->absent)
 		f |= F_ABSENT;
@@ -187,8 +220,7 @@ static uint8_t *rec_put(uint8_t *p, struct rc_callers *c, const struct rc_hrec *
 		f |= F_SHARED;
 	if (h->owner > 3)
 		f |= F_OWNER;
-	/* an alloc's word is its role, as_id and level: not a caller */
-	if (h->caller && (h->type == RC_EV_ROOT_ALLOC || !(idx = rc_callers_intern(c, h->caller))))
+	if (x->raw)
 		f |= F_RAW;
 	*hd = (uint8_t)((h->type < 15 ? h->type : 15) | (h->owner > 3 ? 0 : h->owner << 4) |
 			(key ? H_KEY : 0) | (f ? H_FLAGS : 0));
@@ -213,16 +245,13 @@ static uint8_t *rec_put(uint8_t *p, struct rc_callers *c, const struct rc_hrec *
 		*p++ = h->ctx;
 	if (f & F_SHARED)
 		*p++ = h->shared;
-	return put_u(p, f & F_RAW ? h->caller : idx);
+	return put_u(p, h->caller);
 }
 
-/*
- * The record at p into h, its seq and ts the stored differences, and its
- * end. Without c the caller is left as stored.
- */
-static const uint8_t *rec_get(const uint8_t *p, const struct rc_callers *c,
-			      struct rc_hrec *h, bool *key)
+/* The record at p into x, its seq and ts the stored differences, and its end. */
+static const uint8_t *rec_get(const uint8_t *p, struct crec *x, bool *key)
 {
+	struct rc_hrec *h = &x->h;
 	uint8_t hd = *p++, f = hd & H_FLAGS ? *p++ : 0;
 	uint64_t v;
 
@@ -252,8 +281,7 @@ static const uint8_t *rec_get(const uint8_t *p, const struct rc_callers *c,
 	h->ctx = f & F_CTX ? *p++ : 0;
 	h->shared = f & F_SHARED ? *p++ : 0;
 	p = get_u(p, &h->caller);
-	if (c && !(f & F_RAW))
-		h->caller = rc_callers_addr(c, (uint32_t)h->caller);
+	x->raw = f & F_RAW;
 	if (key)
 		*key = hd & H_KEY;
 	return p;
@@ -310,55 +338,105 @@ static const uint8_t *rec_end(const uint8_t *p, bool *key)
 }
 
 /*
- * The oldest record of a full ring, decoded: its seq and ts are the
- * newest's less the differences of the records after it, which is all
- * that is read of those.
+ * The end of a record whose flags are at most F_OWNER and F_RAW (a get
+ * or put): past its header, six varints (seq ts cpu pid val caller).
+ * With 16 bytes readable at p, found from the bytes' top bits at once:
+ * a varint ends at a byte below 0x80. NULL if it does not end within
+ * those 16 bytes, or the record has other flags.
  */
-static struct rc_hrec ring_oldest(const struct rc_hlog *h, const struct rc_callers *c)
+static const uint8_t *rec_end_fast(const uint8_t *p)
 {
-	const uint8_t *p = h->buf + h->mark_len + h->old_len;
-	struct rc_hrec r;
-	uint64_t seq = h->last_seq, ts = h->last_ts, dseq, dts;
-	bool key;
+	const uint64_t top = 0x8080808080808080ull;
+	uint8_t hd = p[0], f = hd & H_FLAGS ? p[1] : 0;
+	unsigned int skip = 1 + !!(hd & H_FLAGS) + ((hd & H_TYPE) == 15) + !!(f & F_OWNER);
+	uint64_t w[2], t;
+	int k = 5;		/* terminators to pass: the sixth ends it */
 
-	p = rec_get(p, c, &r, NULL);
-	for (unsigned int i = 1; i < h->ring_n; i++) {
-		p = rec_skip(p, &key, &dseq, &dts);
-		seq -= dseq;
-		ts -= dts;
-	}
-	r.seq = seq;
-	r.ts = ts;
-	return r;
-}
-
-/* n records, each delta coded from the one before (the first from 0). */
-static size_t chain_put(uint8_t *out, struct rc_callers *c,
-			const struct rc_hrec *h, unsigned int n)
-{
-	uint8_t *p = out;
-
-	for (unsigned int i = 0; i < n; i++)
-		p = rec_put(p, c, &h[i], i ? h[i - 1].seq : 0, i ? h[i - 1].ts : 0, false);
-	return (size_t)(p - out);
-}
-
-static unsigned int chain_get(const uint8_t *p, const struct rc_callers *c,
-			      struct rc_hrec *out, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		p = rec_get(p, c, &out[i], NULL);
-		if (i) {
-			out[i].seq += out[i - 1].seq;
-			out[i].ts += out[i - 1].ts;
-		}
-	}
-	return n;
+	if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ || (f & ~(F_OWNER | F_RAW)))
+		return NULL;
+	memcpy(w, p, sizeof(w));
+	t = (~w[0] & top) >> (8 * skip);	/* past the header */
+	for (; k && t; k--)
+		t &= t - 1;
+	if (t)
+		return p + skip + (unsigned int)__builtin_ctzll(t) / 8 + 1;
+	t = ~w[1] & top;
+	for (; k && t; k--)
+		t &= t - 1;
+	return t ? p + 8 + (unsigned int)__builtin_ctzll(t) / 8 + 1 : NULL;
 }
 
 static size_t hlog_len(const struct rc_hlog *h)
 {
 	return (size_t)h->mark_len + h->old_len + h->ring_len;
+}
+
+/*
+ * The coded ring into out (and whether each is a milestone into key),
+ * oldest first, its newest record's seq and ts (seq, ts): the count.
+ */
+static unsigned int ring_get(const struct rc_hlog *h, uint64_t seq, uint64_t ts,
+			     struct crec *out, bool *key)
+{
+	const uint8_t *p = h->buf + h->mark_len + h->old_len;
+	unsigned int i;
+
+	for (i = 0; i < h->ring_n; i++)
+		p = rec_get(p, &out[i], &key[i]);
+	for (i = h->ring_n; i-- > 0;) {
+		uint64_t dseq = out[i].h.seq, dts = out[i].h.ts;
+
+		out[i].h.seq = seq;
+		out[i].h.ts = ts;
+		seq -= dseq;
+		ts -= dts;
+	}
+	return h->ring_n;
+}
+
+/*
+ * The oldest record of a full coded ring: its seq and ts are the
+ * newest's less the differences of the records after it, which is all
+ * that is read of those.
+ */
+static struct crec ring_oldest(const struct rc_hlog *h)
+{
+	const uint8_t *p = h->buf + h->mark_len + h->old_len;
+	struct crec r;
+	uint64_t seq = h->last_seq, ts = h->last_ts, dseq, dts;
+	bool key;
+
+	p = rec_get(p, &r, NULL);
+	for (unsigned int i = 1; i < h->ring_n; i++) {
+		p = rec_skip(p, &key, &dseq, &dts);
+		seq -= dseq;
+		ts -= dts;
+	}
+	r.h.seq = seq;
+	r.h.ts = ts;
+	return r;
+}
+
+/* n records, each delta coded from the one before (the first from 0). */
+static size_t chain_put(uint8_t *out, const struct crec *x, unsigned int n)
+{
+	uint8_t *p = out;
+
+	for (unsigned int i = 0; i < n; i++)
+		p = rec_put(p, &x[i], i ? x[i - 1].h.seq : 0, i ? x[i - 1].h.ts : 0, false);
+	return (size_t)(p - out);
+}
+
+static unsigned int chain_get(const uint8_t *p, struct crec *out, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		p = rec_get(p, &out[i], NULL);
+		if (i) {
+			out[i].h.seq += out[i - 1].h.seq;
+			out[i].h.ts += out[i - 1].h.ts;
+		}
+	}
+	return n;
 }
 
 /* Room for len bytes: false if out of memory. */
@@ -397,78 +475,58 @@ static void splice(struct rc_hlog *h, size_t off, size_t len,
 		memcpy(h->buf + off, src, n);
 }
 
-unsigned int rc_hlog_ring(const struct rc_hlog *h, const struct rc_callers *c,
-			  struct rc_hrec *out)
+/*
+ * A full coded ring whose oldest record is no milestone, a record that
+ * is none: the oldest goes, the new one (n bytes at rp) comes, in the
+ * room there is. False (nothing changed) where push_coded() has more to
+ * do.
+ */
+static bool push_routine(struct rc_hlog *h, const uint8_t *rp, size_t n)
 {
-	const uint8_t *p;
-	uint64_t seq = h->last_seq, ts = h->last_ts;
-	unsigned int i;
+	size_t off = (size_t)h->mark_len + h->old_len, cut;
+	uint8_t *ring0 = h->buf + off;
+	const uint8_t *end0 = NULL;
 
-	if (!h->ring_n)
-		return 0;
-	p = h->buf + h->mark_len + h->old_len;
-	for (i = 0; i < h->ring_n; i++)
-		p = rec_get(p, c, &out[i], NULL);
-	for (i = h->ring_n; i-- > 0;) {
-		uint64_t dseq = out[i].seq, dts = out[i].ts;
-
-		out[i].seq = seq;
-		out[i].ts = ts;
-		seq -= dseq;
-		ts -= dts;
-	}
-	return h->ring_n;
-}
-
-unsigned int rc_hlog_old(const struct rc_hlog *h, const struct rc_callers *c,
-			 struct rc_hrec *out)
-{
-	return h->old_n ? chain_get(h->buf + h->mark_len, c, out, h->old_n) : 0;
-}
-
-/* The newest ring record into out (c NULL: its caller left an index). */
-static void ring_newest(const struct rc_hlog *h, const struct rc_callers *c,
-			struct rc_hrec *out)
-{
-	const uint8_t *p = h->buf + h->mark_len + h->old_len;
-	bool key;
-
-	for (unsigned int i = 1; i < h->ring_n; i++)
-		p = rec_end(p, &key);
-	rec_get(p, c, out, NULL);
-	out->seq = h->last_seq;
-	out->ts = h->last_ts;
-}
-
-bool rc_hlog_last(const struct rc_hlog *h, const struct rc_callers *c,
-		  struct rc_hrec *out)
-{
-	if (!h->ring_n)
+	if (h->ring_n != RC_HIST || (*ring0 & H_KEY))
 		return false;
-	ring_newest(h, c, out);
+	if (h->ring_len >= 16)
+		end0 = rec_end_fast(ring0);
+	if (!end0) {
+		bool key0;
+
+		end0 = rec_end(ring0, &key0);
+	}
+	cut = (size_t)(end0 - ring0);
+	if (off + h->ring_len - cut + n > h->cap)
+		return false;
+	memmove(ring0, end0, h->ring_len - cut);
+	memcpy(ring0 + h->ring_len - cut, rp, n);
+	h->ring_len = (uint32_t)(h->ring_len - cut + n);
 	return true;
 }
 
-int32_t rc_hlog_last_cpu(const struct rc_hlog *h)
-{
-	struct rc_hrec x;
-
-	ring_newest(h, NULL, &x);
-	return x.cpu;
-}
-
-int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
-		 const struct rc_hrec *rec, bool key)
+/*
+ * Record x as the newest of the coded ring (a milestone if key), the
+ * oldest going when there are RC_HIST: to the old milestones if it is
+ * one, of which only those among the latest RC_KEY milestones are kept.
+ * -1, the history unchanged, when out of memory.
+ */
+static int push_coded(struct rc_hlog *h, const struct crec *x, bool key)
 {
 	uint8_t rp[REC_MAX], old[RC_KEY * REC_MAX];
-	struct rc_hrec olds[RC_KEY + 1];
+	struct crec olds[RC_KEY + 1];
 	size_t n, cut = 0, nold = h->old_len, total = hlog_len(h);
 	unsigned int keys = h->ring_keys + key, oldn = h->old_n, limit;
 	bool full = h->ring_n == RC_HIST, key0 = false, redo_old;
 
 	/* the first record of a ring: its differences are not used */
-	n = (size_t)(rec_put(rp, c, rec, h->ring_n ? h->last_seq : rec->seq,
-			     h->ring_n ? h->last_ts : rec->ts, key) - rp);
+	n = (size_t)(rec_put(rp, x, h->ring_n ? h->last_seq : x->h.seq,
+			     h->ring_n ? h->last_ts : x->h.ts, key) - rp);
+	if (!key && push_routine(h, rp, n)) {
+		h->last_seq = x->h.seq;
+		h->last_ts = x->h.ts;
+		return 0;
+	}
 	if (full) {
 		/*
 		 * The oldest goes; the next becomes the first, its stored
@@ -484,14 +542,14 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 	redo_old = (full && key0 && limit) || oldn > limit;
 	if (redo_old) {
 		if (oldn)
-			chain_get(h->buf + h->mark_len, c, olds, oldn);
+			chain_get(h->buf + h->mark_len, olds, oldn);
 		if (full && key0 && limit)
-			olds[oldn++] = ring_oldest(h, c);
+			olds[oldn++] = ring_oldest(h);
 		if (oldn > limit) {
 			memmove(olds, olds + (oldn - limit), limit * sizeof(olds[0]));
 			oldn = limit;
 		}
-		nold = chain_put(old, c, olds, oldn);
+		nold = chain_put(old, olds, oldn);
 	}
 	if (!reserve(h, total - cut + n + (nold > h->old_len ? nold - h->old_len : 0)))
 		return -1;
@@ -504,8 +562,8 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 	h->ring_len = (uint32_t)(h->ring_len + n);
 	h->ring_n++;
 	h->ring_keys = keys;
-	h->last_seq = rec->seq;
-	h->last_ts = rec->ts;
+	h->last_seq = x->h.seq;
+	h->last_ts = x->h.ts;
 	if (redo_old) {
 		splice(h, h->mark_len, h->old_len, old, nold);
 		h->old_len = (uint32_t)nold;
@@ -514,26 +572,274 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 	return 0;
 }
 
+/*
+ * The latest records of the histories pushed to lately, not coded yet
+ * (most of a busy root's records leave its ring before they would be
+ * read): one slot per history, by its address (direct mapped); another
+ * history's push codes them (flush()). While a history has a slot, its
+ * coded ring and old milestones are as they were when it took the slot,
+ * or, once RC_HIST records wait (pend_full()), the ring is empty and the
+ * old milestones are what they would be; view() gives what a history
+ * coded record by record would hold, which is what flush() makes.
+ */
+struct rc_hlog_pend {
+	struct rc_hlog *h;		/* NULL: the slot is free */
+	uint64_t e_seq, e_ts;		/* the coded ring's newest */
+	struct rc_hrec rec[RC_HIST];	/* callers coded (struct crec) */
+	uint16_t key, raw;		/* bit i: rec[i] is a milestone, raw */
+	uint8_t head, n;		/* the oldest, how many */
+	uint8_t nkeys;			/* milestones among them */
+};
+
+static struct rc_hlog_pend *slot_of(const struct rc_callers *c, const struct rc_hlog *h)
+{
+	uint64_t a = (uint64_t)(uintptr_t)h * 0x9e3779b97f4a7c15ull;
+
+	return &c->pend[a >> (64 - RC_HLOG_PEND_BITS)];
+}
+
+/* The kth oldest record waiting in s, as stored, and whether it is a milestone. */
+static struct crec pend_rec(const struct rc_hlog_pend *s, unsigned int k, bool *key)
+{
+	unsigned int i = (s->head + k) % RC_HIST;
+	struct crec x = { .h = s->rec[i], .raw = s->raw >> i & 1 };
+
+	*key = s->key >> i & 1;
+	return x;
+}
+
+/* Code the records waiting in s into their history; the slot is freed. */
+static int flush(struct rc_hlog_pend *s)
+{
+	struct rc_hlog *h = s->h;
+	int ret = 0;
+
+	h->last_seq = s->e_seq;		/* the coded ring's newest */
+	h->last_ts = s->e_ts;
+	for (unsigned int k = 0; k < s->n; k++) {
+		bool key;
+		struct crec x = pend_rec(s, k, &key);
+
+		if (push_coded(h, &x, key) < 0)
+			ret = -1;
+	}
+	h->pend = 0;
+	s->h = NULL;
+	return ret;
+}
+
+/*
+ * RC_HIST records wait in s and one more (a milestone if key) comes: the
+ * coded ring is out of the ring, and so is the oldest waiting record.
+ * The old milestones are the latest of theirs and the milestones that
+ * fell out, as many as RC_KEY less the milestones of the ring after.
+ */
+static int pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key)
+{
+	bool key0 = s->key >> s->head & 1;
+	unsigned int keys = s->nkeys - key0 + key;
+	unsigned int limit = keys < RC_KEY ? RC_KEY - keys : 0, n = h->old_n;
+
+	if (h->ring_keys || key0 || h->old_n > limit) {
+		struct crec cand[RC_KEY + RC_HIST + 1], ring[RC_HIST];
+		bool rkey[RC_HIST], k;
+		uint8_t out[(RC_KEY + RC_HIST + 1) * REC_MAX];
+		unsigned int nr = ring_get(h, s->e_seq, s->e_ts, ring, rkey);
+		size_t len;
+
+		chain_get(h->buf + h->mark_len, cand, n);
+		for (unsigned int i = 0; i < nr; i++)
+			if (rkey[i])
+				cand[n++] = ring[i];
+		if (key0)
+			cand[n++] = pend_rec(s, 0, &k);
+		if (n > limit) {
+			memmove(cand, cand + (n - limit), limit * sizeof(cand[0]));
+			n = limit;
+		}
+		len = chain_put(out, cand, n);
+		h->ring_len = 0;	/* out of the ring, whatever happens */
+		h->ring_n = 0;
+		h->ring_keys = 0;
+		if (!reserve(h, (size_t)h->mark_len + len))
+			return -1;
+		splice(h, h->mark_len, h->old_len, out, len);
+		h->old_len = (uint32_t)len;
+		h->old_n = n;
+	}
+	h->ring_len = 0;
+	h->ring_n = 0;
+	h->ring_keys = 0;
+	s->head = (uint8_t)((s->head + 1) % RC_HIST);
+	s->n--;
+	s->nkeys -= key0;
+	return 0;
+}
+
+int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
+		 const struct rc_hrec *rec, bool key)
+{
+	struct crec x = code(c, rec);
+	struct rc_hlog_pend *s;
+	unsigned int i;
+	int ret = 0;
+
+	if (!h->pend) {
+		/*
+		 * A history that is not busy (nothing recorded in the last
+		 * RC_HLOG_BUSY events of the trace) is coded at once: with
+		 * many roots each touched now and then, a slot would only
+		 * move the coding to another root's memory.
+		 */
+		if (rc_hlog_empty(h) || rec->seq - h->last_seq > RC_HLOG_BUSY)
+			return push_coded(h, &x, key);
+		if (!c->pend)
+			c->pend = calloc(1u << RC_HLOG_PEND_BITS, sizeof(*c->pend));
+		if (!c->pend)
+			return push_coded(h, &x, key);	/* coded at once */
+		s = slot_of(c, h);
+		if (s->h && flush(s) < 0)
+			ret = -1;	/* that history is short of records */
+		s->h = h;
+		s->e_seq = h->last_seq;
+		s->e_ts = h->last_ts;
+		s->key = s->raw = 0;
+		s->head = s->n = s->nkeys = 0;
+		h->pend = 1;
+	} else {
+		s = slot_of(c, h);
+	}
+	if (s->n == RC_HIST && pend_full(h, s, key) < 0)
+		return -1;
+	i = (s->head + s->n++) % RC_HIST;
+	s->rec[i] = x.h;
+	s->key = (uint16_t)((s->key & ~(1u << i)) | (unsigned int)key << i);
+	s->raw = (uint16_t)((s->raw & ~(1u << i)) | (unsigned int)x.raw << i);
+	s->nkeys += key;
+	h->last_seq = rec->seq;
+	h->last_ts = rec->ts;
+	return ret;
+}
+
+/*
+ * What h holds, as if every record were coded: the ring (RC_HIST at
+ * most) and the old milestones (RC_KEY at most), oldest first, callers
+ * as stored.
+ */
+static void view(const struct rc_hlog *h, const struct rc_callers *c,
+		 struct crec *ring, unsigned int *nring, struct crec *old, unsigned int *nold)
+{
+	const struct rc_hlog_pend *s = h->pend ? slot_of(c, h) : NULL;
+	struct crec all[2 * RC_HIST], cand[RC_KEY + RC_HIST];
+	bool key[2 * RC_HIST];
+	unsigned int n, start, keys = 0, nc, limit;
+
+	if (!s) {
+		*nring = ring_get(h, h->last_seq, h->last_ts, ring, key);
+		*nold = h->old_n ? chain_get(h->buf + h->mark_len, old, h->old_n) : 0;
+		return;
+	}
+	n = ring_get(h, s->e_seq, s->e_ts, all, key);
+	for (unsigned int k = 0; k < s->n; k++, n++)
+		all[n] = pend_rec(s, k, &key[n]);
+	start = n > RC_HIST ? n - RC_HIST : 0;
+	for (unsigned int i = start; i < n; i++)
+		keys += key[i];
+	limit = keys < RC_KEY ? RC_KEY - keys : 0;
+	nc = h->old_n ? chain_get(h->buf + h->mark_len, cand, h->old_n) : 0;
+	for (unsigned int i = 0; i < start; i++)
+		if (key[i])
+			cand[nc++] = all[i];
+	if (nc > limit) {
+		memmove(cand, cand + (nc - limit), limit * sizeof(cand[0]));
+		nc = limit;
+	}
+	memcpy(old, cand, nc * sizeof(cand[0]));
+	*nold = nc;
+	memcpy(ring, all + start, (n - start) * sizeof(all[0]));
+	*nring = n - start;
+}
+
+unsigned int rc_hlog_ring(const struct rc_hlog *h, const struct rc_callers *c,
+			  struct rc_hrec *out)
+{
+	struct crec ring[RC_HIST], old[RC_KEY];
+	unsigned int n, nold;
+
+	view(h, c, ring, &n, old, &nold);
+	for (unsigned int i = 0; i < n; i++)
+		uncode(c, &ring[i], &out[i]);
+	return n;
+}
+
+unsigned int rc_hlog_old(const struct rc_hlog *h, const struct rc_callers *c,
+			 struct rc_hrec *out)
+{
+	struct crec ring[RC_HIST], old[RC_KEY];
+	unsigned int n, nold;
+
+	view(h, c, ring, &n, old, &nold);
+	for (unsigned int i = 0; i < nold; i++)
+		uncode(c, &old[i], &out[i]);
+	return nold;
+}
+
+/* The newest record, as stored (the ring must not be empty). */
+static struct crec newest(const struct rc_hlog *h, const struct rc_callers *c)
+{
+	const uint8_t *p = h->buf + h->mark_len + h->old_len;
+	struct crec x;
+	bool key;
+
+	if (h->pend) {
+		const struct rc_hlog_pend *s = slot_of(c, h);
+
+		return pend_rec(s, s->n - 1u, &key);
+	}
+	for (unsigned int i = 1; i < h->ring_n; i++)
+		p = rec_end(p, &key);
+	rec_get(p, &x, NULL);
+	x.h.seq = h->last_seq;
+	x.h.ts = h->last_ts;
+	return x;
+}
+
+bool rc_hlog_last(const struct rc_hlog *h, const struct rc_callers *c,
+		  struct rc_hrec *out)
+{
+	struct crec x;
+
+	if (rc_hlog_empty(h))
+		return false;
+	x = newest(h, c);
+	uncode(c, &x, out);
+	return true;
+}
+
+int32_t rc_hlog_last_cpu(const struct rc_hlog *h, const struct rc_callers *c)
+{
+	return newest(h, c).h.cpu;
+}
+
 bool rc_hlog_mark(const struct rc_hlog *h, const struct rc_callers *c,
 		  unsigned int k, struct rc_hrec *out)
 {
-	struct rc_hrec m[RC_HLOG_MARKS];
+	struct crec m[RC_HLOG_MARKS];
 	unsigned int n = 0;
 
 	if (!rc_hlog_has_mark(h, k))
 		return false;
 	for (unsigned int i = 0; i < k; i++)
 		n += rc_hlog_has_mark(h, i);
-	chain_get(h->buf, c, m, n + 1);
-	*out = m[n];
+	chain_get(h->buf, m, n + 1);
+	uncode(c, &m[n], out);
 	return true;
 }
 
-/* The marks as they are, with mark k rec (NULL: cleared). */
-static int marks_put(struct rc_hlog *h, struct rc_callers *c, unsigned int k,
-		     const struct rc_hrec *rec)
+/* The marks as they are, with mark k x (NULL: cleared). */
+static int marks_put(struct rc_hlog *h, unsigned int k, const struct crec *x)
 {
-	struct rc_hrec m[RC_HLOG_MARKS], keep[RC_HLOG_MARKS];
+	struct crec m[RC_HLOG_MARKS], keep[RC_HLOG_MARKS];
 	uint8_t out[RC_HLOG_MARKS * REC_MAX];
 	unsigned int n = 0, nkeep = 0;
 	unsigned int marks = h->marks;
@@ -541,17 +847,17 @@ static int marks_put(struct rc_hlog *h, struct rc_callers *c, unsigned int k,
 
 	for (unsigned int i = 0; i < RC_HLOG_MARKS; i++)
 		n += rc_hlog_has_mark(h, i);
-	chain_get(h->buf, c, m, n);
+	chain_get(h->buf, m, n);
 	n = 0;
 	for (unsigned int i = 0; i < RC_HLOG_MARKS; i++) {
-		if (i == k && rec)
-			keep[nkeep++] = *rec;
+		if (i == k && x)
+			keep[nkeep++] = *x;
 		else if (i != k && rc_hlog_has_mark(h, i))
 			keep[nkeep++] = m[n];
 		n += rc_hlog_has_mark(h, i);
 	}
-	marks = rec ? marks | 1u << k : marks & ~(1u << k);
-	len = chain_put(out, c, keep, nkeep);
+	marks = x ? marks | 1u << k : marks & ~(1u << k);
+	len = chain_put(out, keep, nkeep);
 	if (!reserve(h, hlog_len(h) - h->mark_len + len))
 		return -1;
 	splice(h, 0, h->mark_len, out, len);
@@ -563,17 +869,21 @@ static int marks_put(struct rc_hlog *h, struct rc_callers *c, unsigned int k,
 int rc_hlog_mark_set(struct rc_hlog *h, struct rc_callers *c, unsigned int k,
 		     const struct rc_hrec *rec)
 {
-	return marks_put(h, c, k, rec);
+	struct crec x = code(c, rec);
+
+	return marks_put(h, k, &x);
 }
 
-void rc_hlog_mark_clear(struct rc_hlog *h, struct rc_callers *c, unsigned int k)
+void rc_hlog_mark_clear(struct rc_hlog *h, unsigned int k)
 {
 	if (rc_hlog_has_mark(h, k))
-		marks_put(h, c, k, NULL);	/* shrinks: cannot fail */
+		marks_put(h, k, NULL);	/* shrinks: cannot fail */
 }
 
-void rc_hlog_free(struct rc_hlog *h)
+void rc_hlog_free(struct rc_hlog *h, struct rc_callers *c)
 {
+	if (h->pend && c->pend)
+		slot_of(c, h)->h = NULL;
 	free(h->buf);
 	memset(h, 0, sizeof(*h));
 }

@@ -36,8 +36,15 @@ struct rc_hrec {
 	uint8_t type, owner, to, reason, ctx, shared;
 };
 
-/* Caller addresses by index, and an open-addressing index of them. */
+/*
+ * What the histories of one model share: caller addresses by index, an
+ * open-addressing index of them, and the latest records of the busiest
+ * histories, not coded yet (model_hlog.c, struct rc_hlog_pend).
+ */
 #define RC_CALLERS_MEMO 16
+#define RC_HLOG_PEND_BITS 6	/* 64 histories' latest records wait */
+#define RC_HLOG_BUSY 256	/* events (seq) between a history's records */
+struct rc_hlog_pend;
 struct rc_callers {
 	uint64_t *addr;		/* index -> address */
 	uint32_t *slot;		/* hash -> index + 1, 0: empty */
@@ -45,20 +52,24 @@ struct rc_callers {
 	/* the latest lookups, direct mapped: address and index + 1 */
 	uint64_t memo_addr[RC_CALLERS_MEMO];
 	uint32_t memo_idx[RC_CALLERS_MEMO];
+	struct rc_hlog_pend *pend;	/* 1 << RC_HLOG_PEND_BITS slots, or NULL */
 };
 
 /*
  * The buffer holds the marks, then the old milestones, then the ring,
  * oldest record first in each. A ring record's seq and ts are deltas
  * from the record before it (the oldest one's unused), decoded back from
- * the newest's (last_seq, last_ts); the marks and the old milestones are
- * delta coded from the one before, the first from zero.
+ * the newest's; the marks and the old milestones are delta coded from
+ * the one before, the first from zero. The latest records may wait in
+ * the model's slots (pend), not coded yet: the readers below give the
+ * history whole either way.
  */
 struct rc_hlog {
 	uint8_t *buf;
-	uint64_t last_seq, last_ts;	/* the newest ring record's */
+	uint64_t last_seq, last_ts;	/* the newest record's (coded or not) */
 	/* bytes: a record is RC_HLOG_REC_MAX at most */
 	uint32_t cap : 12, ring_len : 10, old_len : 9;
+	uint32_t pend : 1;		/* its latest records wait in a slot */
 	uint32_t mark_len : 8;
 	uint32_t ring_n : 5;		/* records in the ring */
 	uint32_t ring_keys : 5;		/* of them milestones */
@@ -88,11 +99,16 @@ unsigned int rc_hlog_ring(const struct rc_hlog *h, const struct rc_callers *c,
 /* The old milestones into out (RC_KEY at most), oldest first: the count. */
 unsigned int rc_hlog_old(const struct rc_hlog *h, const struct rc_callers *c,
 			 struct rc_hrec *out);
+/* Nothing recorded yet. */
+static inline bool rc_hlog_empty(const struct rc_hlog *h)
+{
+	return !h->ring_n && !h->pend;
+}
 /* The newest ring record into out; false (out untouched) if the ring is empty. */
 bool rc_hlog_last(const struct rc_hlog *h, const struct rc_callers *c,
 		  struct rc_hrec *out);
 /* The cpu of the newest ring record (the ring must not be empty). */
-int32_t rc_hlog_last_cpu(const struct rc_hlog *h);
+int32_t rc_hlog_last_cpu(const struct rc_hlog *h, const struct rc_callers *c);
 
 static inline bool rc_hlog_has_mark(const struct rc_hlog *h, unsigned int k)
 {
@@ -104,8 +120,9 @@ bool rc_hlog_mark(const struct rc_hlog *h, const struct rc_callers *c,
 /* Keep rec as mark k. Returns -1, the history unchanged, when out of memory. */
 int rc_hlog_mark_set(struct rc_hlog *h, struct rc_callers *c, unsigned int k,
 		     const struct rc_hrec *rec);
-void rc_hlog_mark_clear(struct rc_hlog *h, struct rc_callers *c, unsigned int k);
+void rc_hlog_mark_clear(struct rc_hlog *h, unsigned int k);
 
-void rc_hlog_free(struct rc_hlog *h);
+/* Free h's bytes and its slot in c. */
+void rc_hlog_free(struct rc_hlog *h, struct rc_callers *c);
 
 #endif

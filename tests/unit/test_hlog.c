@@ -107,7 +107,7 @@ static void check_against(const struct rc_hlog *h, const struct rc_callers *c,
 		ok = same(&old[i], &want[i]);
 	CHECK_MSG(ok, "step %u: ring %u/%u old %u/%u, record %u", step, n, nw, nold, nwold, bad);
 	if (n)
-		CHECK(rc_hlog_last_cpu(h) == ring[n - 1].cpu);
+		CHECK(rc_hlog_last_cpu(h, c) == ring[n - 1].cpu);
 }
 
 /* Every extreme record, alone and in a ring, comes back as it went in. */
@@ -126,8 +126,8 @@ static void test_round_trip(void)
 		CHECK(rc_hlog_mark_set(&h, &c, i % RC_HLOG_MARKS, &x) == 0);
 		CHECK(rc_hlog_mark(&h, &c, i % RC_HLOG_MARKS, &m) && same(&m, &x));
 	}
-	CHECK(h.ring_n == RC_HIST);
-	rc_hlog_free(&h);
+	CHECK(!rc_hlog_empty(&h));
+	rc_hlog_free(&h, &c);
 	rc_callers_free(&c);
 }
 
@@ -160,7 +160,7 @@ static void test_milestones(void)
 			ref_push(&r, &x, key);
 			check_against(&h, &c, &r, i);
 		}
-		rc_hlog_free(&h);
+		rc_hlog_free(&h, &c);
 		rc_callers_free(&c);
 	}
 }
@@ -178,7 +178,7 @@ static void test_marks(void)
 		bool ok = true;
 
 		if (rnd() % 3 == 0) {
-			rc_hlog_mark_clear(&h, &c, k);
+			rc_hlog_mark_clear(&h, k);
 			has[k] = false;
 		} else {
 			want[k] = extreme(i);
@@ -197,7 +197,7 @@ static void test_marks(void)
 		}
 		CHECK_MSG(ok, "step %u", i);
 	}
-	rc_hlog_free(&h);
+	rc_hlog_free(&h, &c);
 	rc_callers_free(&c);
 }
 
@@ -222,7 +222,58 @@ static void test_many_callers(void)
 	}
 	CHECK(ok);
 	CHECK(c.n == 70000);
-	rc_hlog_free(&h);
+	rc_hlog_free(&h, &c);
+	rc_callers_free(&c);
+}
+
+/*
+ * Many histories pushed to in turn share the slots where the latest
+ * records wait uncoded (model_hlog.c, struct rc_hlog_pend): a history
+ * that loses its slot to another is coded, one that keeps it past
+ * RC_HIST records drops its coded ring. Each matches the reference at
+ * every step, through every mix of the two, marks set between pushes,
+ * histories freed and made again.
+ */
+static void test_shared_slots(void)
+{
+	enum { NH = 3 << RC_HLOG_PEND_BITS };
+	static struct rc_hlog h[NH];
+	static struct ref_hist r[NH];
+	struct rc_callers c = { 0 };
+	unsigned int hot = 0;
+	bool pushed = true;
+
+	memset(h, 0, sizeof(h));
+	memset(r, 0, sizeof(r));
+	for (unsigned int i = 0; i < 60000; i++) {
+		/* runs on one history, or spread over all of them */
+		unsigned int k = rnd() % 4 ? hot : (unsigned int)(rnd() % NH);
+		struct rc_hrec x = extreme(64 + i % 500);
+		bool key = rnd() % (k % 3 + 2) == 0;
+
+		if (rnd() % 50 == 0)
+			hot = (unsigned int)(rnd() % NH);
+		x.seq = r[k].hist_n ? r[k].hist[(r[k].hist_n - 1) % RC_HIST].seq + rnd() % 300 : rnd();
+		if (rnd() % 200 == 0) {
+			rc_hlog_free(&h[k], &c);
+			memset(&r[k], 0, sizeof(r[k]));
+			continue;
+		}
+		if (rnd() % 30 == 0)
+			CHECK(rc_hlog_mark_set(&h[k], &c, (unsigned int)(rnd() % RC_HLOG_MARKS), &x) == 0);
+		pushed = pushed && rc_hlog_push(&h[k], &c, &x, key) == 0;
+		ref_push(&r[k], &x, key);
+		if (rnd() % 8 == 0)
+			check_against(&h[k], &c, &r[k], i);
+		if (i % 5000 == 0)
+			for (unsigned int j = 0; j < NH; j++)
+				check_against(&h[j], &c, &r[j], i);
+	}
+	CHECK(pushed);
+	for (unsigned int j = 0; j < NH; j++) {
+		check_against(&h[j], &c, &r[j], 60000);
+		rc_hlog_free(&h[j], &c);
+	}
 	rc_callers_free(&c);
 }
 
@@ -231,6 +282,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_milestones),
 	UNIT_TEST(test_marks),
 	UNIT_TEST(test_many_callers),
+	UNIT_TEST(test_shared_slots),
 };
 
 int main(int argc, char **argv)
