@@ -103,6 +103,8 @@ static bool on_judge(void *arg, const struct rc_model *m,
 		near_note(e, r, ev);
 	if (ev->type == RC_EV_ROOT_GET)
 		in.twin = rc_model_twin(m, r);
+	else if (ev->type == RC_EV_ROOT_PUT)
+		in.put_match = rc_model_put_match(m, r, ev);
 	rc_rules_judge(&in, &v);
 	if (v.rule < 0)
 		return false;

@@ -77,6 +77,10 @@ struct rc_model {
 	struct rc_event *timeline;
 	size_t ntl, captl;
 	struct rc_callers callers;	/* of the roots' history records */
+	/* the ledger entry the put being processed consumes (process()) */
+	const struct rc_root *pm_root;
+	uint64_t pm_seq;
+	int pm_idx;
 	struct { int pid; uint64_t seq; } fz[RC_FZ_TASKS];	/* fast zap starts */
 	unsigned int nfz;
 	/* the first forced get/put of recent root lives (note_late_fit()) */
@@ -849,6 +853,21 @@ const struct rc_ref *rc_root_put_match(const struct rc_root *r,
 	return i >= 0 ? &r->refs[i] : NULL;
 }
 
+/* put_match(), found once for the rules and the put (process()). */
+static int put_match_of(const struct rc_model *m, const struct rc_root *r,
+			const struct rc_event *ev)
+{
+	return m->pm_root == r && m->pm_seq == ev->seq ? m->pm_idx : put_match(r, ev);
+}
+
+const struct rc_ref *rc_model_put_match(const struct rc_model *m, const struct rc_root *r,
+					const struct rc_event *ev)
+{
+	int i = put_match_of(m, r, ev);
+
+	return i >= 0 ? &r->refs[i] : NULL;
+}
+
 const struct rc_ref *rc_root_held(const struct rc_root *r, unsigned int owner)
 {
 	static const unsigned int order[] = {
@@ -1088,7 +1107,7 @@ static void ref_spend(struct rc_model *m, struct rc_root *r, unsigned int i,
 /* A put (owner < RC_OWN__COUNT) consumes its match, if any. */
 static void ref_put(struct rc_model *m, struct rc_root *r, const struct rc_event *ev)
 {
-	int i = put_match(r, ev);
+	int i = put_match_of(m, r, ev);
 
 	if (i < 0)
 		return;
@@ -1416,6 +1435,11 @@ static void process(struct rc_model *m, struct rc_root *r,
 		return;
 	}
 	history_push(m, r, ev);
+	if (ev->type == RC_EV_ROOT_PUT) {	/* the ledger as the rules see it */
+		m->pm_root = r;
+		m->pm_seq = ev->seq;
+		m->pm_idx = put_match(r, ev);
+	}
 	judge(m, r, ev, UINT64_MAX);
 	/* a zap of a valid root is judged up to its task's next event */
 	if (r->side->zap_valid_seq && ev->pid == r->side->zap_valid_pid &&
@@ -1428,6 +1452,7 @@ static void process(struct rc_model *m, struct rc_root *r,
 		break;
 	case RC_EV_ROOT_PUT:
 		apply_put(m, r, ev);
+		m->pm_root = NULL;
 		break;
 	case RC_EV_ROOT_INVALIDATE:
 		apply_invalidate(m, r, ev);

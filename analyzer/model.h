@@ -474,6 +474,9 @@ bool rc_root_event_seq(const struct rc_root *r, uint64_t seq,
  * Another VM's life at r's address that is alive (allocated in the trace,
  * not freed, not unverified): a root page belongs to one VM at a time.
  */
+/* rc_root_put_match() of the put being judged, found once (its apply uses it). */
+const struct rc_ref *rc_model_put_match(const struct rc_model *m, const struct rc_root *r,
+					const struct rc_event *ev);
 const struct rc_root *rc_model_twin(const struct rc_model *m,
 				    const struct rc_root *r);
 

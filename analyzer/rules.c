@@ -88,7 +88,7 @@ enum gift_case {
 
 static enum gift_case gift_case(const struct rc_root *r, const struct rc_event *ev)
 {
-	const struct rc_zapper *z = rc_root_zapper(r, ev->pid);
+	const struct rc_zapper *z;
 
 	/*
 	 * An adopted root invalidated before the trace began: gift unknown;
@@ -97,6 +97,7 @@ static enum gift_case gift_case(const struct rc_root *r, const struct rc_event *
 	 */
 	if (!is_put(ev, RC_OWN_ZAP) || (r->adopted && !r->invalid_seq) || r->recalled)
 		return GIFT_OK;
+	z = rc_root_zapper(r, ev->pid);
 	if (z && z->active)
 		return GIFT_RUNNING;
 	if (rc_gift_for(r, ev->pid) != RC_GK_NONE)
@@ -119,12 +120,10 @@ static enum gift_case gift_case(const struct rc_root *r, const struct rc_event *
 static bool judge_gift_put_before_zap(const struct rc_rule_in *in,
 				      struct rc_verdict *v)
 {
-	const struct rc_zapper *z = rc_root_zapper(in->r, in->ev->pid);
-
 	switch (gift_case(in->r, in->ev)) {
 	case GIFT_RUNNING:
 		VERDICT(v, "zap put while this task's %s zap of the root is running",
-			rc_ctx_name(z->ctx));
+			rc_ctx_name(rc_root_zapper(in->r, in->ev->pid)->ctx));
 		return true;
 	case GIFT_NOT_YET:
 		VERDICT(v, "zap put before any zap of the root by this task");
@@ -138,9 +137,10 @@ static bool judge_gift_ungifted_put(const struct rc_rule_in *in,
 				    struct rc_verdict *v)
 {
 	const struct rc_root *r = in->r;
-	const struct rc_zapper *z = rc_root_zapper(r, in->ev->pid);
+	enum gift_case g = gift_case(r, in->ev);
+	const struct rc_zapper *z = g == GIFT_OK ? NULL : rc_root_zapper(r, in->ev->pid);
 
-	switch (gift_case(r, in->ev)) {
+	switch (g) {
 	case GIFT_NONE_V3:
 		/*
 		 * No invalidation event, yet a zapper puts: the root went
@@ -268,7 +268,7 @@ static bool judge_ref_put_unowned(const struct rc_rule_in *in,
 		return false;	/* references before the trace are unknown */
 	if (ev->owner == RC_OWN_ITER || ev->owner == RC_OWN_VCPU) {
 		/* the ledger: this put names itself when it matches nothing */
-		if (rc_root_put_match(r, ev))
+		if (in->put_match)
 			return false;
 	} else if (r->owners[ev->owner]) {
 		return false;
