@@ -2662,8 +2662,10 @@ static void (*const on_event[RC_EV__COUNT])(struct rc_model *m,
 
 int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 {
+	bool names_root = rc_ev_names_root(ev->type);
+
 	m->st.events++;
-	if (rc_ev_names_root(ev->type)) {
+	if (names_root) {
 		if (!m->st.root_events++) {
 			m->first_root_cpu = ev->cpu;
 			m->st.root_cpus = 1;
@@ -2675,7 +2677,7 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 		on_outside_abi(m, ev);
 		return m->st.oom ? -1 : 0;
 	}
-	if (!rc_ref_fits(ev->seq, ev->cpu, ev->pid) && rc_ev_names_root(ev->type)) {
+	if (!rc_ref_fits(ev->seq, ev->cpu, ev->pid) && names_root) {
 		m->st.over_cap++;	/* a ledger entry could not hold it */
 		return m->st.oom ? -1 : 0;
 	}
@@ -2692,8 +2694,7 @@ int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 		}
 	}
 	if (m->ntd && ev->kvm && (m->td_kvms >> td_bit(ev->kvm) & 1) &&
-	    rc_ev_names_root(ev->type) &&
-	    ev->ts - m->td[(m->ntd - 1) % RC_TEARDOWNS].ts <= RC_REORDER_NS)
+	    names_root && ev->ts - m->td[(m->ntd - 1) % RC_TEARDOWNS].ts <= RC_REORDER_NS)
 		note_after_teardown(m, ev);
 	/* before ev: what it finds is the same either way */
 	if (m->ntomb && (m->ntomb > RC_TOMBSTONES ||

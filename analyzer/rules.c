@@ -623,41 +623,52 @@ static void verdict_clear(struct rc_verdict *v)
 }
 
 /*
- * The rules that judge each event type, in rc_rules[] order, ended by -1
- * (built once from rc_rules[].on: a put is judged by 9 of the 17).
+ * The rules that judge events of type t, in rc_rules[] order. With t a
+ * constant, the loop unrolls and each rule's mask and judge are read from
+ * the table at compile time: the rules that do not judge t go, the others
+ * are called directly (and inlined), not through the table per event.
  */
-static int8_t by_type[32][RC_R__COUNT + 1];
-static bool by_type_built;
-
-static void build_by_type(void)
+static inline __attribute__((always_inline)) void
+judge_as(unsigned int t, const struct rc_rule_in *in, struct rc_verdict *v)
 {
-	for (unsigned int t = 0; t < 32; t++) {
-		int n = 0;
-
-		for (int i = 0; i < RC_R__COUNT; i++)
-			if (rc_rules[i].on & RC_ON(t))
-				by_type[t][n++] = (int8_t)i;
-		by_type[t][n] = -1;
-	}
-	by_type_built = true;
-}
-
-void rc_rules_judge(const struct rc_rule_in *in, struct rc_verdict *v)
-{
-	const int8_t *i;
-
-	v->rule = -1;
-	verdict_clear(v);
-	if ((unsigned int)in->ev->type >= 32)
-		return;
-	if (!by_type_built)
-		build_by_type();
-	for (i = by_type[in->ev->type]; *i >= 0; i++) {
-		if (rc_rules[*i].judge(in, v)) {
-			v->rule = *i;
+#pragma GCC unroll 32
+	for (int i = 0; i < RC_R__COUNT; i++) {
+		if (!(rc_rules[i].on & RC_ON(t)))
+			continue;
+		if (rc_rules[i].judge(in, v)) {
+			v->rule = i;
 			return;
 		}
 		verdict_clear(v);
+	}
+}
+
+#define JUDGE_AS(t) \
+	case t: \
+		judge_as(t, in, v); \
+		break
+
+void rc_rules_judge(const struct rc_rule_in *in, struct rc_verdict *v)
+{
+	_Static_assert(RC_EV__COUNT == 12, "rc_rules_judge() has a case per event type");
+
+	v->rule = -1;
+	verdict_clear(v);
+	switch (in->ev->type) {
+	JUDGE_AS(RC_EV_ROOT_ALLOC);
+	JUDGE_AS(RC_EV_ROOT_GET);
+	JUDGE_AS(RC_EV_ROOT_PUT);
+	JUDGE_AS(RC_EV_ROOT_INVALIDATE);
+	JUDGE_AS(RC_EV_ROOT_ZAP_START);
+	JUDGE_AS(RC_EV_ROOT_ZAP_END);
+	JUDGE_AS(RC_EV_ROOT_FREE);
+	JUDGE_AS(RC_EV_FAST_ZAP_START);
+	JUDGE_AS(RC_EV_FAST_ZAP_DONE);
+	JUDGE_AS(RC_EV_TEARDOWN);
+	JUDGE_AS(RC_EV_ROOT_HANDOFF);
+	JUDGE_AS(RC_EV_LOST);
+	default:
+		break;
 	}
 }
 
