@@ -144,16 +144,10 @@ static uint32_t callers_find(struct rc_callers *c, uint64_t a)
 	return c->n;
 }
 
-uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a)
+uint32_t rc_callers_intern_slow(struct rc_callers *c, uint64_t a, unsigned int m)
 {
-	unsigned int m = (unsigned int)(a ^ a >> 4 ^ a >> 8) % RC_CALLERS_MEMO;
-	uint32_t i;
+	uint32_t i = callers_find(c, a);
 
-	if (!a)
-		return 0;
-	if (c->memo_addr[m] == a)
-		return c->memo_idx[m];
-	i = callers_find(c, a);
 	if (i) {
 		c->memo_addr[m] = a;
 		c->memo_idx[m] = i;
@@ -572,32 +566,6 @@ static int push_coded(struct rc_hlog *h, const struct crec *x, bool key)
 	return 0;
 }
 
-/*
- * The latest records of the histories pushed to lately, not coded yet
- * (most of a busy root's records leave its ring before they would be
- * read): one slot per history, by its address (direct mapped); another
- * history's push codes them (flush()). While a history has a slot, its
- * coded ring and old milestones are as they were when it took the slot,
- * or, once RC_HIST records wait (pend_full()), the ring is empty and the
- * old milestones are what they would be; view() gives what a history
- * coded record by record would hold, which is what flush() makes.
- */
-struct rc_hlog_pend {
-	struct rc_hlog *h;		/* NULL: the slot is free */
-	uint64_t e_seq, e_ts;		/* the coded ring's newest */
-	struct rc_hrec rec[RC_HIST];	/* callers coded (struct crec) */
-	uint16_t key, raw;		/* bit i: rec[i] is a milestone, raw */
-	uint8_t head, n;		/* the oldest, how many */
-	uint8_t nkeys;			/* milestones among them */
-};
-
-static struct rc_hlog_pend *slot_of(const struct rc_callers *c, const struct rc_hlog *h)
-{
-	uint64_t a = (uint64_t)(uintptr_t)h * 0x9e3779b97f4a7c15ull;
-
-	return &c->pend[a >> (64 - RC_HLOG_PEND_BITS)];
-}
-
 /* The kth oldest record waiting in s, as stored, and whether it is a milestone. */
 static struct crec pend_rec(const struct rc_hlog_pend *s, unsigned int k, bool *key)
 {
@@ -676,8 +644,13 @@ static int pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key)
 	return 0;
 }
 
-int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
-		 const struct rc_hrec *rec, bool key)
+int rc_hlog_pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key)
+{
+	return pend_full(h, s, key);
+}
+
+int rc_hlog_push_slow(struct rc_hlog *h, struct rc_callers *c,
+		      const struct rc_hrec *rec, bool key)
 {
 	struct crec x = code(c, rec);
 	struct rc_hlog_pend *s;
@@ -697,7 +670,7 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 			c->pend = calloc(1u << RC_HLOG_PEND_BITS, sizeof(*c->pend));
 		if (!c->pend)
 			return push_coded(h, &x, key);	/* coded at once */
-		s = slot_of(c, h);
+		s = rc_hlog_slot(c, h);
 		if (s->h && flush(s) < 0)
 			ret = -1;	/* that history is short of records */
 		s->h = h;
@@ -707,7 +680,7 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 		s->head = s->n = s->nkeys = 0;
 		h->pend = 1;
 	} else {
-		s = slot_of(c, h);
+		s = rc_hlog_slot(c, h);
 	}
 	if (s->n == RC_HIST && pend_full(h, s, key) < 0)
 		return -1;
@@ -729,7 +702,7 @@ int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
 static void view(const struct rc_hlog *h, const struct rc_callers *c,
 		 struct crec *ring, unsigned int *nring, struct crec *old, unsigned int *nold)
 {
-	const struct rc_hlog_pend *s = h->pend ? slot_of(c, h) : NULL;
+	const struct rc_hlog_pend *s = h->pend ? rc_hlog_slot(c, h) : NULL;
 	struct crec all[2 * RC_HIST], cand[RC_KEY + RC_HIST];
 	bool key[2 * RC_HIST];
 	unsigned int n, start, keys = 0, nc, limit;
@@ -792,7 +765,7 @@ static struct crec newest(const struct rc_hlog *h, const struct rc_callers *c)
 	bool key;
 
 	if (h->pend) {
-		const struct rc_hlog_pend *s = slot_of(c, h);
+		const struct rc_hlog_pend *s = rc_hlog_slot(c, h);
 
 		return pend_rec(s, s->n - 1u, &key);
 	}
@@ -883,7 +856,7 @@ void rc_hlog_mark_clear(struct rc_hlog *h, unsigned int k)
 void rc_hlog_free(struct rc_hlog *h, struct rc_callers *c)
 {
 	if (h->pend && c->pend)
-		slot_of(c, h)->h = NULL;
+		rc_hlog_slot(c, h)->h = NULL;
 	free(h->buf);
 	memset(h, 0, sizeof(*h));
 }

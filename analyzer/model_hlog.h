@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "event.h"
 
 #define RC_HIST 16		/* events of history kept per root */
 #define RC_KEY 8		/* milestones kept per root (not vCPU/iter refs) */
@@ -77,8 +78,18 @@ struct rc_hlog {
 	uint32_t marks : RC_HLOG_MARKS;	/* bit k: mark k is kept */
 };
 
+uint32_t rc_callers_intern_slow(struct rc_callers *c, uint64_t a, unsigned int m);
 /* 1 + the index of caller a (added if new); 0 if a is 0 or out of memory. */
-uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a);
+static inline uint32_t rc_callers_intern(struct rc_callers *c, uint64_t a)
+{
+	unsigned int m = (unsigned int)(a ^ a >> 4 ^ a >> 8) % RC_CALLERS_MEMO;
+
+	if (!a)
+		return 0;
+	if (c->memo_addr[m] == a)
+		return c->memo_idx[m];
+	return rc_callers_intern_slow(c, a, m);
+}
 static inline uint64_t rc_callers_addr(const struct rc_callers *c, uint32_t i)
 {
 	return i && i <= c->n ? c->addr[i - 1] : 0;
@@ -86,13 +97,96 @@ static inline uint64_t rc_callers_addr(const struct rc_callers *c, uint32_t i)
 void rc_callers_free(struct rc_callers *c);
 
 /*
+ * The latest records of the busy histories, not coded yet (most of a
+ * busy root's records leave its ring before anything reads them): one
+ * slot per history, by its address (direct mapped); another busy
+ * history's push codes them (flush() in model_hlog.c). While a history
+ * has a slot, its coded ring and old milestones are as they were when it
+ * took the slot, or, once RC_HIST records wait, the ring is empty and
+ * the old milestones are what they would be (pend_full()); the readers
+ * below give what a history coded record by record would hold, which is
+ * what flush() makes.
+ */
+struct rc_hlog_pend {
+	struct rc_hlog *h;		/* NULL: the slot is free */
+	uint64_t e_seq, e_ts;		/* the coded ring's newest */
+	struct rc_hrec rec[RC_HIST];	/* callers coded: an index, or raw */
+	uint16_t key, raw;		/* bit i: rec[i] is a milestone, raw */
+	uint8_t head, n;		/* the oldest, how many */
+	uint8_t nkeys;			/* milestones among them */
+};
+
+static inline struct rc_hlog_pend *rc_hlog_slot(const struct rc_callers *c,
+						const struct rc_hlog *h)
+{
+	uint64_t a = (uint64_t)(uintptr_t)h * 0x9e3779b97f4a7c15ull;
+
+	return &c->pend[a >> (64 - RC_HLOG_PEND_BITS)];
+}
+
+int rc_hlog_push_slow(struct rc_hlog *h, struct rc_callers *c,
+		      const struct rc_hrec *rec, bool key);
+int rc_hlog_pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key);
+
+/*
  * Record rec as the newest of the ring (a milestone if key), the oldest
  * record going when there are RC_HIST: to the old milestones if it is
  * one, of which only those among the latest RC_KEY milestones are kept.
- * Returns -1, the history unchanged, when out of memory.
+ * Returns -1 when out of memory (the history unchanged, or, when another
+ * history lost its slot, that one short of records).
+ *
+ * Inline, the common case: a busy history's record goes to its slot
+ * (from the caller's registers, not through a copy of rec in memory).
  */
-int rc_hlog_push(struct rc_hlog *h, struct rc_callers *c,
-		 const struct rc_hrec *rec, bool key);
+static inline __attribute__((always_inline)) int
+rc_hlog_push(struct rc_hlog *h, struct rc_callers *c, const struct rc_hrec *rec, bool key)
+{
+	struct rc_hlog_pend *s;
+	struct rc_hrec *d;
+	unsigned int i;
+	uint32_t idx = 0;
+	bool raw;
+
+	if (!h->pend)
+		return rc_hlog_push_slow(h, c, rec, key);
+	s = rc_hlog_slot(c, h);
+	if (s->n == RC_HIST) {
+		unsigned int k0 = s->key >> s->head & 1, keys = s->nkeys - k0 + key;
+
+		if (h->ring_n || k0 || h->old_n > (keys < RC_KEY ? RC_KEY - keys : 0)) {
+			if (rc_hlog_pend_full(h, s, key) < 0)
+				return -1;
+		} else {		/* nothing coded falls out: the oldest goes */
+			s->head = (uint8_t)((s->head + 1) % RC_HIST);
+			s->n--;
+		}
+	}
+	/* an alloc's word is its role, as_id and level: not a caller */
+	raw = rec->caller && (rec->type == RC_EV_ROOT_ALLOC ||
+			      !(idx = rc_callers_intern(c, rec->caller)));
+	i = (s->head + s->n++) % RC_HIST;
+	d = &s->rec[i];
+	/* field by field: rec is the caller's, being written (no wide reloads) */
+	d->seq = rec->seq;
+	d->ts = rec->ts;
+	d->caller = raw ? rec->caller : idx;
+	d->val = rec->val;
+	d->pid = rec->pid;
+	d->cpu = rec->cpu;
+	d->absent = rec->absent;
+	d->type = rec->type;
+	d->owner = rec->owner;
+	d->to = rec->to;
+	d->reason = rec->reason;
+	d->ctx = rec->ctx;
+	d->shared = rec->shared;
+	s->key = (uint16_t)((s->key & ~(1u << i)) | (unsigned int)key << i);
+	s->raw = (uint16_t)((s->raw & ~(1u << i)) | (unsigned int)raw << i);
+	s->nkeys = (uint8_t)(s->nkeys + key);
+	h->last_seq = rec->seq;
+	h->last_ts = rec->ts;
+	return 0;
+}
 /* The ring into out (RC_HIST at most), oldest first: the count. */
 unsigned int rc_hlog_ring(const struct rc_hlog *h, const struct rc_callers *c,
 			  struct rc_hrec *out);
