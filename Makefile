@@ -41,7 +41,8 @@ endif
 CFLAGS_COMMON = -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 CFLAGS_REL = $(CFLAGS_COMMON)
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-CFLAGS_SAN = $(CFLAGS_COMMON) $(SANITIZE)
+# the test build also checks the rules' quiet shortcut (analyzer/rules.c)
+CFLAGS_SAN = $(CFLAGS_COMMON) $(SANITIZE) -DRC_RULES_SELFCHECK
 LINK_LIBS = $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
 
 AN_SRCS := $(sort $(wildcard analyzer/*.c))

@@ -643,6 +643,66 @@ judge_as(unsigned int t, const struct rc_rule_in *in, struct rc_verdict *v)
 	}
 }
 
+/*
+ * A get or put none of its rules can fire on, read from the first test
+ * of each (most events of a trace: a vCPU or iterator taking or putting
+ * back a reference of a valid root whose count agrees). Each clause is
+ * the negation of a rule's first condition, in rc_rules[] order; a rule
+ * that judges gets or puts and fires on anything else must add its own
+ * here. The sanitizer build (RC_RULES_SELFCHECK, make check) judges every
+ * quiet event in full as well and aborts if a rule fires.
+ */
+static bool quiet_get(const struct rc_rule_in *in)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
+
+	return !r->freed &&			/* ROOT-UAF */
+	       r->valid &&			/* ROOT-REVALIDATE */
+	       !in->twin &&			/* ROOT-CROSS-VM */
+	       !r->side->zap_valid_seq &&	/* ROOT-ZAP-VALID */
+	       ev->old &&			/* REF-COUNT-MISMATCH */
+	       (!r->count_known || ev->old == r->count);
+}
+
+static bool quiet_put(const struct rc_rule_in *in)
+{
+	const struct rc_root *r = in->r;
+	const struct rc_event *ev = in->ev;
+	unsigned int o = ev->owner;
+
+	return o < RC_OWN__COUNT && o != RC_OWN_ZAP &&	/* the gift rules */
+	       !r->had_failed &&			/* REF-GET-ZERO */
+	       !r->freed &&				/* ROOT-UAF */
+	       ev->old && (!r->count_known || r->count > 0) &&	/* REF-UNDERFLOW */
+	       (r->adopted || (o == RC_OWN_ITER || o == RC_OWN_VCPU ?
+			       in->put_match != NULL : r->owners[o] != 0)) &&
+							/* REF-PUT-UNOWNED */
+	       !r->side->zap_valid_seq &&		/* ROOT-ZAP-VALID */
+	       (ev->old != 1 || !r->valid || !r->valid_known ||
+		r->design == RC_DESIGN_ASYNC) &&	/* ROOT-FREE-VALID */
+	       (!r->count_known || ev->old == r->count);	/* REF-COUNT-MISMATCH */
+}
+
+#ifdef RC_RULES_SELFCHECK
+#include <stdlib.h>
+#define QUIET(t, q) \
+	case t: \
+		judge_as(t, in, v); \
+		if ((q) && v->rule >= 0) { \
+			fprintf(stderr, "kvm-rootcheck: rules: %s fired on a quiet event\n", \
+				rc_rules[v->rule].id); \
+			abort(); \
+		} \
+		break
+#else
+#define QUIET(t, q) \
+	case t: \
+		if (!(q)) \
+			judge_as(t, in, v); \
+		break
+#endif
+
 #define JUDGE_AS(t) \
 	case t: \
 		judge_as(t, in, v); \
@@ -656,8 +716,8 @@ void rc_rules_judge(const struct rc_rule_in *in, struct rc_verdict *v)
 	verdict_clear(v);
 	switch (in->ev->type) {
 	JUDGE_AS(RC_EV_ROOT_ALLOC);
-	JUDGE_AS(RC_EV_ROOT_GET);
-	JUDGE_AS(RC_EV_ROOT_PUT);
+	QUIET(RC_EV_ROOT_GET, quiet_get(in));
+	QUIET(RC_EV_ROOT_PUT, quiet_put(in));
 	JUDGE_AS(RC_EV_ROOT_INVALIDATE);
 	JUDGE_AS(RC_EV_ROOT_ZAP_START);
 	JUDGE_AS(RC_EV_ROOT_ZAP_END);
