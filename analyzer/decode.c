@@ -404,8 +404,20 @@ int rc_decode(const struct rc_decoder *d, struct tep_record *rec, struct rc_even
 	de = &d->ev[t];
 	if ((unsigned int)rec->size < de->min_size)
 		return -1;
-	memset(ev, 0, sizeof(*ev));
+	/*
+	 * Member by member, not memset(): GCC makes that memset a `rep
+	 * stos`, 2.6% of the CPU time on 10M records; these stores merge.
+	 * (Padding is left as it was: compare events member by member.)
+	 */
+	_Static_assert(sizeof(struct rc_event) == 96,
+		       "a new member of struct rc_event is zeroed here");
 	ev->type = (enum rc_ev_type)t;
+	ev->seq = 0;
+	ev->kvm = ev->root = ev->caller = 0;
+	ev->old = ev->count = ev->role = 0;
+	ev->as_id = ev->level = ev->owner = ev->to = ev->reason = ev->ctx = ev->shared = 0;
+	ev->lost = 0;
+	ev->outside_abi = 0;
 	ev->ts = rec->ts;
 	ev->cpu = rec->cpu;
 	if (d->native)

@@ -77,6 +77,7 @@ struct rc_model {
 	struct rc_event *timeline;
 	size_t ntl, captl;
 	struct rc_callers callers;	/* of the roots' history records */
+	uint32_t names_root;		/* bit t: rc_ev_names_root(t) */
 	/* the ledger entry the put being processed consumes (process()) */
 	const struct rc_root *pm_root;
 	uint64_t pm_seq;
@@ -171,6 +172,10 @@ struct rc_model *rc_model_new(const struct rc_model_opts *opts,
 	m->nvmb = 64;
 	m->vms = calloc(m->nvmb, sizeof(*m->vms));
 	m->mark_cpu = -1;
+	_Static_assert(RC_EV__COUNT <= 32, "rc_model.names_root has a bit per type");
+	for (unsigned int t = 0; t < RC_EV__COUNT; t++)
+		if (rc_ev_names_root((enum rc_ev_type)t))
+			m->names_root |= 1u << t;
 	if (!m->buckets || !m->vms) {
 		free(m->buckets);
 		free(m->vms);
@@ -2662,7 +2667,7 @@ static void (*const on_event[RC_EV__COUNT])(struct rc_model *m,
 
 int rc_model_feed(struct rc_model *m, const struct rc_event *ev)
 {
-	bool names_root = rc_ev_names_root(ev->type);
+	bool names_root = (unsigned int)ev->type < 32 && (m->names_root >> ev->type & 1);
 
 	m->st.events++;
 	if (names_root) {
