@@ -733,28 +733,31 @@ static void view(const struct rc_hlog *h, const struct rc_callers *c,
 	*nring = n - start;
 }
 
-unsigned int rc_hlog_ring(const struct rc_hlog *h, const struct rc_callers *c,
-			  struct rc_hrec *out)
+/* The ring of view() (old_part: its old milestones) into out, callers as addresses. */
+static unsigned int view_out(const struct rc_hlog *h, const struct rc_callers *c,
+			     bool old_part, struct rc_hrec *out)
 {
 	struct crec ring[RC_HIST], old[RC_KEY];
 	unsigned int n, nold;
 
 	view(h, c, ring, &n, old, &nold);
+	if (old_part)
+		n = nold;
 	for (unsigned int i = 0; i < n; i++)
-		uncode(c, &ring[i], &out[i]);
+		uncode(c, old_part ? &old[i] : &ring[i], &out[i]);
 	return n;
+}
+
+unsigned int rc_hlog_ring(const struct rc_hlog *h, const struct rc_callers *c,
+			  struct rc_hrec *out)
+{
+	return view_out(h, c, false, out);
 }
 
 unsigned int rc_hlog_old(const struct rc_hlog *h, const struct rc_callers *c,
 			 struct rc_hrec *out)
 {
-	struct crec ring[RC_HIST], old[RC_KEY];
-	unsigned int n, nold;
-
-	view(h, c, ring, &n, old, &nold);
-	for (unsigned int i = 0; i < nold; i++)
-		uncode(c, &old[i], &out[i]);
-	return nold;
+	return view_out(h, c, true, out);
 }
 
 /* The newest record, as stored (the ring must not be empty). */
