@@ -5,8 +5,11 @@
  * RC_KEY milestones) and the marks (events the rules name as causes),
  * varint coded in one heap buffer that grows as needed. A record is
  * struct rc_hrec; its caller is an index into the model's table of
- * callers (rc_callers: a handful of kernel functions). The model is the
- * only user (model.c): this file only encodes and decodes.
+ * callers (rc_callers: a handful of kernel functions). A busy root's
+ * latest records wait uncoded in slots the model's histories share
+ * (struct rc_hlog_pend), since most leave the ring before anything
+ * reads them. The model is the only user (model.c): this file only
+ * encodes, decodes and keeps those slots.
  */
 #ifndef RC_MODEL_HLOG_H
 #define RC_MODEL_HLOG_H
