@@ -774,18 +774,14 @@ static bool judge(struct rc_model *m, struct rc_root *r,
 static int ref_find(const struct rc_root *r, unsigned int kind,
 		    unsigned int owner, bool by_pid, int pid, bool newest)
 {
-	int found = -1;
-
-	for (unsigned int i = 0; i < r->nrefs; i++) {
+	for (unsigned int k = 0; k < r->nrefs; k++) {
+		unsigned int i = newest ? r->nrefs - 1 - k : k;
 		const struct rc_ref *x = &r->refs[i];
 
-		if (x->kind != kind || x->owner != owner || (by_pid && x->pid != pid))
-			continue;
-		found = (int)i;
-		if (!newest)
-			break;
+		if (x->kind == kind && x->owner == owner && (!by_pid || x->pid == pid))
+			return (int)i;
 	}
-	return found;
+	return -1;
 }
 
 /*
