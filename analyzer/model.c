@@ -846,14 +846,6 @@ static int put_match(const struct rc_root *r, const struct rc_event *ev)
 	return ref_find(r, RC_REF_HELD, ev->owner, false, 0, false);
 }
 
-const struct rc_ref *rc_root_put_match(const struct rc_root *r,
-				       const struct rc_event *ev)
-{
-	int i = put_match(r, ev);
-
-	return i >= 0 ? &r->refs[i] : NULL;
-}
-
 /* put_match(), found once for the rules and the put (process()). */
 static int put_match_of(const struct rc_model *m, const struct rc_root *r,
 			const struct rc_event *ev)

@@ -428,13 +428,6 @@ enum rc_gift_kind rc_gift_for(const struct rc_root *r, int pid);
 bool rc_inval_gift_to_fast_zap(const struct rc_root *r);
 
 /* Read-only lookups over a root life (NULL when there is none). */
-/*
- * The outstanding reference a put (or the "from" of a handoff) would
- * consume, by the matching rule of docs/invariants.md: NULL when it
- * matches none (the put is the culprit).
- */
-const struct rc_ref *rc_root_put_match(const struct rc_root *r,
-				       const struct rc_event *ev);
 /* The oldest outstanding reference of owner (RC_OWN__COUNT: any owner,
  * vCPU, iterator, zap before the MMU's own). */
 const struct rc_ref *rc_root_held(const struct rc_root *r, unsigned int owner);
@@ -474,10 +467,15 @@ bool rc_root_event_seq(const struct rc_root *r, uint64_t seq,
  * Another VM's life at r's address that is alive (allocated in the trace,
  * not freed, not unverified): a root page belongs to one VM at a time.
  */
-/* rc_root_put_match() of the put being judged, found once (its apply uses it). */
-const struct rc_ref *rc_model_put_match(const struct rc_model *m, const struct rc_root *r,
-					const struct rc_event *ev);
 const struct rc_root *rc_model_twin(const struct rc_model *m,
 				    const struct rc_root *r);
+/*
+ * The outstanding reference put ev on r would consume, by the matching
+ * rule of docs/invariants.md: NULL when it matches none (the put is the
+ * culprit). Found once for the put being processed (the rules and its
+ * apply use the same).
+ */
+const struct rc_ref *rc_model_put_match(const struct rc_model *m, const struct rc_root *r,
+					const struct rc_event *ev);
 
 #endif

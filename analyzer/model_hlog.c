@@ -177,13 +177,8 @@ struct crec {
 static struct crec code(struct rc_callers *c, const struct rc_hrec *h)
 {
 	struct crec x = { .h = *h };
-	uint32_t idx = 0;
 
-	/* an alloc's word is its role, as_id and level: not a caller */
-	x.raw = h->caller && (h->type == RC_EV_ROOT_ALLOC ||
-			      !(idx = rc_callers_intern(c, h->caller)));
-	if (!x.raw)
-		x.h.caller = idx;
+	x.h.caller = rc_hlog_code_caller(c, h, &x.raw);
 	return x;
 }
 
@@ -602,7 +597,7 @@ static int flush(struct rc_hlog_pend *s)
  * The old milestones are the latest of theirs and the milestones that
  * fell out, as many as RC_KEY less the milestones of the ring after.
  */
-static int pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key)
+int rc_hlog_pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key)
 {
 	bool key0 = s->key >> s->head & 1;
 	unsigned int keys = s->nkeys - key0 + key;
@@ -644,51 +639,39 @@ static int pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key)
 	return 0;
 }
 
-int rc_hlog_pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key)
-{
-	return pend_full(h, s, key);
-}
-
 int rc_hlog_push_slow(struct rc_hlog *h, struct rc_callers *c,
 		      const struct rc_hrec *rec, bool key)
 {
 	struct crec x = code(c, rec);
 	struct rc_hlog_pend *s;
-	unsigned int i;
 	int ret = 0;
 
-	if (!h->pend) {
-		/*
-		 * A history that is not busy (nothing recorded in the last
-		 * RC_HLOG_BUSY events of the trace) is coded at once: with
-		 * many roots each touched now and then, a slot would only
-		 * move the coding to another root's memory.
-		 */
-		if (rc_hlog_empty(h) || rec->seq - h->last_seq > RC_HLOG_BUSY)
-			return push_coded(h, &x, key);
-		if (!c->pend)
-			c->pend = calloc(1u << RC_HLOG_PEND_BITS, sizeof(*c->pend));
-		if (!c->pend)
-			return push_coded(h, &x, key);	/* coded at once */
-		s = rc_hlog_slot(c, h);
-		if (s->h && flush(s) < 0)
-			ret = -1;	/* that history is short of records */
-		s->h = h;
-		s->e_seq = h->last_seq;
-		s->e_ts = h->last_ts;
-		s->key = s->raw = 0;
-		s->head = s->n = s->nkeys = 0;
-		h->pend = 1;
-	} else {
-		s = rc_hlog_slot(c, h);
-	}
-	if (s->n == RC_HIST && pend_full(h, s, key) < 0)
-		return -1;
-	i = (s->head + s->n++) % RC_HIST;
-	s->rec[i] = x.h;
-	s->key = (uint16_t)((s->key & ~(1u << i)) | (unsigned int)key << i);
-	s->raw = (uint16_t)((s->raw & ~(1u << i)) | (unsigned int)x.raw << i);
-	s->nkeys += key;
+	/*
+	 * A history that is not busy (nothing recorded in the last
+	 * RC_HLOG_BUSY events of the trace) is coded at once: with many roots
+	 * each touched now and then, a slot would only move the coding to
+	 * another root's memory.
+	 */
+	if (rc_hlog_empty(h) || rec->seq - h->last_seq > RC_HLOG_BUSY)
+		return push_coded(h, &x, key);
+	if (!c->pend)
+		c->pend = calloc(1u << RC_HLOG_PEND_BITS, sizeof(*c->pend));
+	if (!c->pend)
+		return push_coded(h, &x, key);	/* coded at once */
+	/* the slot, and the record its first */
+	s = rc_hlog_slot(c, h);
+	if (s->h && flush(s) < 0)
+		ret = -1;	/* that history is short of records */
+	s->h = h;
+	s->e_seq = h->last_seq;
+	s->e_ts = h->last_ts;
+	s->rec[0] = x.h;
+	s->key = key;
+	s->raw = x.raw;
+	s->head = 0;
+	s->n = 1;
+	s->nkeys = key;
+	h->pend = 1;
 	h->last_seq = rec->seq;
 	h->last_ts = rec->ts;
 	return ret;

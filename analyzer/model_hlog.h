@@ -106,9 +106,9 @@ void rc_callers_free(struct rc_callers *c);
  * history's push codes them (flush() in model_hlog.c). While a history
  * has a slot, its coded ring and old milestones are as they were when it
  * took the slot, or, once RC_HIST records wait, the ring is empty and
- * the old milestones are what they would be (pend_full()); the readers
- * below give what a history coded record by record would hold, which is
- * what flush() makes.
+ * the old milestones are what they would be (rc_hlog_pend_full()); the
+ * readers below give what a history coded record by record would hold,
+ * which is what flush() makes.
  */
 struct rc_hlog_pend {
 	struct rc_hlog *h;		/* NULL: the slot is free */
@@ -127,8 +127,24 @@ static inline struct rc_hlog_pend *rc_hlog_slot(const struct rc_callers *c,
 	return &c->pend[a >> (64 - RC_HLOG_PEND_BITS)];
 }
 
+/*
+ * rec's caller as a record keeps it: its index in c, or (*raw) the word
+ * itself (an alloc's role, as_id and level; a caller c cannot take).
+ */
+static inline uint64_t rc_hlog_code_caller(struct rc_callers *c, const struct rc_hrec *rec,
+					   bool *raw)
+{
+	uint32_t idx = 0;
+
+	*raw = rec->caller && (rec->type == RC_EV_ROOT_ALLOC ||
+			       !(idx = rc_callers_intern(c, rec->caller)));
+	return *raw ? rec->caller : idx;
+}
+
+/* rc_hlog_push() of a history without a slot. */
 int rc_hlog_push_slow(struct rc_hlog *h, struct rc_callers *c,
 		      const struct rc_hrec *rec, bool key);
+/* RC_HIST records wait in s and one more comes (model_hlog.c). */
 int rc_hlog_pend_full(struct rc_hlog *h, struct rc_hlog_pend *s, bool key);
 
 /*
@@ -147,7 +163,7 @@ rc_hlog_push(struct rc_hlog *h, struct rc_callers *c, const struct rc_hrec *rec,
 	struct rc_hlog_pend *s;
 	struct rc_hrec *d;
 	unsigned int i;
-	uint32_t idx = 0;
+	uint64_t caller;
 	bool raw;
 
 	if (!h->pend)
@@ -164,15 +180,13 @@ rc_hlog_push(struct rc_hlog *h, struct rc_callers *c, const struct rc_hrec *rec,
 			s->n--;
 		}
 	}
-	/* an alloc's word is its role, as_id and level: not a caller */
-	raw = rec->caller && (rec->type == RC_EV_ROOT_ALLOC ||
-			      !(idx = rc_callers_intern(c, rec->caller)));
+	caller = rc_hlog_code_caller(c, rec, &raw);
 	i = (s->head + s->n++) % RC_HIST;
 	d = &s->rec[i];
 	/* field by field: rec is the caller's, being written (no wide reloads) */
 	d->seq = rec->seq;
 	d->ts = rec->ts;
-	d->caller = raw ? rec->caller : idx;
+	d->caller = caller;
 	d->val = rec->val;
 	d->pid = rec->pid;
 	d->cpu = rec->cpu;

@@ -11,6 +11,7 @@
  * shadow count.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "rules.h"
 
@@ -626,7 +627,7 @@ static void verdict_clear(struct rc_verdict *v)
  * The rules that judge events of type t, in rc_rules[] order. With t a
  * constant, the loop unrolls and each rule's mask and judge are read from
  * the table at compile time: the rules that do not judge t go, the others
- * are called directly (and inlined), not through the table per event.
+ * are called directly, not through the table per event.
  */
 static inline __attribute__((always_inline)) void
 judge_as(unsigned int t, const struct rc_rule_in *in, struct rc_verdict *v)
@@ -685,7 +686,6 @@ static bool quiet_put(const struct rc_rule_in *in)
 }
 
 #ifdef RC_RULES_SELFCHECK
-#include <stdlib.h>
 #define QUIET(t, q) \
 	case t: \
 		judge_as(t, in, v); \

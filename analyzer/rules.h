@@ -42,7 +42,7 @@ struct rc_rule_in {
 	const struct rc_root *r;	/* the root life, before ev is applied */
 	const struct rc_event *ev;	/* the event, or the VM-level moment */
 	const struct rc_root *twin;	/* rc_model_twin(r), gets only */
-	const struct rc_ref *put_match;	/* puts: rc_root_put_match(r, ev) */
+	const struct rc_ref *put_match;	/* puts: rc_model_put_match() */
 	uint64_t fz_start;		/* RC_EV_FAST_ZAP_DONE: seq of its
 					 * start, UINT64_MAX if unknown */
 };
