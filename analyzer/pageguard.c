@@ -195,6 +195,17 @@ void rc_pageguard_end(void)
 	guard.on = 0;
 }
 
+void rc_pageguard_forget(const void *kbuf)
+{
+	struct slot *s = kbuf ? slot_of(kbuf, 0) : NULL;
+
+	if (!s)
+		return;
+	free(s->copy[0]);
+	free(s->copy[1]);
+	*s = guard.slots[--guard.n];
+}
+
 void rc_pageguard_stats(const void *kbuf, struct rc_page_stats *st)
 {
 	struct slot *s = slot_of(kbuf, 0);

@@ -67,6 +67,11 @@ struct rc_page_stats {
 void rc_pageguard_begin(const struct rc_page_fmt *fmt);
 /* Free the copies of damaged pages; the counters stay readable. */
 void rc_pageguard_end(void);
+/*
+ * Forget kbuf (its owner freed it): its copies are freed, its counters
+ * dropped, so that a new kbuffer at the same address starts from zero.
+ */
+void rc_pageguard_forget(const void *kbuf);
 /* Counters of kbuf's pages so far (zeros if it loaded none). */
 void rc_pageguard_stats(const void *kbuf, struct rc_page_stats *st);
 

@@ -2,10 +2,12 @@
 /*
  * trace.dat input through libtracecmd: versions 6 and 7 (compressed
  * sections), the top buffer or a named instance (trace-cmd record -B NAME),
- * all CPUs merged in timestamp order by tracecmd_iterate_events().
+ * all CPUs merged in timestamp order (source_merge.h: in bounded memory
+ * for compressed data, which libtracecmd 1.3.1 would otherwise keep).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -21,6 +23,7 @@
 #include "completeness.h"
 #include "pageguard.h"
 #include "source-local.h"
+#include "source_merge.h"
 
 /*
  * Exported by libtracecmd but declared only in its private header
@@ -33,6 +36,8 @@ extern int tracecmd_cpus(struct tracecmd_input *handle) __attribute__((weak));
 extern const char *tracecmd_get_cpustats(struct tracecmd_input *handle) __attribute__((weak));
 extern off_t tracecmd_get_cpu_file_size(struct tracecmd_input *handle, int cpu) __attribute__((weak));
 extern struct kbuffer *tracecmd_record_kbuf(struct tracecmd_input *handle, struct tep_record *record) __attribute__((weak));
+extern int tracecmd_get_file_compress_proto(struct tracecmd_input *handle, const char **name,
+					    const char **version) __attribute__((weak));
 
 static const unsigned char dat_magic[10] = {
 	0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'
@@ -45,6 +50,9 @@ struct file_priv {
 	int ndrops;
 	char instances[256];		/* top buffer read: the file's instances */
 	struct rc_page_fmt fmt;		/* sub-buffer format of the file */
+	struct rc_merge_opts merge;	/* how the records are read */
+	char *path;
+	char *instance;
 };
 
 /*
@@ -332,16 +340,15 @@ static struct tracecmd_input *find_instance(struct tracecmd_input *top,
 
 struct iter_ctx {
 	struct rc_emitter em;
-	uint64_t *per_cpu;	/* records read per CPU index */
+	uint64_t *per_cpu;		/* records read per CPU index */
+	struct rc_page_stats *pages;	/* pages loaded per CPU index */
 	int ncpu;
 };
 
-static int iter_cb(struct tracecmd_input *handle, struct tep_record *rec,
-		   int cpu, void *data)
+static int iter_cb(struct tep_record *rec, int cpu, void *data)
 {
 	struct iter_ctx *ctx = data;
 
-	(void)handle;
 	if (cpu >= 0 && cpu < ctx->ncpu)
 		ctx->per_cpu[cpu]++;
 	return rc_emit_record(&ctx->em, rec);
@@ -396,11 +403,9 @@ static int check_complete(struct rc_source *src, struct file_priv *fp,
 	if (stats && fp->handle == fp->top)
 		stats_entries(stats, entries, n);
 	for (int i = 0; i < n; i++) {
-		struct tep_record probe = { .cpu = i };
-		struct rc_page_stats ps;
+		const struct rc_page_stats ps = ctx->pages[i];
 		off_t size = tracecmd_get_cpu_file_size(fp->handle, i);
 
-		rc_pageguard_stats(tracecmd_record_kbuf(fp->handle, &probe), &ps);
 		c[i].cpu = i;
 		c[i].bytes = size > 0 ? (uint64_t)size : 0;
 		c[i].entries = entries[i];
@@ -440,15 +445,22 @@ static int file_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		    char *err, size_t errlen)
 {
 	struct file_priv *fp = src->priv;
+	struct rc_merge_out mo;
 	struct iter_ctx ctx;
-	int ret, iter_errno;
+	size_t n;
+	int ret;
 
 	memset(&ctx, 0, sizeof(ctx));
+	memset(&mo, 0, sizeof(mo));
 	ctx.ncpu = tracecmd_cpus ? tracecmd_cpus(fp->handle) : 0;
 	if (ctx.ncpu < 0 || ctx.ncpu > RC_MAX_CPUS)
 		ctx.ncpu = 0;
-	ctx.per_cpu = calloc((size_t)(ctx.ncpu ? ctx.ncpu : 1), sizeof(*ctx.per_cpu));
-	if (!ctx.per_cpu) {
+	n = (size_t)(ctx.ncpu ? ctx.ncpu : 1);
+	ctx.per_cpu = calloc(n, sizeof(*ctx.per_cpu));
+	ctx.pages = calloc(n, sizeof(*ctx.pages));
+	if (!ctx.per_cpu || !ctx.pages) {
+		free(ctx.per_cpu);
+		free(ctx.pages);
 		rc_seterr(err, errlen, "out of memory");
 		return -1;
 	}
@@ -456,25 +468,20 @@ static int file_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 	ctx.em.info = &src->info;
 	ctx.em.sink = sink;
 	ctx.em.arg = arg;
-	errno = 0;
-	ret = tracecmd_iterate_events(fp->handle, NULL, 0, iter_cb, &ctx);
-	iter_errno = errno;
-	if (ret < 0 && !ctx.em.stopped) {
-		free(ctx.per_cpu);
-		rc_seterr(err, errlen, "error reading the trace data (truncated or corrupt file?)");
-		return -1;
-	}
-	if (!ctx.em.stopped && check_complete(src, fp, &ctx, err, errlen) < 0) {
-		free(ctx.per_cpu);
-		return -1;
-	}
+	mo.pages = ctx.pages;
+	ret = rc_merge_read(fp->handle, ctx.ncpu, &fp->merge, iter_cb, &ctx, &mo, err, errlen);
+	if (ret < 0 && !ctx.em.stopped)
+		goto fail;
+	if (!ctx.em.stopped && check_complete(src, fp, &ctx, err, errlen) < 0)
+		goto fail;
 	free(ctx.per_cpu);
+	free(ctx.pages);
 	/*
 	 * The library stops reading a CPU without a word when an allocation
 	 * fails (a page or a decompressed chunk): that is no damage of the
 	 * file but the analyzer's own failure, an input error.
 	 */
-	if (!ctx.em.stopped && src->info.cpus_incomplete && iter_errno == ENOMEM) {
+	if (!ctx.em.stopped && src->info.cpus_incomplete && mo.read_errno == ENOMEM) {
 		rc_seterr(err, errlen, "out of memory reading the trace data (%llu of %llu pages not read)",
 			  src->info.pages_unread, src->info.pages_expected);
 		return -1;
@@ -489,6 +496,43 @@ static int file_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		return -1;
 	}
 	return 0;
+fail:
+	free(ctx.per_cpu);
+	free(ctx.pages);
+	return -1;
+}
+
+/*
+ * How the records are read (source_merge.h): a compressed file through a
+ * new handle every RC_SEGMENT_PAGES pages or 1/RC_SEGMENT_SHARE of the
+ * file's pages, whichever is more; unless the environment says otherwise.
+ */
+static int set_merge(struct file_priv *fp, const char *version, char *err, size_t errlen)
+{
+	const char *name = NULL, *ver = NULL;
+	uint64_t pages = 0;
+	int compressed, n;
+
+	if (tracecmd_get_file_compress_proto)
+		compressed = !tracecmd_get_file_compress_proto(fp->top, &name, &ver) &&
+			     name && strcmp(name, "none");
+	else
+		compressed = atoi(version) >= 7;
+	n = tracecmd_cpus ? tracecmd_cpus(fp->handle) : 0;
+	for (int c = 0; c < n && tracecmd_get_cpu_file_size && fp->fmt.page_size; c++) {
+		off_t size = tracecmd_get_cpu_file_size(fp->handle, c);
+
+		if (size > 0)
+			pages += (uint64_t)size / fp->fmt.page_size;
+	}
+	fp->merge.path = fp->path;
+	fp->merge.instance = fp->instance;
+	fp->merge.page_size = fp->fmt.page_size;
+	fp->merge.seg_pages = 0;
+	if (compressed)
+		fp->merge.seg_pages = pages / RC_SEGMENT_SHARE > RC_SEGMENT_PAGES ?
+				      pages / RC_SEGMENT_SHARE : RC_SEGMENT_PAGES;
+	return rc_merge_env(&fp->merge.seg_pages, err, errlen);
 }
 
 static void file_close(struct rc_source *src)
@@ -502,6 +546,8 @@ static void file_close(struct rc_source *src)
 		if (fp->top)
 			tracecmd_close(fp->top);
 		free(fp->drops);
+		free(fp->path);
+		free(fp->instance);
 		free(fp);
 	}
 	rc_pageguard_end();
@@ -541,6 +587,12 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	src->priv = fp;
 	src->cmd_status = -1;
 	fp->fmt = fmt;
+	fp->path = strdup(path);
+	fp->instance = instance ? strdup(instance) : NULL;
+	if (!fp->path || (instance && !fp->instance)) {
+		file_close(src);
+		return rc_seterr(err, errlen, "out of memory");
+	}
 	/* every page the library loads from here on is checked first */
 	rc_pageguard_begin(&fmt);
 
@@ -551,8 +603,15 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	probe = probe_open(path, err, errlen);
 	if (probe == -2)
 		goto fail;	/* out of memory or timed out, message set */
-	if (probe == 0)
+	if (probe == 0) {
+		struct mallinfo2 before = mallinfo2(), after;
+
 		fp->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+		after = mallinfo2();
+		if (after.uordblks + after.hblkhd > before.uordblks + before.hblkhd)
+			fp->merge.open_bytes = (after.uordblks + after.hblkhd) -
+					       (before.uordblks + before.hblkhd);
+	}
 	if (!fp->top) {
 		rc_seterr(err, errlen,
 			  "%s: cannot read trace.dat version %s (truncated, corrupt or unsupported file)",
@@ -567,6 +626,9 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 		fp->handle = fp->top;
 		list_instances(fp->top, fp->instances, sizeof(fp->instances));
 	}
+
+	if (set_merge(fp, version, err, errlen) < 0)
+		goto fail;
 
 	tep = tracecmd_get_tep(fp->handle);
 	src->tep = tep;

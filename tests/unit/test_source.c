@@ -31,6 +31,7 @@
 
 #include "source-local.h"
 #include "source.h"
+#include "source_merge.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/rc-test-source.XXXXXX";
@@ -1118,6 +1119,176 @@ static void test_real_traces(void)
 	CHECK_MSG(n > 0, "no real traces under %s (<= 4 MB)", realdata);
 }
 
+/*
+ * Compressed (v7) traces are read through a new handle every so many pages
+ * (analyzer/source_merge.c): whatever the segment size, the events and the
+ * completeness counts are those of one handle, on real traces of several
+ * CPUs and pages.
+ */
+static void test_segments(void)
+{
+	static const char *const names[] = { "6.12-rootstress.dat" };
+	static const char *const segs[] = { "9", "40", "" };
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char in[600], v7[700];
+		struct rc_trace_info want_info;
+		struct got want, g;
+		struct rc_source *src;
+		struct stat st;
+
+		snprintf(in, sizeof(in), "%s/%s", realdata, names[i]);
+		if (stat(in, &st) < 0)
+			continue;
+		snprintf(v7, sizeof(v7), "%s/seg-%zu.v7.dat", tmpdir, i);
+		CHECK_MSG(convert_v7(in, v7) == 0, "convert %s", in);
+		setenv(RC_SEGMENT_ENV, "0", 1);
+		src = open_ok(v7, NULL);
+		if (!src)
+			continue;
+		run_all(src, &want);
+		want_info = *rc_source_info(src);
+		rc_source_close(src);
+		CHECK_MSG(want_info.pages_expected > 8 && want_info.cpus_incomplete == 0,
+			  "%s: %llu pages", in, want_info.pages_expected);
+		for (size_t s = 0; s < sizeof(segs) / sizeof(segs[0]); s++) {
+			const struct rc_trace_info *info;
+
+			setenv(RC_SEGMENT_ENV, segs[s], 1);
+			src = open_ok(v7, NULL);
+			if (!src)
+				continue;
+			run_all(src, &g);
+			info = rc_source_info(src);
+			CHECK_MSG(g.n == want.n && g.hash == want.hash,
+				  "%s, %s pages a handle: %d events, want %d", in, segs[s], g.n, want.n);
+			CHECK_MSG(info->pages_expected == want_info.pages_expected &&
+				  info->pages_unread == want_info.pages_unread &&
+				  info->pages_damaged == want_info.pages_damaged &&
+				  info->cpus_incomplete == want_info.cpus_incomplete &&
+				  info->records_read == want_info.records_read,
+				  "%s, %s pages a handle: pages %llu/%llu unread, want %llu/%llu",
+				  in, segs[s], info->pages_unread, info->pages_expected,
+				  want_info.pages_unread, want_info.pages_expected);
+			rc_source_close(src);
+		}
+		n++;
+	}
+	unsetenv(RC_SEGMENT_ENV);
+	CHECK_MSG(n > 0, "no rootstress traces under %s", realdata);
+}
+
+/* exported by libtracecmd, declared in its private header only */
+extern int tracecmd_cpus(struct tracecmd_input *handle);
+
+struct merge_count {
+	uint64_t n, hash;
+	const char *touch;	/* changed after the 10th record */
+};
+
+static int merge_cb(struct tep_record *rec, int cpu, void *arg)
+{
+	struct merge_count *mc = arg;
+
+	mc->hash = mix(mix(mc->hash, rec->ts), (uint64_t)cpu);
+	mc->hash = mix(mc->hash, (uint64_t)rec->offset);
+	if (++mc->n == 10 && mc->touch) {
+		struct timespec t[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+
+		t[0].tv_sec = t[1].tv_sec = 1;
+		t[0].tv_nsec = t[1].tv_nsec = 0;
+		CHECK(utimensat(AT_FDCWD, mc->touch, t, 0) == 0);
+	}
+	return 0;
+}
+
+static int merge_run(const char *data, const char *path, uint64_t seg,
+		     struct merge_count *mc, struct rc_merge_out *out, char *err, size_t len)
+{
+	struct tracecmd_input *h = tracecmd_open(data, TRACECMD_FL_LOAD_NO_PLUGINS);
+	struct rc_page_stats pages[64];
+	struct rc_merge_opts o;
+	int ret;
+
+	CHECK_MSG(h != NULL, "open %s", data);
+	if (!h)
+		return -2;
+	memset(&o, 0, sizeof(o));
+	memset(pages, 0, sizeof(pages));
+	memset(out, 0, sizeof(*out));
+	o.path = path;
+	o.page_size = (unsigned int)tep_get_page_size(tracecmd_get_tep(h));
+	o.seg_pages = seg;
+	out->pages = pages;
+	ret = rc_merge_read(h, tracecmd_cpus(h) < 64 ? tracecmd_cpus(h) : 64, &o, merge_cb, mc,
+			    out, err, len);
+	tracecmd_close(h);
+	return ret;
+}
+
+/*
+ * The reopening itself: a new handle that does not hold the same records
+ * (another file at the path) is dropped and reading goes on through the
+ * first; a file changed while it is read is an error.
+ */
+static void test_merge_reopen(void)
+{
+	char in[600], a[700], b[700], c[700], err[512];
+	struct merge_count want, g;
+	struct rc_merge_out out;
+
+	snprintf(in, sizeof(in), "%s/6.12-rootstress.dat", realdata);
+	snprintf(a, sizeof(a), "%s/merge-a.v7.dat", tmpdir);
+	snprintf(b, sizeof(b), "%s/merge-b.v7.dat", tmpdir);
+	snprintf(c, sizeof(c), "%s/merge-c.v7.dat", tmpdir);
+	CHECK(convert_v7(in, a) == 0);
+	snprintf(in, sizeof(in), "%s/6.1-rootstress.dat", realdata);
+	CHECK(convert_v7(in, b) == 0);
+	CHECK(sh("cp %s %s", a, c) == 0);
+
+	memset(&want, 0, sizeof(want));
+	CHECK(merge_run(a, a, 0, &want, &out, err, sizeof(err)) == 0);
+	CHECK(out.handles == 1 && want.n > 1000);
+
+	memset(&g, 0, sizeof(g));
+	CHECK_MSG(merge_run(a, a, 40, &g, &out, err, sizeof(err)) == 0, "%s", err);
+	CHECK(g.n == want.n && g.hash == want.hash);
+	CHECK_MSG(out.handles > 2, "%u handles", out.handles);
+
+	/* the path names another file: its records do not match, no reopening */
+	memset(&g, 0, sizeof(g));
+	CHECK_MSG(merge_run(a, b, 40, &g, &out, err, sizeof(err)) == 0, "%s", err);
+	CHECK(g.n == want.n && g.hash == want.hash);
+	CHECK_MSG(out.handles == 1, "%u handles", out.handles);
+
+	/* changed after the 10th record: the next reopening stops the reading */
+	memset(&g, 0, sizeof(g));
+	g.touch = c;
+	err[0] = '\0';
+	CHECK(merge_run(c, c, 40, &g, &out, err, sizeof(err)) == -1);
+	CHECK_MSG(strstr(err, "the file changed while it was read"), "err '%s'", err);
+	CHECK(g.n < want.n);
+
+	/* the environment's segment size */
+	{
+		uint64_t pages = 5;
+
+		setenv(RC_SEGMENT_ENV, "12", 1);
+		CHECK(rc_merge_env(&pages, err, sizeof(err)) == 0 && pages == 12);
+		setenv(RC_SEGMENT_ENV, "", 1);
+		CHECK(rc_merge_env(&pages, err, sizeof(err)) == 0 && pages == 12);
+		static const char *const badv[] = { "x", "-1", "12k", " 3", "99999999999999999999" };
+		for (size_t i = 0; i < sizeof(badv) / sizeof(badv[0]); i++) {
+			setenv(RC_SEGMENT_ENV, badv[i], 1);
+			err[0] = '\0';
+			CHECK_MSG(rc_merge_env(&pages, err, sizeof(err)) == -1 && pages == 12 &&
+				  strstr(err, "is not a number of pages"), "'%s': %s", badv[i], err);
+		}
+		unsetenv(RC_SEGMENT_ENV);
+	}
+}
+
 static int make_fixtures(void)
 {
 	static const char *const names[] = { "src_fields", "src_lost" };
@@ -1147,6 +1318,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_live_stream),
 	UNIT_TEST(test_live_late_cpu),
 	UNIT_TEST(test_real_traces),
+	UNIT_TEST(test_segments),
+	UNIT_TEST(test_merge_reopen),
 };
 
 static int setup(void)

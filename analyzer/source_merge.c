@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The merged, bounded-memory reading of a trace.dat (source_merge.h).
+ *
+ * One record per CPU is held (head[]): the next one of that CPU, read with
+ * tracecmd_read_data(). The earliest head goes to the callback, then its
+ * CPU's next record is read: tracecmd_iterate_events() of libtracecmd
+ * 1.3.1 does the same with a peek (lib/trace-cmd/trace-input.c), so the
+ * order is the same, ties included.
+ *
+ * After seg_pages pages the file is opened again and each CPU placed at its
+ * head's offset with tracecmd_read_at(), which hands that record back: it
+ * must be the same record (CPU, offset, size, time stamp and missed-events
+ * mark), else the new handle is dropped and reading goes on through the
+ * old one without reopening again (correct, only the memory is no longer
+ * bounded). The old handle is closed only once the new one is in place.
+ *
+ * Pages loaded per CPU (the completeness check's input, pageguard.h) are
+ * counted per handle by the page guard; a new handle's count starts after
+ * it was placed (its first page of each CPU and the head's page were
+ * counted by the handle before), so the sum over the handles counts each
+ * page of the file once.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "source-local.h"
+#include "source_merge.h"
+
+extern struct kbuffer *tracecmd_record_kbuf(struct tracecmd_input *handle,
+					    struct tep_record *record) __attribute__((weak));
+
+struct seg {
+	struct tracecmd_input *top;	/* opened here (NULL: the caller's) */
+	struct tracecmd_input *h;	/* the handle records are read from */
+	struct rc_page_stats *base;	/* per CPU: counters when its reading began */
+};
+
+struct merge {
+	const struct rc_merge_opts *o;
+	int ncpu;
+	struct seg cur;
+	struct tep_record **head;
+	uint64_t *page;			/* per CPU: page of the last record + 1, 0: none */
+	uint64_t pages;			/* pages begun through cur */
+	uint64_t limit;			/* pages per handle, 0: no more reopening */
+	struct stat st;			/* the file as first seen */
+	struct rc_merge_out *out;
+};
+
+static void kbuf_stats(struct tracecmd_input *h, int cpu, struct rc_page_stats *st)
+{
+	struct tep_record probe;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.cpu = cpu;
+	rc_pageguard_stats(tracecmd_record_kbuf ? tracecmd_record_kbuf(h, &probe) : NULL, st);
+}
+
+/* out->pages[c] += what cur's CPU c loaded since its base */
+static void add_seg_stats(struct merge *m)
+{
+	for (int c = 0; c < m->ncpu; c++) {
+		struct rc_page_stats now, *acc = &m->out->pages[c];
+		const struct rc_page_stats *b = &m->cur.base[c];
+
+		kbuf_stats(m->cur.h, c, &now);
+		acc->loads += now.loads - b->loads;
+		acc->damaged += now.damaged - b->damaged;
+		acc->records += now.records - b->records;
+		acc->bytes_cut += now.bytes_cut - b->bytes_cut;
+	}
+}
+
+static void close_seg(struct seg *s, int ncpu)
+{
+	const void **kbuf;
+
+	if (!s->top)
+		return;		/* the caller's handle */
+	kbuf = tracecmd_record_kbuf ? calloc((size_t)ncpu, sizeof(*kbuf)) : NULL;
+	for (int c = 0; kbuf && c < ncpu; c++) {
+		struct tep_record probe;
+
+		memset(&probe, 0, sizeof(probe));
+		probe.cpu = c;
+		kbuf[c] = tracecmd_record_kbuf(s->h, &probe);
+	}
+	if (s->h != s->top)
+		tracecmd_close(s->h);
+	tracecmd_close(s->top);
+	/* counted already; a later kbuffer may get the same address */
+	for (int c = 0; kbuf && c < ncpu; c++)
+		rc_pageguard_forget(kbuf[c]);
+	free(kbuf);
+	s->top = s->h = NULL;
+}
+
+/* set while a handle is opened only to read records (open_data()) */
+static int skip_kallsyms;
+
+typedef int (*kallsyms_fn)(struct tep_handle *tep, const char *kallsyms);
+
+/*
+ * Interposes libtraceevent's tep_parse_kallsyms(), which tracecmd_open()
+ * calls with the file's kallsyms section: a handle opened again only to
+ * read records never resolves a symbol (the caller's first handle does,
+ * and its symbols were parsed when it was opened), and parsing costs
+ * about 0.4 us a symbol (10 ms for a small kernel's 27,000; a distribution
+ * kernel has 200,000), which would be paid at every reopening. Where the
+ * interposition does not take, the symbols are parsed: slower, not wrong.
+ */
+int tep_parse_kallsyms(struct tep_handle *tep, const char *kallsyms)
+{
+	static kallsyms_fn real;
+
+	if (skip_kallsyms)
+		return 0;
+	if (!real) {
+		real = (kallsyms_fn)dlsym(RTLD_NEXT, "tep_parse_kallsyms");
+		if (!real)
+			abort();	/* no libtraceevent: cannot happen when linked */
+	}
+	return real(tep, kallsyms);
+}
+
+static struct tracecmd_input *open_data(const struct rc_merge_opts *o,
+					struct tracecmd_input **top)
+{
+	struct tracecmd_input *t;
+	int n;
+
+	skip_kallsyms = 1;
+	t = tracecmd_open(o->path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	skip_kallsyms = 0;
+	*top = t;
+	if (!t || !o->instance)
+		return t;
+	n = tracecmd_buffer_instances(t);
+	for (int i = 0; i < n; i++) {
+		const char *name = tracecmd_buffer_instance_name(t, i);
+		struct tracecmd_input *h;
+
+		if (!name || strcmp(name, o->instance))
+			continue;
+		h = tracecmd_buffer_instance_handle(t, i);
+		if (h)
+			return h;
+		break;
+	}
+	tracecmd_close(t);
+	*top = NULL;
+	return NULL;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * Replace cur by a new handle placed at the heads. 0 on success or when
+ * reading goes on through cur (then limit is 0); -1 with err set if the
+ * file changed.
+ */
+static int reopen(struct merge *m, char *err, size_t errlen)
+{
+	struct seg s = { 0 };
+	struct tep_record **nh = NULL;
+	struct stat st;
+	void *room;
+	int saved = errno, c;
+
+	if (stat(m->o->path, &st) < 0 || !same_file(&st, &m->st)) {
+		rc_seterr(err, errlen, "%s: the file changed while it was read", m->o->path);
+		return -1;
+	}
+	room = malloc(2 * m->o->open_bytes + ((size_t)1 << 20));
+	if (!room) {
+		rc_seterr(err, errlen, "out of memory reading the trace data (opening it again)");
+		return -1;
+	}
+	memset(room, 0, 2 * m->o->open_bytes + ((size_t)1 << 20));
+	free(room);
+	s.h = open_data(m->o, &s.top);
+	nh = calloc((size_t)m->ncpu, sizeof(*nh));
+	s.base = calloc((size_t)m->ncpu, sizeof(*s.base));
+	if (!s.h || !nh || !s.base)
+		goto keep;
+	for (c = 0; c < m->ncpu; c++) {
+		const struct tep_record *o = m->head[c];
+		struct tep_record *r;
+		int cpu = -1;
+
+		if (!o)
+			continue;
+		r = tracecmd_read_at(s.h, o->offset, &cpu);
+		nh[c] = r;
+		if (!r || cpu != c || r->offset != o->offset || r->ts != o->ts ||
+		    r->size != o->size || r->missed_events != o->missed_events)
+			goto keep;
+	}
+	for (c = 0; c < m->ncpu; c++)
+		kbuf_stats(s.h, c, &s.base[c]);
+	/* in place: the old handle's pages are counted, then it goes */
+	add_seg_stats(m);
+	for (c = 0; c < m->ncpu; c++) {
+		tracecmd_free_record(m->head[c]);
+		m->head[c] = nh[c];
+	}
+	free(nh);
+	close_seg(&m->cur, m->ncpu);
+	free(m->cur.base);
+	m->cur = s;
+	m->out->handles++;
+	m->pages = 0;
+	m->limit = m->o->seg_pages;
+	errno = saved;
+	return 0;
+keep:
+	for (c = 0; nh && c < m->ncpu; c++)
+		tracecmd_free_record(nh[c]);
+	free(nh);
+	if (s.h)
+		close_seg(&s, m->ncpu);
+	free(s.base);
+	m->limit = 0;
+	errno = saved;
+	return 0;
+}
+
+int rc_merge_read(struct tracecmd_input *first, int ncpu,
+		  const struct rc_merge_opts *o, rc_merge_fn fn, void *arg,
+		  struct rc_merge_out *out, char *err, size_t errlen)
+{
+	struct merge m;
+	uint64_t pmask = ~(uint64_t)(o->page_size ? o->page_size - 1 : 0);
+	int ret = 0, c;
+
+	memset(&m, 0, sizeof(m));
+	m.o = o;
+	m.ncpu = ncpu;
+	m.out = out;
+	m.cur.h = first;
+	/* the first handle stays open (the caller's): a quarter of the pages */
+	m.limit = o->seg_pages > 4 ? o->seg_pages / 4 : o->seg_pages;
+	out->handles = 1;
+	out->stopped = 0;
+	if (stat(o->path, &m.st) < 0)
+		m.limit = 0;
+	m.head = calloc((size_t)(ncpu ? ncpu : 1), sizeof(*m.head));
+	m.page = calloc((size_t)(ncpu ? ncpu : 1), sizeof(*m.page));
+	/* the first handle counts from zero: its opening loaded pages too */
+	m.cur.base = calloc((size_t)(ncpu ? ncpu : 1), sizeof(*m.cur.base));
+	if (!m.head || !m.page || !m.cur.base) {
+		free(m.head);
+		free(m.page);
+		free(m.cur.base);
+		rc_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	errno = 0;
+	for (c = 0; c < ncpu; c++)
+		m.head[c] = tracecmd_read_data(first, c);
+	for (;;) {
+		struct tep_record *rec;
+		int next = -1;
+		uint64_t pg;
+
+		for (c = 0; c < ncpu; c++)
+			if (m.head[c] && (next < 0 || m.head[c]->ts < m.head[next]->ts))
+				next = c;
+		if (next < 0)
+			break;
+		rec = m.head[next];
+		if (fn(rec, next, arg)) {
+			out->stopped = 1;
+			break;
+		}
+		pg = (rec->offset & pmask) + 1;
+		if (pg != m.page[next]) {
+			m.page[next] = pg;
+			m.pages++;
+		}
+		m.head[next] = tracecmd_read_data(m.cur.h, next);
+		tracecmd_free_record(rec);
+		if (m.limit && m.pages >= m.limit && reopen(&m, err, errlen) < 0) {
+			ret = -1;
+			break;
+		}
+	}
+	out->read_errno = errno;
+	for (c = 0; c < ncpu; c++)
+		tracecmd_free_record(m.head[c]);
+	if (!ret)
+		add_seg_stats(&m);
+	close_seg(&m.cur, ncpu);
+	free(m.cur.base);
+	free(m.head);
+	free(m.page);
+	return ret;
+}
+
+int rc_merge_env(uint64_t *pages, char *err, size_t errlen)
+{
+	const char *s = getenv(RC_SEGMENT_ENV);
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || s[0] < '0' || s[0] > '9' || v > (1ULL << 40)) {
+		rc_seterr(err, errlen, "%s='%s' is not a number of pages (0: never reopen)",
+			  RC_SEGMENT_ENV, s);
+		return -1;
+	}
+	*pages = v;
+	return 0;
+}
