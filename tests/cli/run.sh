@@ -583,6 +583,14 @@ if "${ns[@]}" trace-cmd convert -i "$fx/cli_v3_defunct.dat" -o "$tmp/v7.dat" --f
 	"$bin" --json "$tmp/v7.dat" | sed 's/"input":"[^"]*"//' >"$tmp/v7.json"
 	sed 's/"input":"[^"]*"//' "$tmp/v3.json" >"$tmp/v6.json"
 	cmp -s "$tmp/v6.json" "$tmp/v7.json" && ok || bad "v7 (zstd) report differs from v6"
+	# read through a new handle every page (analyzer/source_merge.c): the
+	# same report, call-site symbols included (the new handles skip them)
+	KVM_ROOTCHECK_SEGMENT_PAGES=1 "$bin" --json "$tmp/v7.dat" | sed 's/"input":"[^"]*"//' >"$tmp/v7s.json"
+	cmp -s "$tmp/v7.json" "$tmp/v7s.json" && grep -q '"caller_sym":"kvm_tdp_mmu_zap_invalidated_roots+' "$tmp/v7s.json" &&
+		ok || bad "v7 read a page a handle: report differs"
+	KVM_ROOTCHECK_SEGMENT_PAGES=x "$bin" "$tmp/v7.dat" >/dev/null 2>"$tmp/segx.err"
+	[ $? -eq 2 ] && [ "$(wc -l <"$tmp/segx.err")" -eq 1 ] && grep -q "is not a number of pages" "$tmp/segx.err" &&
+		ok || bad "KVM_ROOTCHECK_SEGMENT_PAGES=x: want exit 2 and one line"
 	grep -q 'zstd' <(trace-cmd dump --summary "$tmp/v7.dat" 2>&1) && ok ||
 		bad "converted file is not zstd-compressed v7"
 else
