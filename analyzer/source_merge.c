@@ -30,9 +30,6 @@
 #include "source-local.h"
 #include "source_merge.h"
 
-extern struct kbuffer *tracecmd_record_kbuf(struct tracecmd_input *handle,
-					    struct tep_record *record) __attribute__((weak));
-
 struct seg {
 	struct tracecmd_input *top;	/* opened here (NULL: the caller's) */
 	struct tracecmd_input *h;	/* the handle records are read from */
@@ -51,13 +48,21 @@ struct merge {
 	struct rc_merge_out *out;
 };
 
-static void kbuf_stats(struct tracecmd_input *h, int cpu, struct rc_page_stats *st)
+/* the kbuffer a handle reads CPU cpu's pages into, NULL if unknown */
+static struct kbuffer *cpu_kbuf(struct tracecmd_input *h, int cpu)
 {
 	struct tep_record probe;
 
+	if (!tracecmd_record_kbuf)
+		return NULL;
 	memset(&probe, 0, sizeof(probe));
 	probe.cpu = cpu;
-	rc_pageguard_stats(tracecmd_record_kbuf ? tracecmd_record_kbuf(h, &probe) : NULL, st);
+	return tracecmd_record_kbuf(h, &probe);
+}
+
+static void kbuf_stats(struct tracecmd_input *h, int cpu, struct rc_page_stats *st)
+{
+	rc_pageguard_stats(cpu_kbuf(h, cpu), st);
 }
 
 /* out->pages[c] += what cur's CPU c loaded since its base */
@@ -82,13 +87,8 @@ static void close_seg(struct seg *s, int ncpu)
 	if (!s->top)
 		return;		/* the caller's handle */
 	kbuf = tracecmd_record_kbuf ? calloc((size_t)ncpu, sizeof(*kbuf)) : NULL;
-	for (int c = 0; kbuf && c < ncpu; c++) {
-		struct tep_record probe;
-
-		memset(&probe, 0, sizeof(probe));
-		probe.cpu = c;
-		kbuf[c] = tracecmd_record_kbuf(s->h, &probe);
-	}
+	for (int c = 0; kbuf && c < ncpu; c++)
+		kbuf[c] = cpu_kbuf(s->h, c);
 	if (s->h != s->top)
 		tracecmd_close(s->h);
 	tracecmd_close(s->top);
@@ -173,6 +173,7 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 	struct seg s = { 0 };
 	struct tep_record **nh = NULL;
 	struct stat st;
+	size_t room_bytes = 2 * m->o->open_bytes + ((size_t)1 << 20);
 	void *room;
 	int saved = errno, c;
 
@@ -180,12 +181,12 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 		rc_seterr(err, errlen, "%s: the file changed while it was read", m->o->path);
 		return -1;
 	}
-	room = malloc(2 * m->o->open_bytes + ((size_t)1 << 20));
+	room = malloc(room_bytes);
 	if (!room) {
 		rc_seterr(err, errlen, "out of memory reading the trace data (opening it again)");
 		return -1;
 	}
-	memset(room, 0, 2 * m->o->open_bytes + ((size_t)1 << 20));
+	memset(room, 0, room_bytes);
 	free(room);
 	s.h = open_data(m->o, &s.top);
 	nh = calloc((size_t)m->ncpu, sizeof(*nh));

@@ -26,6 +26,14 @@
 
 #include "pageguard.h"
 
+/*
+ * Exported by libtracecmd but declared only in its private header
+ * (trace-cmd-private.h); weak, as in source_tracecmd.c: without it pages
+ * loaded are not counted (the completeness check is then skipped).
+ */
+extern struct kbuffer *tracecmd_record_kbuf(struct tracecmd_input *handle,
+					    struct tep_record *record) __attribute__((weak));
+
 /* KVM_ROOTCHECK_SEGMENT_PAGES: pages per handle (0: never reopen) */
 #define RC_SEGMENT_ENV "KVM_ROOTCHECK_SEGMENT_PAGES"
 /*

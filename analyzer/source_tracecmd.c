@@ -35,7 +35,6 @@ extern const char *tracecmd_get_trace_clock(struct tracecmd_input *handle) __att
 extern int tracecmd_cpus(struct tracecmd_input *handle) __attribute__((weak));
 extern const char *tracecmd_get_cpustats(struct tracecmd_input *handle) __attribute__((weak));
 extern off_t tracecmd_get_cpu_file_size(struct tracecmd_input *handle, int cpu) __attribute__((weak));
-extern struct kbuffer *tracecmd_record_kbuf(struct tracecmd_input *handle, struct tep_record *record) __attribute__((weak));
 extern int tracecmd_get_file_compress_proto(struct tracecmd_input *handle, const char **name,
 					    const char **version) __attribute__((weak));
 
