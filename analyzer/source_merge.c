@@ -23,6 +23,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,6 +100,13 @@ static void close_seg(struct seg *s, int ncpu)
 	s->top = s->h = NULL;
 }
 
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
 /* set while a handle is opened only to read records (open_data()) */
 static int skip_kallsyms;
 
@@ -127,14 +135,154 @@ int tep_parse_kallsyms(struct tep_handle *tep, const char *kallsyms)
 	return real(tep, kallsyms);
 }
 
+/*
+ * The chunk tables of the file as its first opening read them. Opening a
+ * compressed (v7) file reads the table of every compressed chunk of every
+ * CPU with tracecmd_load_chunks_info(): four system calls a chunk of 10
+ * pages (lseek, two 4-byte reads, lseek), 42,000 for 10M records. With a
+ * handle every RC_SEGMENT_PAGES pages, reading them at every opening
+ * would make the system calls grow with the square of the file's length.
+ * So the first opening's tables are kept (24 bytes a chunk in libtracecmd
+ * 1.3.1) and an opening again of the same file gets copies of them, in
+ * the order it asks: the same code over the same file asks for the same
+ * tables in the same order. They are kept as bytes (the element type is
+ * declared in the library's private header only): a table holds offsets
+ * and sizes, no pointer. A copy that did not fit the file would place a
+ * CPU at another record, which reopen() checks (the new handle is then
+ * dropped). Where the interposition does not take, every opening reads
+ * the tables: slower, not wrong.
+ */
+enum { CHUNKS_PASS, CHUNKS_KEEP, CHUNKS_COPY };
+
+struct chunk_tab {
+	int count;
+	size_t bytes;
+	void *data;
+};
+
+static struct {
+	int mode;
+	int ok;			/* every table of the first opening kept */
+	struct stat st;		/* the file they were read from */
+	struct chunk_tab *tab;
+	size_t n, cap, next;
+	unsigned int read, copied;	/* tables read and copied, all time */
+} chunks;
+
+struct tracecmd_compression;
+struct tracecmd_compress_chunk;
+typedef int (*chunks_fn)(struct tracecmd_compression *handle,
+			 struct tracecmd_compress_chunk **chunks_info);
+/* libtracecmd's, declared in its private header only */
+int tracecmd_load_chunks_info(struct tracecmd_compression *handle,
+			      struct tracecmd_compress_chunk **chunks_info);
+
+static void chunks_drop(void)
+{
+	unsigned int read = chunks.read, copied = chunks.copied;
+
+	for (size_t i = 0; i < chunks.n; i++)
+		free(chunks.tab[i].data);
+	free(chunks.tab);
+	memset(&chunks, 0, sizeof(chunks));
+	chunks.read = read;
+	chunks.copied = copied;
+}
+
+static void chunks_keep(int count, const void *data)
+{
+	struct chunk_tab *t;
+
+	if (!chunks.ok)
+		return;
+	if (chunks.n == chunks.cap) {
+		size_t cap = chunks.cap ? 2 * chunks.cap : 8;
+
+		t = realloc(chunks.tab, cap * sizeof(*t));
+		if (!t)
+			goto fail;
+		chunks.tab = t;
+		chunks.cap = cap;
+	}
+	t = &chunks.tab[chunks.n];
+	memset(t, 0, sizeof(*t));
+	t->count = count;
+	if (count > 0) {
+		t->bytes = malloc_usable_size((void *)data);
+		t->data = malloc(t->bytes);
+		if (!t->data)
+			goto fail;
+		memcpy(t->data, data, t->bytes);
+	}
+	chunks.n++;
+	return;
+fail:
+	chunks.ok = 0;
+}
+
+int tracecmd_load_chunks_info(struct tracecmd_compression *handle,
+			      struct tracecmd_compress_chunk **chunks_info)
+{
+	static chunks_fn real;
+	int ret;
+
+	if (chunks.mode == CHUNKS_COPY && chunks.next < chunks.n) {
+		const struct chunk_tab *t = &chunks.tab[chunks.next++];
+		void *p;
+
+		chunks.copied++;
+		if (t->count <= 0)
+			return t->count;
+		p = malloc(t->bytes);
+		if (!p)
+			return -1;
+		memcpy(p, t->data, t->bytes);
+		if (chunks_info)
+			*chunks_info = p;
+		else
+			free(p);
+		return t->count;
+	}
+	if (!real) {
+		real = (chunks_fn)dlsym(RTLD_NEXT, "tracecmd_load_chunks_info");
+		if (!real)
+			abort();	/* no libtracecmd: cannot happen when linked */
+	}
+	ret = real(handle, chunks_info);
+	chunks.read++;
+	if (chunks.mode == CHUNKS_KEEP)
+		chunks_keep(ret, ret > 0 && chunks_info ? *chunks_info : NULL);
+	return ret;
+}
+
+struct tracecmd_input *rc_merge_open(const char *path)
+{
+	struct tracecmd_input *t;
+
+	chunks_drop();
+	chunks.ok = stat(path, &chunks.st) == 0;
+	chunks.mode = CHUNKS_KEEP;
+	t = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	chunks.mode = CHUNKS_PASS;
+	if (!t)
+		chunks_drop();
+	return t;
+}
+
 static struct tracecmd_input *open_data(const struct rc_merge_opts *o,
+					const struct stat *st,
 					struct tracecmd_input **top)
 {
 	struct tracecmd_input *t;
 	int n;
 
 	skip_kallsyms = 1;
+	if (chunks.ok && same_file(st, &chunks.st)) {
+		chunks.mode = CHUNKS_COPY;
+		chunks.next = 0;
+	}
 	t = tracecmd_open(o->path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	chunks.mode = CHUNKS_PASS;
 	skip_kallsyms = 0;
 	*top = t;
 	if (!t || !o->instance)
@@ -156,13 +304,6 @@ static struct tracecmd_input *open_data(const struct rc_merge_opts *o,
 	return NULL;
 }
 
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /*
  * Replace cur by a new handle placed at the heads. 0 on success or when
  * reading goes on through cur (then limit is 0); -1 with err set if the
@@ -176,6 +317,7 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 	size_t room_bytes = 2 * m->o->open_bytes + ((size_t)1 << 20);
 	void *room;
 	int saved = errno, c;
+	unsigned int read, copied;
 
 	if (stat(m->o->path, &st) < 0 || !same_file(&st, &m->st)) {
 		rc_seterr(err, errlen, "%s: the file changed while it was read", m->o->path);
@@ -188,7 +330,11 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 	}
 	memset(room, 0, room_bytes);
 	free(room);
-	s.h = open_data(m->o, &s.top);
+	read = chunks.read;
+	copied = chunks.copied;
+	s.h = open_data(m->o, &st, &s.top);
+	m->out->tables_read += chunks.read - read;
+	m->out->tables_copied += chunks.copied - copied;
 	nh = calloc((size_t)m->ncpu, sizeof(*nh));
 	s.base = calloc((size_t)m->ncpu, sizeof(*s.base));
 	if (!s.h || !nh || !s.base)
@@ -251,6 +397,7 @@ int rc_merge_read(struct tracecmd_input *first, int ncpu,
 	/* the first handle stays open (the caller's): a quarter of the pages */
 	m.limit = o->seg_pages > 4 ? o->seg_pages / 4 : o->seg_pages;
 	out->handles = 1;
+	out->tables_read = out->tables_copied = 0;
 	out->stopped = 0;
 	if (stat(o->path, &m.st) < 0)
 		m.limit = 0;

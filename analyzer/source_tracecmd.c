@@ -605,7 +605,7 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	if (probe == 0) {
 		struct mallinfo2 before = mallinfo2(), after;
 
-		fp->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+		fp->top = rc_merge_open(path);
 		after = mallinfo2();
 		if (after.uordblks + after.hblkhd > before.uordblks + before.hblkhd)
 			fp->merge.open_bytes = (after.uordblks + after.hblkhd) -

@@ -1204,7 +1204,7 @@ static int merge_cb(struct tep_record *rec, int cpu, void *arg)
 static int merge_run(const char *data, const char *path, uint64_t seg,
 		     struct merge_count *mc, struct rc_merge_out *out, char *err, size_t len)
 {
-	struct tracecmd_input *h = tracecmd_open(data, TRACECMD_FL_LOAD_NO_PLUGINS);
+	struct tracecmd_input *h = rc_merge_open(data);
 	struct rc_page_stats pages[64];
 	struct rc_merge_opts o;
 	int ret;
@@ -1253,12 +1253,19 @@ static void test_merge_reopen(void)
 	CHECK_MSG(merge_run(a, a, 40, &g, &out, err, sizeof(err)) == 0, "%s", err);
 	CHECK(g.n == want.n && g.hash == want.hash);
 	CHECK_MSG(out.handles > 2, "%u handles", out.handles);
+	/* the chunk tables of the first opening were copied, not read again */
+	CHECK_MSG(out.tables_read == 0 && out.tables_copied >= 2 * (out.handles - 1),
+		  "%u handles: %u chunk tables read, %u copied", out.handles, out.tables_read,
+		  out.tables_copied);
 
 	/* the path names another file: its records do not match, no reopening */
 	memset(&g, 0, sizeof(g));
 	CHECK_MSG(merge_run(a, b, 40, &g, &out, err, sizeof(err)) == 0, "%s", err);
 	CHECK(g.n == want.n && g.hash == want.hash);
 	CHECK_MSG(out.handles == 1, "%u handles", out.handles);
+	/* another file: its own tables, read from it */
+	CHECK_MSG(out.tables_read >= 2 && out.tables_copied == 0,
+		  "%u chunk tables read, %u copied", out.tables_read, out.tables_copied);
 
 	/* changed after the 10th record: the next reopening stops the reading */
 	memset(&g, 0, sizeof(g));
