@@ -45,7 +45,7 @@ struct rc_evidence {
  */
 #define RC_NEAR_CPUS 4
 #define RC_NEAR_MIDS 3
-#define RC_NEAR_NS 6000000ull
+#define RC_NEAR_NS RC_ORDER_NS
 
 struct rc_near {
 	int32_t cpu;
@@ -61,6 +61,8 @@ struct rc_finding {
 	int rule;			/* index into rc_rules[] */
 	bool retracted;			/* lost events could explain it */
 	bool cross_cpu;			/* rests on cross-CPU order */
+	bool unordered;			/* in clock doubt from the start:
+					 * rc_verdict.unordered */
 	bool clock_doubt;		/* gone once the CPU clocks are
 					 * corrected (rc_findings_doubt()) */
 	int32_t doubt_cpu;		/* the first such correction: this CPU's */

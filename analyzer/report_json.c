@@ -82,10 +82,11 @@ static void jfinding(FILE *out, const struct rc_report *r,
 	jstr(out, f->detail);
 	fprintf(out, ",\"clock_doubt\":%s", f->clock_doubt ? "true" : "false");
 	if (f->clock_doubt)
-		fprintf(out, ",\"doubt_shift\":{\"cpu\":%d,\"shift_ns\":%" PRId64 "}",
-			f->doubt_cpu, f->doubt_ns);
+		fprintf(out, ",\"doubt_shift\":{\"cpu\":%d,\"shift_ns\":%" PRId64 "}"
+			",\"doubt_why\":\"%s\"",
+			f->doubt_cpu, f->doubt_ns, f->unordered ? "unordered" : "pass");
 	else
-		fprintf(out, ",\"doubt_shift\":null");
+		fprintf(out, ",\"doubt_shift\":null,\"doubt_why\":null");
 	fprintf(out, ",\"kvm\":");
 	jhex(out, f->e.kvm);
 	fprintf(out, ",\"root\":");

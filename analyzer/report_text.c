@@ -95,7 +95,10 @@ static void finding(FILE *out, const struct rc_report *r,
 		on, rule->id, off, f->e.root, f->e.life, f->e.kvm);
 	fprintf(out, "  %s\n", rule->summary);
 	fprintf(out, "  %.68s\n", f->detail);
-	if (f->clock_doubt)
+	if (f->clock_doubt && f->unordered)
+		fprintf(out, "  in clock doubt: only time stamps order it after its cause (%s reverses them)\n",
+			rc_report_doubt(f, doubt, sizeof(doubt)));
+	else if (f->clock_doubt)
 		fprintf(out, "  in clock doubt: not found with %s\n",
 			rc_report_doubt(f, doubt, sizeof(doubt)));
 	print_event(out, r, "  event ", &f->ev);

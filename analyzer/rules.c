@@ -285,6 +285,41 @@ static bool judge_ref_put_unowned(const struct rc_rule_in *in,
 	return true;
 }
 
+/*
+ * A vCPU's get of an invalid root: the invalidation is its cause. The
+ * kernel orders the two by mmu_lock (the invalidation holds it for
+ * write, the vCPU's lookup for read or write), which no event records.
+ * On one CPU, program order settles it. On two, nothing does but the
+ * timestamps: the counts do not (an invalidation changes none in the
+ * 6.4+ designs, and `old` orders the gets and puts of a root only up to
+ * a count that comes back, which a CPU's clock off by a few events
+ * already reorders: make skew-sim). Less than RC_ORDER_NS apart, a clock
+ * off by their gap would reverse them: unordered.
+ */
+static void revalidate_order(const struct rc_root *r, const struct rc_event *ev,
+			     struct rc_verdict *v)
+{
+	struct rc_event prev;
+	uint64_t gap;
+	bool has_prev;
+
+	if (!r->invalid_seq ||
+	    !rc_root_event_seq(r, r->invalid_seq - 1, &v->cause_ev, &prev, &has_prev) ||
+	    v->cause_ev.type != RC_EV_ROOT_INVALIDATE)
+		return;		/* no longer kept: judged as it is */
+	v->cause = &v->cause_ev;
+	if (v->cause_ev.cpu == ev->cpu || v->cause_ev.cpu < 0 || ev->cpu < 0)
+		return;
+	v->cross_cpu = true;
+	gap = ev->ts > v->cause_ev.ts ? ev->ts - v->cause_ev.ts : v->cause_ev.ts - ev->ts;
+	if (gap >= RC_ORDER_NS)
+		return;
+	v->unordered = true;
+	v->unordered_cpu = v->cause_ev.cpu;
+	/* the invalidation's CPU set forward past the get (back, if stamped after it) */
+	v->unordered_ns = ev->ts >= v->cause_ev.ts ? -(int64_t)(gap + 1000) : (int64_t)(gap + 1000);
+}
+
 static bool judge_root_revalidate(const struct rc_rule_in *in,
 				  struct rc_verdict *v)
 {
@@ -300,6 +335,7 @@ static bool judge_root_revalidate(const struct rc_rule_in *in,
 	}
 	if (ev->owner == RC_OWN_VCPU && ev->old) {
 		VERDICT(v, "vCPU took a reference to an invalid root for reuse");
+		revalidate_order(r, ev, v);
 		return true;
 	}
 	return false;
@@ -620,6 +656,7 @@ static void verdict_clear(struct rc_verdict *v)
 	v->detail[0] = '\0';
 	v->cause = NULL;
 	v->cross_cpu = false;
+	v->unordered = false;
 	v->has_at = false;
 }
 

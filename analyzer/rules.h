@@ -47,6 +47,13 @@ struct rc_rule_in {
 					 * start, UINT64_MAX if unknown */
 };
 
+/*
+ * The largest clock skew between CPUs a verdict must stand up to (5 ms,
+ * and a margin): events of two CPUs closer than this are ordered only by
+ * their timestamps unless the counts or program order order them.
+ */
+#define RC_ORDER_NS 6000000ull
+
 /* What a rule decided; rule < 0 means no violation. */
 struct rc_verdict {
 	int rule;
@@ -56,6 +63,15 @@ struct rc_verdict {
 	struct rc_event cause_ev;	/* a ledger entry's event (rc_ref_event()) */
 	bool cross_cpu;			/* rests on the order of events of
 					 * different CPUs */
+	/*
+	 * Rests only on the timestamps of cause (on another CPU, less than
+	 * RC_ORDER_NS away), which nothing in the counts orders against the
+	 * event: a possible violation, in clock doubt from the start. Its
+	 * CPU's clock set by unordered_ns (< 0: forward) reverses the two.
+	 */
+	bool unordered;
+	int unordered_cpu;
+	int64_t unordered_ns;
 	bool has_at;			/* the rule was broken at at_ev, an
 					 * earlier event of the root, and is
 					 * known only now */

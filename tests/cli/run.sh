@@ -218,6 +218,26 @@ sys.exit(0 if sorted(v) == ["FASTZAP-INCOMPLETE", "ITER-LEAK"] and
          f["doubt_shift"] == {"cpu": 1, "shift_ns": 171000} and
          d["violations_total"] == 1 else 1)' "$tmp/skewmid.json" &&
 	ok || bad "skew-mid JSON: $(head -c 600 "$tmp/skewmid.json")"
+# a vCPU's get 1 us after an invalidation on another CPU, nothing in the
+# counts between (cli_skew_unordered: a clean run, CPU 1 10 us behind):
+# only the time stamps order them, a possible violation from the start
+expect_exit 3 skew-unordered "$fx/cli_skew_unordered.dat"
+"$bin" "$fx/cli_skew_unordered.dat" >"$tmp/skewun.txt"
+grep -q "in clock doubt: only time stamps order it after its cause (cpu1's clock set forward 2 us reverses them)" \
+	"$tmp/skewun.txt" && grep -q "^verdict: INCONCLUSIVE" "$tmp/skewun.txt" &&
+	ok || bad "skew-unordered text: $(head -c 600 "$tmp/skewun.txt")"
+"$bin" --json "$fx/cli_skew_unordered.dat" >"$tmp/skewun.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["violations"]
+f = v[0] if v else {}
+sys.exit(0 if v and all(x["rule"] == "ROOT-REVALIDATE" and x["clock_doubt"] for x in v) and
+         f["doubt_why"] == "unordered" and f["doubt_shift"] == {"cpu": 1, "shift_ns": -2000} and
+         f["cause"]["type"] == "invalidate" and f["cause"]["cpu"] == 1 and
+         f["event"]["cpu"] == 0 and d["violations_total"] == 0 and
+         d["reason"] == "clock_untrusted" else 1)' "$tmp/skewun.json" &&
+	ok || bad "skew-unordered JSON: $(head -c 600 "$tmp/skewun.json")"
 # a clock that claims to order CPUs but is off on one (cli_skew_clean: a
 # clean run, CPU 1 written 3 us ahead): the violation found as stamped is
 # not found again with CPU 1 set back (the clock check), so no verdict

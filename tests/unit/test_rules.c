@@ -574,6 +574,62 @@ static void test_revalidate(void)
 	EXPECT("");
 }
 
+/*
+ * A vCPU's get of a root invalidated on another CPU rests on the
+ * timestamps alone: less than RC_ORDER_NS apart it is a possible
+ * violation only (clock doubt from the start, its cause the
+ * invalidation), and a later finding on the root is still reported;
+ * further apart, or on one CPU, a violation.
+ */
+static void feed_at(struct rc_event ev, int cpu, uint64_t ts);
+
+/* A fresh run: R1 allocated on CPU 0, invalidated on CPU 1, got by a vCPU on CPU 0. */
+static void alloc_inval_get(uint64_t inval_ts, uint64_t get_ts)
+{
+	start(RC_DESIGN_AUTO);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_ALLOC, .pid = VCPU, .root = R1,
+				   .count = 2, .level = 4 }, 0, 1000);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_INVALIDATE, .pid = FZ, .root = R1,
+				   .reason = RC_RSN_FAST_ZAP }, 1, inval_ts);
+	feed_at((struct rc_event){ .type = RC_EV_ROOT_GET, .pid = VCPU2, .root = R1,
+				   .owner = RC_OWN_VCPU, .old = 2 }, 0, get_ts);
+}
+
+static void test_revalidate_unordered(void)
+{
+	const struct rc_findings *f;
+	const struct rc_finding *x;
+
+	start(RC_DESIGN_AUTO);
+	cpu_per_task = true;
+	alloc(R1, 2);
+	inval(R1, FZ, RC_RSN_FAST_ZAP);		/* cpu 44, 2 us */
+	get(R1, VCPU2, RC_OWN_VCPU, 2);		/* cpu 37, 3 us */
+	put(R1, ITER, RC_OWN_ITER, 3);		/* holds none: a violation */
+	EXPECT("ROOT-REVALIDATE REF-PUT-UNOWNED");
+	f = rc_engine_findings(eng);
+	x = &f->v[0];
+	CHECK(f->total == 1 && f->doubted == 1);
+	CHECK(x->clock_doubt && x->unordered && x->cross_cpu && x->doubt_cpu == FZ % 64 &&
+	      x->doubt_ns == -2000);
+	CHECK(x->has_cause && x->cause.type == RC_EV_ROOT_INVALIDATE && x->cause.pid == FZ);
+	CHECK(!f->v[1].clock_doubt && !f->v[1].unordered);
+
+	/* RC_ORDER_NS apart: the order stands */
+	alloc_inval_get(2000, 2000 + RC_ORDER_NS);
+	EXPECT("ROOT-REVALIDATE");
+	f = rc_engine_findings(eng);
+	CHECK(f->total == 1 && !f->doubted && f->v[0].cross_cpu && !f->v[0].unordered &&
+	      f->v[0].has_cause && f->v[0].cause.cpu == 1);
+
+	/* stamped as the invalidation, read after it: set forward 1 us */
+	alloc_inval_get(5000, 5000);
+	EXPECT("ROOT-REVALIDATE");
+	f = rc_engine_findings(eng);
+	CHECK(f->total == 0 && f->doubted == 1 && f->v[0].unordered &&
+	      f->v[0].doubt_cpu == 1 && f->v[0].doubt_ns == -1000);
+}
+
 /* The review's v3 bug: a root made defunct by a put, then put by the fast zap. */
 static void test_ungifted_v3(void)
 {
@@ -1430,6 +1486,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_uaf_double_free),
 	UNIT_TEST(test_free_valid),
 	UNIT_TEST(test_revalidate),
+	UNIT_TEST(test_revalidate_unordered),
 	UNIT_TEST(test_ungifted_v3),
 	UNIT_TEST(test_gift_double_put),
 	UNIT_TEST(test_gift_leak),
