@@ -122,6 +122,7 @@ static bool on_judge(void *arg, const struct rc_model *m,
 			x->unordered = true;
 			rc_findings_doubt(&e->f, (size_t)(x - e->f.v), v.unordered_cpu,
 					  v.unordered_ns);
+			e->f.unordered++;
 			rc_findings_forget(&e->f, r->id);
 			return false;
 		}

@@ -83,6 +83,8 @@ struct rc_findings {
 	uint64_t per_rule[RC_R__COUNT];
 	uint64_t retracted;
 	uint64_t doubted;		/* findings in clock doubt (not in total) */
+	uint64_t unordered;		/* of them, in doubt from the start
+					 * (rc_finding.unordered) */
 	uint64_t suppressed;		/* anomalies after a life's first finding */
 	uint64_t unjudged;		/* anomalies on unverified lives */
 	/* root lives with a finding: id -> index in v (or UINT32_MAX) */

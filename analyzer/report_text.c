@@ -158,9 +158,13 @@ static void verdict(FILE *out, const struct rc_report *r)
 			 f->total, f->total == 1 ? "" : "s");
 		verdict_line(out, r, head);
 		fprintf(out, "  %s\n", rules);
-		if (f->doubted)
+		if (f->doubted > f->unordered)
 			fprintf(out, "  (%" PRIu64 " more in clock doubt: not found with a"
-				" CPU's clock %s)\n", f->doubted, rc_report_shift_verb(r));
+				" CPU's clock %s)\n", f->doubted - f->unordered,
+				rc_report_shift_verb(r));
+		if (f->unordered)
+			fprintf(out, "  (%" PRIu64 " more in clock doubt: only time stamps"
+				" order them)\n", f->unordered);
 		return;
 	case RC_WHY_NONE:
 		fprintf(out, "\nverdict: PASS: %" PRIu64 " root li%s in %" PRIu64
@@ -173,10 +177,14 @@ static void verdict(FILE *out, const struct rc_report *r)
 		return;
 	case RC_WHY_CLOCK_UNTRUSTED:
 		if (!rc_report_clock_untrusted(r)) {
-			fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s\n"
-				"  not found with a CPU's clock %s (%s)\n",
-				f->doubted, f->doubted == 1 ? "" : "s", rc_report_shift_verb(r),
-				rc_report_shifts(r, sh, sizeof(sh)));
+			fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s\n",
+				f->doubted, f->doubted == 1 ? "" : "s");
+			if (f->doubted > f->unordered)
+				fprintf(out, "  not found with a CPU's clock %s (%s)\n",
+					rc_report_shift_verb(r), rc_report_shifts(r, sh, sizeof(sh)));
+			if (f->unordered)
+				fprintf(out, "  %" PRIu64 " ordered only by time stamps of two CPUs"
+					" under 6 ms apart\n", f->unordered);
 			return;
 		}
 		if (f->total)

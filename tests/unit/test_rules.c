@@ -609,7 +609,7 @@ static void test_revalidate_unordered(void)
 	EXPECT("ROOT-REVALIDATE REF-PUT-UNOWNED");
 	f = rc_engine_findings(eng);
 	x = &f->v[0];
-	CHECK(f->total == 1 && f->doubted == 1);
+	CHECK(f->total == 1 && f->doubted == 1 && f->unordered == 1);
 	CHECK(x->clock_doubt && x->unordered && x->cross_cpu && x->doubt_cpu == FZ % 64 &&
 	      x->doubt_ns == -2000);
 	CHECK(x->has_cause && x->cause.type == RC_EV_ROOT_INVALIDATE && x->cause.pid == FZ);
