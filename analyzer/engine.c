@@ -113,16 +113,13 @@ static bool on_judge(void *arg, const struct rc_model *m,
 
 		evidence(r, ev, &ev_e);
 		x = rc_findings_add(&e->f, &v, v.has_at ? &v.at_ev : ev, &ev_e);
-		if (x && v.unordered) {
+		if (v.unordered) {
 			/*
-			 * A possible violation only; the root's counts are
-			 * not a bug's, and a later finding on it is reported
-			 * (the root is not held as violated).
+			 * A possible violation only (in doubt from the start,
+			 * stored or not); the root's counts are not a bug's,
+			 * and a later finding on it is reported (the root is
+			 * not held as violated).
 			 */
-			x->unordered = true;
-			rc_findings_doubt(&e->f, (size_t)(x - e->f.v), v.unordered_cpu,
-					  v.unordered_ns);
-			e->f.unordered++;
 			rc_findings_forget(&e->f, r->id);
 			return false;
 		}

@@ -116,9 +116,14 @@ struct rc_finding *rc_findings_add(struct rc_findings *f,
 	struct rc_findings_slot *s;
 	struct rc_finding *x;
 
-	f->total++;
-	if (v->rule >= 0 && v->rule < RC_R__COUNT)
-		f->per_rule[v->rule]++;
+	if (v->unordered) {		/* a possible violation: doubted, not counted */
+		f->doubted++;
+		f->unordered++;
+	} else {
+		f->total++;
+		if (v->rule >= 0 && v->rule < RC_R__COUNT)
+			f->per_rule[v->rule]++;
+	}
 	if (f->n >= RC_MAX_FINDINGS)
 		return NULL;
 	if (f->n == f->cap) {
@@ -134,6 +139,11 @@ struct rc_finding *rc_findings_add(struct rc_findings *f,
 	memset(x, 0, sizeof(*x));
 	x->rule = v->rule;
 	x->cross_cpu = v->cross_cpu;
+	x->unordered = x->clock_doubt = v->unordered;
+	if (v->unordered) {
+		x->doubt_cpu = v->unordered_cpu;
+		x->doubt_ns = v->unordered_ns;
+	}
 	memcpy(x->detail, v->detail, sizeof(x->detail));
 	x->ev = *ev;
 	if (v->cause) {

@@ -106,7 +106,8 @@ enum rc_admit rc_findings_admit(struct rc_findings *f, uint64_t id,
 				bool unverified);
 /*
  * Store the admitted finding (v->rule on ev, evidence e). Returns it, or
- * NULL when over RC_MAX_FINDINGS (still counted).
+ * NULL when over RC_MAX_FINDINGS (still counted: in total, or with
+ * v->unordered in doubted, in clock doubt from the start).
  */
 struct rc_finding *rc_findings_add(struct rc_findings *f,
 				   const struct rc_verdict *v,

@@ -615,6 +615,25 @@ static void test_revalidate_unordered(void)
 	CHECK(x->has_cause && x->cause.type == RC_EV_ROOT_INVALIDATE && x->cause.pid == FZ);
 	CHECK(!f->v[1].clock_doubt && !f->v[1].unordered);
 
+	/* past RC_MAX_FINDINGS unordered ones are still counted as doubted only */
+	{
+		struct rc_findings ff;
+		struct rc_verdict vv = { .rule = RC_R_ROOT_REVALIDATE, .unordered = true,
+					 .unordered_cpu = 1, .unordered_ns = -2000 };
+		struct rc_event ee = { .type = RC_EV_ROOT_GET };
+		struct rc_evidence ev_e;
+		size_t stored = 0;
+
+		memset(&ev_e, 0, sizeof(ev_e));
+		rc_findings_init(&ff);
+		for (int i = 0; i < RC_MAX_FINDINGS + 5; i++)
+			stored += rc_findings_add(&ff, &vv, &ee, &ev_e) != NULL;
+		CHECK(stored == RC_MAX_FINDINGS && ff.total == 0 &&
+		      ff.doubted == RC_MAX_FINDINGS + 5 && ff.unordered == ff.doubted &&
+		      ff.v[0].clock_doubt && ff.v[0].doubt_ns == -2000);
+		rc_findings_release(&ff);
+	}
+
 	/* RC_ORDER_NS apart: the order stands */
 	alloc_inval_get(2000, 2000 + RC_ORDER_NS);
 	EXPECT("ROOT-REVALIDATE");
