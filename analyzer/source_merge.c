@@ -166,8 +166,10 @@ static struct {
 	struct stat st;		/* the file they were read from */
 	struct chunk_tab *tab;
 	size_t n, cap, next;
-	unsigned int read, copied;	/* tables read and copied, all time */
 } chunks;
+
+/* tables read from files and copied, all time (rc_merge_out counts) */
+static unsigned int chunks_read, chunks_copied;
 
 struct tracecmd_compression;
 struct tracecmd_compress_chunk;
@@ -179,14 +181,10 @@ int tracecmd_load_chunks_info(struct tracecmd_compression *handle,
 
 static void chunks_drop(void)
 {
-	unsigned int read = chunks.read, copied = chunks.copied;
-
 	for (size_t i = 0; i < chunks.n; i++)
 		free(chunks.tab[i].data);
 	free(chunks.tab);
 	memset(&chunks, 0, sizeof(chunks));
-	chunks.read = read;
-	chunks.copied = copied;
 }
 
 static void chunks_keep(int count, const void *data)
@@ -230,7 +228,7 @@ int tracecmd_load_chunks_info(struct tracecmd_compression *handle,
 		const struct chunk_tab *t = &chunks.tab[chunks.next++];
 		void *p;
 
-		chunks.copied++;
+		chunks_copied++;
 		if (t->count <= 0)
 			return t->count;
 		p = malloc(t->bytes);
@@ -249,7 +247,7 @@ int tracecmd_load_chunks_info(struct tracecmd_compression *handle,
 			abort();	/* no libtracecmd: cannot happen when linked */
 	}
 	ret = real(handle, chunks_info);
-	chunks.read++;
+	chunks_read++;
 	if (chunks.mode == CHUNKS_KEEP)
 		chunks_keep(ret, ret > 0 && chunks_info ? *chunks_info : NULL);
 	return ret;
@@ -316,8 +314,8 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 	struct stat st;
 	size_t room_bytes = 2 * m->o->open_bytes + ((size_t)1 << 20);
 	void *room;
+	unsigned int was_read = chunks_read, was_copied = chunks_copied;
 	int saved = errno, c;
-	unsigned int read, copied;
 
 	if (stat(m->o->path, &st) < 0 || !same_file(&st, &m->st)) {
 		rc_seterr(err, errlen, "%s: the file changed while it was read", m->o->path);
@@ -330,11 +328,9 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 	}
 	memset(room, 0, room_bytes);
 	free(room);
-	read = chunks.read;
-	copied = chunks.copied;
 	s.h = open_data(m->o, &st, &s.top);
-	m->out->tables_read += chunks.read - read;
-	m->out->tables_copied += chunks.copied - copied;
+	m->out->tables_read += chunks_read - was_read;
+	m->out->tables_copied += chunks_copied - was_copied;
 	nh = calloc((size_t)m->ncpu, sizeof(*nh));
 	s.base = calloc((size_t)m->ncpu, sizeof(*s.base));
 	if (!s.h || !nh || !s.base)
