@@ -139,6 +139,8 @@ struct slot {
 	struct rc_page_stats st;
 	unsigned char *copy[2];	/* damaged pages handed over, alternating */
 	int next;
+	const void *first;	/* first event of the page loaded last, NULL: none */
+	unsigned long long first_ts;	/* its time stamp as the page has it */
 };
 
 static struct {
@@ -206,6 +208,17 @@ void rc_pageguard_forget(const void *kbuf)
 	*s = guard.slots[--guard.n];
 }
 
+int rc_pageguard_first(const void *kbuf, const void **data, unsigned long long *ts)
+{
+	const struct slot *s = kbuf ? slot_of(kbuf, 0) : NULL;
+
+	if (!s || !s->first)
+		return -1;
+	*data = s->first;
+	*ts = s->first_ts;
+	return 0;
+}
+
 void rc_pageguard_stats(const void *kbuf, struct rc_page_stats *st)
 {
 	struct slot *s = slot_of(kbuf, 0);
@@ -255,6 +268,7 @@ int kbuffer_load_subbuffer(struct kbuffer *kbuf, void *subbuffer)
 	static load_fn real;
 	struct rc_page_check pc;
 	struct slot *s;
+	int ret;
 
 	if (!real) {
 		real = (load_fn)dlsym(RTLD_NEXT, "kbuffer_load_subbuffer");
@@ -266,14 +280,21 @@ int kbuffer_load_subbuffer(struct kbuffer *kbuf, void *subbuffer)
 	s = slot_of(kbuf, 1);
 	if (!s)
 		return -1;
+	s->first = NULL;
 	s->st.loads++;
 	if (rc_page_check(subbuffer, &guard.fmt, &pc) == 0) {
 		s->st.records += pc.records;
-		return real(kbuf, subbuffer);
+	} else {
+		s->st.damaged++;
+		s->st.records += pc.records;
+		s->st.bytes_cut += pc.commit > pc.valid ? pc.commit - pc.valid : 0;
+		subbuffer = cut_copy(s, subbuffer, &pc);
+		if (!subbuffer)
+			return -1;
 	}
-	s->st.damaged++;
-	s->st.records += pc.records;
-	s->st.bytes_cut += pc.commit > pc.valid ? pc.commit - pc.valid : 0;
-	subbuffer = cut_copy(s, subbuffer, &pc);
-	return subbuffer ? real(kbuf, subbuffer) : -1;
+	ret = real(kbuf, subbuffer);
+	/* where the page's reading starts: no side effect on kbuf */
+	if (!ret)
+		s->first = kbuffer_read_event(kbuf, &s->first_ts);
+	return ret;
 }

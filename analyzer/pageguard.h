@@ -72,6 +72,13 @@ void rc_pageguard_end(void);
  * dropped, so that a new kbuffer at the same address starts from zero.
  */
 void rc_pageguard_forget(const void *kbuf);
+/*
+ * The first event of the page kbuf loaded last: its data and its raw time
+ * stamp (as kbuffer_read_event() gives them right after the load, before
+ * any conversion by the reader). -1 if kbuf loaded no page with an event
+ * while guarded.
+ */
+int rc_pageguard_first(const void *kbuf, const void **data, unsigned long long *ts);
 /* Counters of kbuf's pages so far (zeros if it loaded none). */
 void rc_pageguard_stats(const void *kbuf, struct rc_page_stats *st);
 

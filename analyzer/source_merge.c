@@ -20,9 +20,29 @@
  * it was placed (its first page of each CPU and the head's page were
  * counted by the handle before), so the sum over the handles counts each
  * page of the file once.
+ *
+ * Page walking (o->walk): tracecmd_read_data() allocates, fills and frees
+ * a record for every event, about half of a record's cost. Its first
+ * record of a page is kept (the anchor: it holds the page in memory), and
+ * the rest of the page is read from the same kbuffer the library loaded
+ * it into, with the calls the library makes (lib/trace-cmd/trace-input.c,
+ * tracecmd_peek_data()): kbuffer_read_event(), kbuffer_event_size(),
+ * kbuffer_curr_size(), kbuffer_curr_offset(), kbuffer_missed_events(),
+ * kbuffer_next_event(). Once the page is used up, tracecmd_read_data()
+ * finds the kbuffer empty and loads the next page as it would have. What
+ * the library adds is its conversion of time stamps (timestamp_calc():
+ * TSC to ns, then the file's offset); the anchor is the page's first
+ * event, whose raw time stamp the page guard saw at the load
+ * (rc_pageguard_first()), so the anchor gives the page's offset. The
+ * caller walks only when the clock is not a TSC; and walking stops for
+ * good at the first page whose offset is not the first page's (a
+ * conversion other than an offset), each record then converted by the
+ * library. A page entered anywhere but at its first event (a new handle
+ * placed by tracecmd_read_at()) is read through the library to its end.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <kbuffer.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +57,23 @@ struct seg {
 	struct rc_page_stats *base;	/* per CPU: counters when its reading began */
 };
 
+/* Page walking, per CPU. */
+struct walk {
+	struct kbuffer *kb;		/* the library's kbuffer of the CPU in cur.h */
+	struct tep_record *anchor;	/* the page's first record, NULL: not walked */
+	unsigned long long page_off;	/* file offset of the anchor's page */
+	struct tep_record rec;		/* the record walked to (a head, never freed) */
+};
+
 struct merge {
 	const struct rc_merge_opts *o;
 	int ncpu;
 	struct seg cur;
 	struct tep_record **head;
+	struct walk *walk;
+	int walking;			/* pages are walked */
+	int have_off;
+	unsigned long long off;		/* converted - raw time stamp, mod 2^64 */
 	uint64_t *page;			/* per CPU: page of the last record + 1, 0: none */
 	uint64_t pages;			/* pages begun through cur */
 	uint64_t limit;			/* pages per handle, 0: no more reopening */
@@ -302,6 +334,77 @@ static struct tracecmd_input *open_data(const struct rc_merge_opts *o,
 	return NULL;
 }
 
+/* Free what CPU c holds: its head unless walked to, and its anchor. */
+static void drop_head(struct merge *m, int c)
+{
+	struct walk *w = &m->walk[c];
+
+	if (m->head[c] != &w->rec && m->head[c] != w->anchor)
+		tracecmd_free_record(m->head[c]);
+	tracecmd_free_record(w->anchor);
+	w->anchor = NULL;
+	m->head[c] = NULL;
+}
+
+/* r was just read from cur for CPU c: walk its page if r is its first event. */
+static void maybe_walk(struct merge *m, int c, struct tep_record *r)
+{
+	struct walk *w = &m->walk[c];
+	unsigned long long raw, off;
+	const void *first;
+
+	if (!m->walking || !w->kb || rc_pageguard_first(w->kb, &first, &raw) < 0 ||
+	    first != r->data)
+		return;
+	off = r->ts - raw;
+	if (!m->have_off) {
+		m->off = off;
+		m->have_off = 1;
+	} else if (off != m->off) {
+		m->walking = 0;
+		m->out->walk_stopped = 1;
+		return;
+	}
+	w->anchor = r;
+	w->page_off = r->offset - (unsigned long long)kbuffer_start_of_data(w->kb);
+}
+
+/* The record after the head of CPU c (the head is freed): NULL at the end. */
+static struct tep_record *advance(struct merge *m, int c)
+{
+	struct walk *w = &m->walk[c];
+	struct tep_record *done = m->head[c], *r;
+
+	if (w->anchor) {
+		unsigned long long raw;
+		void *data = kbuffer_read_event(w->kb, &raw);
+
+		if (data) {
+			struct tep_record *n = &w->rec;
+
+			n->ts = raw + m->off;
+			n->offset = w->page_off + (unsigned long long)kbuffer_curr_offset(w->kb);
+			n->missed_events = kbuffer_missed_events(w->kb);
+			n->record_size = kbuffer_curr_size(w->kb);
+			n->size = kbuffer_event_size(w->kb);
+			n->data = data;
+			n->cpu = w->anchor->cpu;
+			kbuffer_next_event(w->kb, NULL);
+			m->out->walked++;
+			return n;
+		}
+		r = tracecmd_read_data(m->cur.h, c);
+		tracecmd_free_record(w->anchor);
+		w->anchor = NULL;
+	} else {
+		r = tracecmd_read_data(m->cur.h, c);
+		tracecmd_free_record(done);
+	}
+	if (r)
+		maybe_walk(m, c, r);
+	return r;
+}
+
 /*
  * Replace cur by a new handle placed at the heads. 0 on success or when
  * reading goes on through cur (then limit is 0); -1 with err set if the
@@ -353,8 +456,9 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 	/* in place: the old handle's pages are counted, then it goes */
 	add_seg_stats(m);
 	for (c = 0; c < m->ncpu; c++) {
-		tracecmd_free_record(m->head[c]);
+		drop_head(m, c);
 		m->head[c] = nh[c];
+		m->walk[c].kb = cpu_kbuf(s.h, c);
 	}
 	free(nh);
 	close_seg(&m->cur, m->ncpu);
@@ -398,19 +502,28 @@ int rc_merge_read(struct tracecmd_input *first, int ncpu,
 	if (stat(o->path, &m.st) < 0)
 		m.limit = 0;
 	m.head = calloc((size_t)(ncpu ? ncpu : 1), sizeof(*m.head));
+	m.walk = calloc((size_t)(ncpu ? ncpu : 1), sizeof(*m.walk));
+	m.walking = o->walk;
+	out->walked = 0;
+	out->walk_stopped = 0;
 	m.page = calloc((size_t)(ncpu ? ncpu : 1), sizeof(*m.page));
 	/* the first handle counts from zero: its opening loaded pages too */
 	m.cur.base = calloc((size_t)(ncpu ? ncpu : 1), sizeof(*m.cur.base));
-	if (!m.head || !m.page || !m.cur.base) {
+	if (!m.head || !m.page || !m.cur.base || !m.walk) {
 		free(m.head);
+		free(m.walk);
 		free(m.page);
 		free(m.cur.base);
 		rc_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	errno = 0;
-	for (c = 0; c < ncpu; c++)
+	for (c = 0; c < ncpu; c++) {
+		m.walk[c].kb = cpu_kbuf(first, c);
 		m.head[c] = tracecmd_read_data(first, c);
+		if (m.head[c])
+			maybe_walk(&m, c, m.head[c]);
+	}
 	for (;;) {
 		struct tep_record *rec;
 		int next = -1;
@@ -431,8 +544,7 @@ int rc_merge_read(struct tracecmd_input *first, int ncpu,
 			m.page[next] = pg;
 			m.pages++;
 		}
-		m.head[next] = tracecmd_read_data(m.cur.h, next);
-		tracecmd_free_record(rec);
+		m.head[next] = advance(&m, next);
 		if (m.limit && m.pages >= m.limit && reopen(&m, err, errlen) < 0) {
 			ret = -1;
 			break;
@@ -440,12 +552,13 @@ int rc_merge_read(struct tracecmd_input *first, int ncpu,
 	}
 	out->read_errno = errno;
 	for (c = 0; c < ncpu; c++)
-		tracecmd_free_record(m.head[c]);
+		drop_head(&m, c);
 	if (!ret)
 		add_seg_stats(&m);
 	close_seg(&m.cur, ncpu);
 	free(m.cur.base);
 	free(m.head);
+	free(m.walk);
 	free(m.page);
 	return ret;
 }
@@ -466,5 +579,19 @@ int rc_merge_env(uint64_t *pages, char *err, size_t errlen)
 		return -1;
 	}
 	*pages = v;
+	return 0;
+}
+
+int rc_merge_walk_env(int *walk, char *err, size_t errlen)
+{
+	const char *s = getenv(RC_WALK_ENV);
+
+	if (!s || !*s)
+		return 0;
+	if (strcmp(s, "0") && strcmp(s, "1")) {
+		rc_seterr(err, errlen, "%s='%s' is not 0 or 1", RC_WALK_ENV, s);
+		return -1;
+	}
+	*walk = s[0] == '1';
 	return 0;
 }

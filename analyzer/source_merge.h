@@ -65,6 +65,14 @@ struct rc_merge_opts {
 	 * out-of-memory error rather than risk the crash.
 	 */
 	size_t open_bytes;
+	/*
+	 * Read the records after the first of each page straight from the
+	 * library's kbuffer of the CPU (kbuffer_read_event() and
+	 * kbuffer_next_event(), what tracecmd_read_data() does, without a
+	 * record allocated and freed for each): only where the time stamps
+	 * are converted by a constant offset (source_merge.c).
+	 */
+	int walk;
 };
 
 /*
@@ -86,6 +94,8 @@ struct rc_merge_out {
 	unsigned int handles;		/* handles the records came through */
 	unsigned int tables_read;	/* chunk tables the reopenings read from the file */
 	unsigned int tables_copied;	/* chunk tables they took from rc_merge_open()'s */
+	uint64_t walked;		/* records read from the kbuffer, not the library */
+	int walk_stopped;		/* a page's time offset differed: walking stopped */
 	int stopped;			/* fn asked to stop */
 	int read_errno;			/* errno after the last read (ENOMEM: out of memory) */
 };
@@ -101,11 +111,21 @@ int rc_merge_read(struct tracecmd_input *first, int ncpu,
 		  const struct rc_merge_opts *o, rc_merge_fn fn, void *arg,
 		  struct rc_merge_out *out, char *err, size_t errlen);
 
+/* KVM_ROOTCHECK_PAGE_WALK=0: every record through tracecmd_read_data() */
+#define RC_WALK_ENV "KVM_ROOTCHECK_PAGE_WALK"
+
 /*
  * The segment size from the environment: *pages set from
  * KVM_ROOTCHECK_SEGMENT_PAGES if it is set, else left. -1 with err set if
  * the variable is not a number.
  */
 int rc_merge_env(uint64_t *pages, char *err, size_t errlen);
+
+/*
+ * Page walking from the environment: *walk set to 0 or 1 from
+ * KVM_ROOTCHECK_PAGE_WALK if it is set, else left. -1 with err set if it
+ * is not 0 or 1.
+ */
+int rc_merge_walk_env(int *walk, char *err, size_t errlen);
 
 #endif

@@ -505,9 +505,12 @@ fail:
  * How the records are read (source_merge.h): a compressed file through a
  * new handle every RC_SEGMENT_PAGES pages or 1/RC_SEGMENT_SHARE of the
  * file's pages, whichever is more; unless the environment says otherwise.
+ * Pages are walked unless the clock is a TSC: the library may convert its
+ * counts to ns (the TSC2NSEC option), which is no constant offset.
  */
 static int set_merge(struct file_priv *fp, const char *version, char *err, size_t errlen)
 {
+	const char *clock = tracecmd_get_trace_clock ? tracecmd_get_trace_clock(fp->handle) : NULL;
 	const char *name = NULL, *ver = NULL;
 	uint64_t pages = 0;
 	int compressed, n;
@@ -531,6 +534,9 @@ static int set_merge(struct file_priv *fp, const char *version, char *err, size_
 	if (compressed)
 		fp->merge.seg_pages = pages / RC_SEGMENT_SHARE > RC_SEGMENT_PAGES ?
 				      pages / RC_SEGMENT_SHARE : RC_SEGMENT_PAGES;
+	fp->merge.walk = !(clock && strstr(clock, "tsc"));
+	if (rc_merge_walk_env(&fp->merge.walk, err, errlen) < 0)
+		return -1;
 	return rc_merge_env(&fp->merge.seg_pages, err, errlen);
 }
 

@@ -1185,14 +1185,25 @@ extern int tracecmd_cpus(struct tracecmd_input *handle);
 struct merge_count {
 	uint64_t n, hash;
 	const char *touch;	/* changed after the 10th record */
+	int walk;		/* rc_merge_opts.walk */
+	struct tracecmd_input *h;
+	long long shift;	/* added to the handle's time offset ... */
+	uint64_t shift_at;	/* ... after this many records (0: before reading) */
 };
 
 static int merge_cb(struct tep_record *rec, int cpu, void *arg)
 {
 	struct merge_count *mc = arg;
+	const unsigned char *d = rec->data;
 
 	mc->hash = mix(mix(mc->hash, rec->ts), (uint64_t)cpu);
 	mc->hash = mix(mc->hash, (uint64_t)rec->offset);
+	mc->hash = mix(mix(mc->hash, (uint64_t)rec->size), (uint64_t)rec->missed_events);
+	mc->hash = mix(mc->hash, (uint64_t)rec->cpu);
+	for (int i = 0; i < rec->size; i++)
+		mc->hash = mix(mc->hash, d[i]);
+	if (mc->shift && mc->n + 1 == mc->shift_at)
+		tracecmd_add_ts_offset(mc->h, mc->shift);
 	if (++mc->n == 10 && mc->touch) {
 		const struct timespec t[2] = { { 1, 0 }, { 1, 0 } };	/* another mtime */
 
@@ -1207,7 +1218,14 @@ static int merge_run(const char *data, const char *path, uint64_t seg,
 	struct tracecmd_input *h = rc_merge_open(data);
 	struct rc_page_stats pages[64];
 	struct rc_merge_opts o;
+	struct rc_page_fmt fmt;
+	unsigned char head[64] = { 0 };
+	FILE *fh = fopen(data, "rb");
 	int ret;
+
+	CHECK(fh && fread(head, 1, sizeof(head), fh) > 0);
+	if (fh)
+		fclose(fh);
 
 	CHECK_MSG(h != NULL, "open %s", data);
 	if (!h)
@@ -1215,13 +1233,21 @@ static int merge_run(const char *data, const char *path, uint64_t seg,
 	memset(&o, 0, sizeof(o));
 	memset(pages, 0, sizeof(pages));
 	memset(out, 0, sizeof(*out));
+	mc->h = h;
+	/* the page guard tells where a page's reading starts (walking) */
+	CHECK(rc_page_fmt_from_dat(head, sizeof(head), &fmt) == 0);
+	rc_pageguard_begin(&fmt);
+	if (mc->shift && !mc->shift_at)
+		tracecmd_add_ts_offset(h, mc->shift);
+	o.walk = mc->walk;
 	o.path = path;
-	o.page_size = (unsigned int)tep_get_page_size(tracecmd_get_tep(h));
+	o.page_size = fmt.page_size;
 	o.seg_pages = seg;
 	out->pages = pages;
 	ret = rc_merge_read(h, tracecmd_cpus(h) < 64 ? tracecmd_cpus(h) : 64, &o, merge_cb, mc,
 			    out, err, len);
 	tracecmd_close(h);
+	rc_pageguard_begin(NULL);
 	return ret;
 }
 
@@ -1294,6 +1320,67 @@ static void test_merge_reopen(void)
 	}
 }
 
+/*
+ * Page walking (source_merge.c) hands on the very records the library
+ * would: same time stamps, offsets, sizes, data and marks, on v6 and v7,
+ * through reopened handles, under a time offset; an offset that changes
+ * while reading stops the walking.
+ */
+static void test_merge_walk(void)
+{
+	char in[600], v7[700], err[512];
+	const char *files[2] = { in, v7 };
+	struct merge_count want, g;
+	struct rc_merge_out out;
+
+	snprintf(in, sizeof(in), "%s/6.12-rootstress.dat", realdata);
+	snprintf(v7, sizeof(v7), "%s/walk.v7.dat", tmpdir);
+	CHECK(convert_v7(in, v7) == 0);
+	/* v6 as is and under a time offset; v7 through reopened handles */
+	static const struct { int f; uint64_t seg; long long shift; } cases[] = {
+		{ 0, 0, 0 }, { 0, 0, 1000 }, { 1, 40, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *f = files[cases[i].f];
+
+		memset(&want, 0, sizeof(want));
+		want.shift = cases[i].shift;
+		CHECK(merge_run(f, f, cases[i].seg, &want, &out, err, sizeof(err)) == 0);
+		CHECK(out.walked == 0 && want.n > 1000);
+		memset(&g, 0, sizeof(g));
+		g.walk = 1;
+		g.shift = cases[i].shift;
+		CHECK(merge_run(f, f, cases[i].seg, &g, &out, err, sizeof(err)) == 0);
+		CHECK_MSG(g.n == want.n && g.hash == want.hash, "%s case %zu: %llu records, want %llu",
+			  f, i, (unsigned long long)g.n, (unsigned long long)want.n);
+		/* most records come from the kbuffer, not the library */
+		CHECK_MSG(out.walked > want.n / 2 && !out.walk_stopped, "%s case %zu: %llu of %llu walked",
+			  f, i, (unsigned long long)out.walked, (unsigned long long)want.n);
+		CHECK(cases[i].seg == 0 || out.handles > 2);
+	}
+	/* the conversion changes half way: walking stops, every record read */
+	memset(&g, 0, sizeof(g));
+	g.walk = 1;
+	g.shift = 1000;
+	g.shift_at = want.n / 2;
+	CHECK(merge_run(in, in, 0, &g, &out, err, sizeof(err)) == 0);
+	CHECK(out.walk_stopped == 1 && g.n == want.n && out.walked < want.n / 2 + 200);
+	/* the environment */
+	{
+		int walk = 1;
+
+		setenv(RC_WALK_ENV, "0", 1);
+		CHECK(rc_merge_walk_env(&walk, err, sizeof(err)) == 0 && walk == 0);
+		unsetenv(RC_WALK_ENV);
+		CHECK(rc_merge_walk_env(&walk, err, sizeof(err)) == 0 && walk == 0);
+		setenv(RC_WALK_ENV, "yes", 1);
+		err[0] = '\0';
+		CHECK_MSG(rc_merge_walk_env(&walk, err, sizeof(err)) == -1 && walk == 0 &&
+			  strstr(err, "is not 0 or 1"), "%s", err);
+		unsetenv(RC_WALK_ENV);
+	}
+}
+
 static int make_fixtures(void)
 {
 	static const char *const names[] = { "src_fields", "src_lost" };
@@ -1325,6 +1412,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_real_traces),
 	UNIT_TEST(test_segments),
 	UNIT_TEST(test_merge_reopen),
+	UNIT_TEST(test_merge_walk),
 };
 
 static int setup(void)
