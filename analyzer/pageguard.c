@@ -282,6 +282,8 @@ int kbuffer_load_subbuffer(struct kbuffer *kbuf, void *subbuffer)
 		return -1;
 	s->first = NULL;
 	s->st.loads++;
+	for (unsigned int o = 0; o < guard.fmt.page_size; o += 64)
+		__builtin_prefetch((const char *)subbuffer + guard.fmt.page_size + o);
 	if (rc_page_check(subbuffer, &guard.fmt, &pc) == 0) {
 		s->st.records += pc.records;
 	} else {

@@ -62,6 +62,8 @@ struct walk {
 	struct kbuffer *kb;		/* the library's kbuffer of the CPU in cur.h */
 	struct tep_record *anchor;	/* the page's first record, NULL: not walked */
 	unsigned long long page_off;	/* file offset of the anchor's page */
+	void *next;			/* the kbuffer's next event, NULL: page done */
+	unsigned long long next_raw;	/* its raw time stamp */
 	struct tep_record rec;		/* the record walked to (a head, never freed) */
 };
 
@@ -367,6 +369,11 @@ static void maybe_walk(struct merge *m, int c, struct tep_record *r)
 	}
 	w->anchor = r;
 	w->page_off = r->offset - (unsigned long long)kbuffer_start_of_data(w->kb);
+	w->next = kbuffer_read_event(w->kb, &w->next_raw);
+	/* set once a page: the same for every record after the first */
+	w->rec.cpu = r->cpu;
+	w->rec.missed_events = 0;	/* kbuffer_missed_events(): past the first */
+	w->rec.record_size = 0;		/* not set: nothing reads it */
 }
 
 /* The record after the head of CPU c (the head is freed): NULL at the end. */
@@ -376,20 +383,14 @@ static struct tep_record *advance(struct merge *m, int c)
 	struct tep_record *done = m->head[c], *r;
 
 	if (w->anchor) {
-		unsigned long long raw;
-		void *data = kbuffer_read_event(w->kb, &raw);
-
-		if (data) {
+		if (w->next) {
 			struct tep_record *n = &w->rec;
 
-			n->ts = raw + m->off;
+			n->ts = w->next_raw + m->off;
 			n->offset = w->page_off + (unsigned long long)kbuffer_curr_offset(w->kb);
-			n->missed_events = kbuffer_missed_events(w->kb);
-			n->record_size = kbuffer_curr_size(w->kb);
 			n->size = kbuffer_event_size(w->kb);
-			n->data = data;
-			n->cpu = w->anchor->cpu;
-			kbuffer_next_event(w->kb, NULL);
+			n->data = w->next;
+			w->next = kbuffer_next_event(w->kb, &w->next_raw);
 			m->out->walked++;
 			return n;
 		}

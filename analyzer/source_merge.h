@@ -84,7 +84,8 @@ struct tracecmd_input *rc_merge_open(const char *path);
 
 /*
  * Called for every record in merged order; a non-zero return stops the
- * reading.
+ * reading. A record read by walking a page has no record_size (0) and
+ * is valid only during the call, as any record is.
  */
 typedef int (*rc_merge_fn)(struct tep_record *rec, int cpu, void *arg);
 
