@@ -176,12 +176,13 @@ int tep_parse_kallsyms(struct tep_handle *tep, const char *kallsyms)
  * pages (lseek, two 4-byte reads, lseek), 42,000 for 10M records. With a
  * handle every RC_SEGMENT_PAGES pages, reading them at every opening
  * would make the system calls grow with the square of the file's length.
- * So the first opening's tables are kept (24 bytes a chunk in libtracecmd
- * 1.3.1) and an opening again of the same file gets copies of them, in
- * the order it asks: the same code over the same file asks for the same
- * tables in the same order. They are kept as bytes (the element type is
- * declared in the library's private header only): a table holds offsets
- * and sizes, no pointer. A copy that did not fit the file would place a
+ * So the first opening's tables are remembered (24 bytes a chunk in
+ * libtracecmd 1.3.1; the first handle holds them until rc_merge_close(),
+ * so no copy is kept) and an opening again of the same file gets copies
+ * of them, in the order it asks: the same code over the same file asks
+ * for the same tables in the same order. They are copied as bytes (the
+ * element type is declared in the library's private header only): a
+ * table holds offsets and sizes, no pointer. A copy that did not fit the file would place a
  * CPU at another record, which reopen() checks (the new handle is then
  * dropped). Where the interposition does not take, every opening reads
  * the tables: slower, not wrong.
@@ -191,12 +192,13 @@ enum { CHUNKS_PASS, CHUNKS_KEEP, CHUNKS_COPY };
 struct chunk_tab {
 	int count;
 	size_t bytes;
-	void *data;
+	const void *data;
 };
 
 static struct {
 	int mode;
 	int ok;			/* every table of the first opening kept */
+	struct tracecmd_input *owner;	/* that opening: its tables are these */
 	struct stat st;		/* the file they were read from */
 	struct chunk_tab *tab;
 	size_t n, cap, next;
@@ -215,8 +217,6 @@ int tracecmd_load_chunks_info(struct tracecmd_compression *handle,
 
 static void chunks_drop(void)
 {
-	for (size_t i = 0; i < chunks.n; i++)
-		free(chunks.tab[i].data);
 	free(chunks.tab);
 	memset(&chunks, 0, sizeof(chunks));
 }
@@ -240,11 +240,9 @@ static void chunks_keep(int count, const void *data)
 	memset(t, 0, sizeof(*t));
 	t->count = count;
 	if (count > 0) {
+		/* the first handle's own table: it stays open while it is read */
 		t->bytes = malloc_usable_size((void *)data);
-		t->data = malloc(t->bytes);
-		if (!t->data)
-			goto fail;
-		memcpy(t->data, data, t->bytes);
+		t->data = data;
 	}
 	chunks.n++;
 	return;
@@ -287,18 +285,35 @@ int tracecmd_load_chunks_info(struct tracecmd_compression *handle,
 	return ret;
 }
 
-struct tracecmd_input *rc_merge_open(const char *path)
+struct tracecmd_input *rc_merge_open(const char *path, size_t *head_bytes)
 {
+	struct mallinfo2 before = mallinfo2(), after;
 	struct tracecmd_input *t;
 
 	chunks_drop();
 	chunks.ok = stat(path, &chunks.st) == 0;
 	chunks.mode = CHUNKS_KEEP;
-	t = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	t = tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	after = mallinfo2();
+	if (head_bytes)
+		*head_bytes = after.uordblks + after.hblkhd > before.uordblks + before.hblkhd ?
+			      (after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd) : 0;
+	if (t && tracecmd_init_data(t) < 0) {
+		tracecmd_close(t);
+		t = NULL;
+	}
 	chunks.mode = CHUNKS_PASS;
 	if (!t)
 		chunks_drop();
+	chunks.owner = t;
 	return t;
+}
+
+void rc_merge_close(struct tracecmd_input *t)
+{
+	if (t && t == chunks.owner)
+		chunks_drop();
+	tracecmd_close(t);
 }
 
 static struct tracecmd_input *open_data(const struct rc_merge_opts *o,

@@ -58,11 +58,15 @@ struct rc_merge_opts {
 	 */
 	uint64_t seg_pages;
 	/*
-	 * Bytes the first opening of the file allocated. libtraceevent 1.7.1
-	 * crashes where an allocation fails while it parses the formats
-	 * (tep_parse_event()), so before each new handle twice that is
-	 * allocated and freed: if it cannot be, reading ends with an
-	 * out-of-memory error rather than risk the crash.
+	 * Bytes the first opening of the file allocated reading the headers
+	 * (rc_merge_open()'s *head_bytes). libtraceevent 1.7.1 crashes where
+	 * an allocation fails while it parses the formats (tep_parse_event()),
+	 * so before each new handle twice that is allocated and freed: if it
+	 * cannot be, reading ends with an out-of-memory error rather than
+	 * risk the crash. What the library allocates for the data after the
+	 * headers (tracecmd_init_data(): per CPU, 8 bytes a page and the
+	 * chunk table) grows with the file and fails cleanly, so it is not
+	 * counted: the room stays the same however long the trace.
 	 */
 	size_t open_bytes;
 	/*
@@ -76,11 +80,17 @@ struct rc_merge_opts {
 };
 
 /*
- * tracecmd_open() of the file that rc_merge_read() will read: its
- * compressed-chunk tables are kept for the handles opened again later
- * (source_merge.c), until the next call.
+ * tracecmd_open() of the file that rc_merge_read() will read, as
+ * tracecmd_open_head() and tracecmd_init_data() (what tracecmd_open()
+ * does): the handles opened again later get copies of its
+ * compressed-chunk tables (source_merge.c), which it holds until it is
+ * closed with rc_merge_close() or another file is opened here.
+ * *head_bytes (if not NULL): the heap the headers took (for
+ * rc_merge_opts.open_bytes).
  */
-struct tracecmd_input *rc_merge_open(const char *path);
+struct tracecmd_input *rc_merge_open(const char *path, size_t *head_bytes);
+/* tracecmd_close() of a handle of rc_merge_open(), its tables forgotten first. */
+void rc_merge_close(struct tracecmd_input *t);
 
 /*
  * Called for every record in merged order; a non-zero return stops the

@@ -549,7 +549,7 @@ static void file_close(struct rc_source *src)
 		if (fp->handle && fp->handle != fp->top)
 			tracecmd_close(fp->handle);
 		if (fp->top)
-			tracecmd_close(fp->top);
+			rc_merge_close(fp->top);
 		free(fp->drops);
 		free(fp->path);
 		free(fp->instance);
@@ -608,15 +608,8 @@ struct rc_source *rc_source_open_file(const char *path, const char *instance,
 	probe = probe_open(path, err, errlen);
 	if (probe == -2)
 		goto fail;	/* out of memory or timed out, message set */
-	if (probe == 0) {
-		struct mallinfo2 before = mallinfo2(), after;
-
-		fp->top = rc_merge_open(path);
-		after = mallinfo2();
-		if (after.uordblks + after.hblkhd > before.uordblks + before.hblkhd)
-			fp->merge.open_bytes = (after.uordblks + after.hblkhd) -
-					       (before.uordblks + before.hblkhd);
-	}
+	if (probe == 0)
+		fp->top = rc_merge_open(path, &fp->merge.open_bytes);
 	if (!fp->top) {
 		rc_seterr(err, errlen,
 			  "%s: cannot read trace.dat version %s (truncated, corrupt or unsupported file)",

@@ -1215,7 +1215,7 @@ static int merge_cb(struct tep_record *rec, int cpu, void *arg)
 static int merge_run(const char *data, const char *path, uint64_t seg,
 		     struct merge_count *mc, struct rc_merge_out *out, char *err, size_t len)
 {
-	struct tracecmd_input *h = rc_merge_open(data);
+	struct tracecmd_input *h = rc_merge_open(data, NULL);
 	struct rc_page_stats pages[64];
 	struct rc_merge_opts o;
 	struct rc_page_fmt fmt;
@@ -1246,7 +1246,7 @@ static int merge_run(const char *data, const char *path, uint64_t seg,
 	out->pages = pages;
 	ret = rc_merge_read(h, tracecmd_cpus(h) < 64 ? tracecmd_cpus(h) : 64, &o, merge_cb, mc,
 			    out, err, len);
-	tracecmd_close(h);
+	rc_merge_close(h);
 	rc_pageguard_begin(NULL);
 	return ret;
 }
