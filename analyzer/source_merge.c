@@ -26,9 +26,11 @@
  * record of a page is kept (the anchor: it holds the page in memory), and
  * the rest of the page is read from the same kbuffer the library loaded
  * it into, with the calls the library makes (lib/trace-cmd/trace-input.c,
- * tracecmd_peek_data()): kbuffer_read_event(), kbuffer_event_size(),
- * kbuffer_curr_size(), kbuffer_curr_offset(), kbuffer_missed_events(),
- * kbuffer_next_event(). Once the page is used up, tracecmd_read_data()
+ * tracecmd_peek_data()): kbuffer_next_event() (which hands back the next
+ * event and its time stamp), kbuffer_event_size(), kbuffer_curr_offset().
+ * kbuffer_missed_events() is 0 past a page's first event, and record_size
+ * is read by nothing, so neither is asked per record. Once the page is
+ * used up, tracecmd_read_data()
  * finds the kbuffer empty and loads the next page as it would have. What
  * the library adds is its conversion of time stamps (timestamp_calc():
  * TSC to ns, then the file's offset); the anchor is the page's first
@@ -182,10 +184,10 @@ int tep_parse_kallsyms(struct tep_handle *tep, const char *kallsyms)
  * of them, in the order it asks: the same code over the same file asks
  * for the same tables in the same order. They are copied as bytes (the
  * element type is declared in the library's private header only): a
- * table holds offsets and sizes, no pointer. A copy that did not fit the file would place a
- * CPU at another record, which reopen() checks (the new handle is then
- * dropped). Where the interposition does not take, every opening reads
- * the tables: slower, not wrong.
+ * table holds offsets and sizes, no pointer. A copy that did not fit the
+ * file would place a CPU at another record, which reopen() checks (the
+ * new handle is then dropped). Where the interposition does not take,
+ * every opening reads the tables: slower, not wrong.
  */
 enum { CHUNKS_PASS, CHUNKS_KEEP, CHUNKS_COPY };
 
