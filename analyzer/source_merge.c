@@ -30,11 +30,11 @@
  * event and its time stamp), kbuffer_event_size(), kbuffer_curr_offset().
  * kbuffer_missed_events() is 0 past a page's first event, and record_size
  * is read by nothing, so neither is asked per record. Once the page is
- * used up, tracecmd_read_data()
- * finds the kbuffer empty and loads the next page as it would have. What
- * the library adds is its conversion of time stamps (timestamp_calc():
- * TSC to ns, then the file's offset); the anchor is the page's first
- * event, whose raw time stamp the page guard saw at the load
+ * used up, tracecmd_read_data() finds the kbuffer empty and loads the
+ * next page as it would have. What the library adds is its conversion of
+ * time stamps (timestamp_calc(): TSC to ns, then the file's offset); the
+ * anchor is the page's first event, whose raw time stamp the page guard
+ * saw at the load
  * (rc_pageguard_first()), so the anchor gives the page's offset. The
  * caller walks only when the clock is not a TSC; and walking stops for
  * good at the first page whose offset is not the first page's (a
@@ -199,7 +199,7 @@ struct chunk_tab {
 
 static struct {
 	int mode;
-	int ok;			/* every table of the first opening kept */
+	int ok;			/* every table of the first opening remembered */
 	struct tracecmd_input *owner;	/* that opening: its tables are these */
 	struct stat st;		/* the file they were read from */
 	struct chunk_tab *tab;

@@ -71,10 +71,10 @@ struct rc_merge_opts {
 	size_t open_bytes;
 	/*
 	 * Read the records after the first of each page straight from the
-	 * library's kbuffer of the CPU (kbuffer_read_event() and
-	 * kbuffer_next_event(), what tracecmd_read_data() does, without a
-	 * record allocated and freed for each): only where the time stamps
-	 * are converted by a constant offset (source_merge.c).
+	 * library's kbuffer of the CPU (kbuffer_next_event(), as
+	 * tracecmd_read_data() does, without a record allocated and freed
+	 * for each): only where the time stamps are converted by a constant
+	 * offset (source_merge.c).
 	 */
 	int walk;
 };
