@@ -66,16 +66,21 @@ stop() {	# PID: QEMU (busybox's timeout execs it), else coreutils' timeout, whic
 
 # boot_once NAME TRY [QEMU ARGS]: one L2 boot. Returns 0 when QEMU exited 0
 # and L2 printed "L2-GUEST: done", 3 when L2 hung (no "L2-GUEST: done"
-# within the wait, QEMU still running: killed), 1 otherwise.
+# within the wait, QEMU still running: killed), 4 when L2 reset before
+# its userspace came up (QEMU exited 0, -no-reboot, without "L2-GUEST:
+# up"), 1 otherwise. QEMU logs each CPU reset with the CPU's registers
+# (-d cpu_reset) to NAME.reset.log: the last one shows where an L2 that
+# reset early was.
 boot_once() {
 	local n=$1 try=$2 wait=$L2_BOOT_WAIT t0 rc qpid
 	shift 2
 	[ "$try" -gt 1 ] && wait=$TMO
-	rm -f $OUT/$n.l2.console
+	rm -f $OUT/$n.l2.console $OUT/$n.reset.log
 	t0=$(date +%s)
 	# shellcheck disable=SC2046
 	timeout -s KILL "$TMO" qemu-system-x86_64 $(base_args "$n") -m 128 -monitor none \
-		-no-reboot -append "console=ttyS0 panic=-1 no_timer_check quiet" "$@" \
+		-no-reboot -append "console=ttyS0 panic=-1 no_timer_check quiet" \
+		-d cpu_reset -D $OUT/$n.reset.log "$@" \
 		</dev/null >$OUT/$n.qemu.log 2>&1 &
 	qpid=$!
 	if ! wait_for $OUT/$n.l2.console "L2-GUEST: done" 1 "$wait" $qpid 2>/dev/null &&
@@ -94,26 +99,43 @@ boot_once() {
 		tail -n 5 $OUT/$n.qemu.log >&2
 		return 1
 	fi
+	if [ "$(count $OUT/$n.l2.console "L2-GUEST: done")" -eq 0 ] &&
+	   [ "$(count $OUT/$n.l2.console "L2-GUEST: up")" -eq 0 ]; then
+		echo "l2-qemu: $n: L2 RESET EARLY: QEMU exited 0 $(( $(date +%s) - t0 )) s into boot $try" \
+			"without 'L2-GUEST: up' ($(wc -c <$OUT/$n.l2.console 2>/dev/null || echo 0) console bytes;" \
+			"$(count $OUT/$n.reset.log "CPU Reset") CPU resets logged)"
+		return 4
+	fi
 	check_console "$n" 1
 }
 
 # boot NAME [QEMU ARGS]: an L2 that hangs on its first boot (under the
 # software CPU an L2 now and then stays silent; seen once in CI, a
-# two-guest run whose other L2 booted in 5 s) is booted once more, said
-# as "L2 BOOT AGAIN" (the host reports it as infrastructure, vm-test.sh);
-# the hung boot's console is kept as NAME.hung.l2.console. A hang on the
-# second boot too fails: a hang on every boot is the kernel's.
+# two-guest run whose other L2 booted in 5 s) or resets before its
+# userspace is up (seen once in CI: QEMU exited 0 after 2 s, not one
+# console byte, while the other L2 booted in 7 s and the L1 kernel logged
+# nothing) is booted once more, said as "L2 BOOT AGAIN" (the host reports
+# it as infrastructure, vm-test.sh); the first boot's console and reset
+# log are kept as NAME.hung.* or NAME.reset1.*. The same failure on the
+# second boot too fails: a failure on every boot is the kernel's.
 boot() {	# NAME [QEMU ARGS]
 	local n=$1 rc
 	shift
 	boot_once "$n" 1 "$@"
 	rc=$?
-	[ $rc -eq 3 ] || return $rc
-	mv $OUT/$n.l2.console $OUT/$n.hung.l2.console 2>/dev/null
-	echo "l2-qemu: $n: L2 BOOT AGAIN: hung $L2_BOOT_WAIT s on its first boot"
+	case $rc in
+	3)	mv $OUT/$n.l2.console $OUT/$n.hung.l2.console 2>/dev/null
+		mv $OUT/$n.reset.log $OUT/$n.hung.reset.log 2>/dev/null
+		echo "l2-qemu: $n: L2 BOOT AGAIN: hung $L2_BOOT_WAIT s on its first boot" ;;
+	4)	mv $OUT/$n.l2.console $OUT/$n.reset1.l2.console 2>/dev/null
+		mv $OUT/$n.reset.log $OUT/$n.reset1.reset.log 2>/dev/null
+		echo "l2-qemu: $n: L2 BOOT AGAIN: reset before its userspace on its first boot" ;;
+	*)	return $rc ;;
+	esac
 	boot_once "$n" 2 "$@"
 	rc=$?
 	[ $rc -eq 3 ] && echo "l2-qemu: $n: L2 hung on both boots" >&2
+	[ $rc -eq 4 ] && echo "l2-qemu: $n: L2 reset before its userspace on both boots" >&2
 	[ $rc -eq 0 ]
 }
 

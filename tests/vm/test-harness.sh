@@ -18,7 +18,8 @@
 #  - vm-test.sh takes its event list from kvm-rootcheck --list-events and
 #    stops (exit 2) when that lists nothing.
 #  - l2-qemu (guest-qemu.sh) with a stub QEMU: an L2 hung on its first
-#    boot is stopped and booted again ("L2 BOOT AGAIN"); hung on both fails.
+#    boot is stopped and booted again ("L2 BOOT AGAIN"), and so is one that
+#    resets before its userspace; the same on both boots fails.
 # Prints "vm-harness: N passed, N failed"; exit 1 on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -235,11 +236,13 @@ cat > "$tmp/l2bin/qemu-system-x86_64" <<'EOF'
 while [ $# -gt 0 ]; do case $1 in -serial) f=${2#file:}; shift ;; esac; shift; done
 n=$(cat "$f.count" 2>/dev/null || echo 0); echo $((n + 1)) > "$f.count"
 case "$L2_STUB:$n" in hang:*|once:0) echo "Linux version stub" > "$f"; exec -a "qemu-stub:$L2_OUT" sleep 300 ;; esac
+# an L2 that resets before its userspace: -no-reboot, QEMU exits 0
+case "$L2_STUB:$n" in reset:*|reset1:0) : > "$f"; exit 0 ;; esac
 echo "L2-GUEST: done" > "$f"
 EOF
 chmod 755 "$tmp/l2bin/qemu-system-x86_64"
 bbsh="sh"; command -v busybox >/dev/null && bbsh="busybox sh"
-for m in ok once hang; do
+for m in ok once hang reset1 reset; do
 	mkdir -p "$tmp/l2-$m"
 	L2_STUB=$m PATH=$tmp/l2bin:$PATH L2_OUT=$tmp/l2-$m L2_BOOT_WAIT=2 L2_TIMEOUT=4 \
 		$bbsh tests/vm/guest-qemu.sh two t > "$tmp/l2-$m.out" 2>&1
@@ -253,6 +256,13 @@ done
 	bad "l2-qemu two, L2 hung once: rc $(cat "$tmp/l2-once.rc"): $(tr '\n' '|' < "$tmp/l2-once.out")"
 [ "$(cat "$tmp/l2-hang.rc")" = 1 ] && grep -q "t-a: QEMU failed" "$tmp/l2-hang.out" && ok ||
 	bad "l2-qemu two, L2 hung on both boots: rc $(cat "$tmp/l2-hang.rc"): $(tr '\n' '|' < "$tmp/l2-hang.out")"
+[ "$(cat "$tmp/l2-reset1.rc")" = 0 ] &&
+	[ "$(grep -c "L2 BOOT AGAIN: reset before its userspace on its first boot" "$tmp/l2-reset1.out")" = 2 ] &&
+	grep -q "t-a: L2 RESET EARLY: QEMU exited 0 .* into boot 1 without 'L2-GUEST: up' (0 console bytes" "$tmp/l2-reset1.out" &&
+	[ -e "$tmp/l2-reset1/t-a.reset1.l2.console" ] && grep -q "L2-GUEST: done" "$tmp/l2-reset1/t-a.l2.console" && ok ||
+	bad "l2-qemu two, L2 reset early once: rc $(cat "$tmp/l2-reset1.rc"): $(tr '\n' '|' < "$tmp/l2-reset1.out")"
+[ "$(cat "$tmp/l2-reset.rc")" = 1 ] && grep -q "t-b: L2 reset before its userspace on both boots" "$tmp/l2-reset.out" && ok ||
+	bad "l2-qemu two, L2 reset early on both boots: rc $(cat "$tmp/l2-reset.rc"): $(tr '\n' '|' < "$tmp/l2-reset.out")"
 # (named by its L2_OUT: another "sleep 300" on the host is not ours)
 pgrep -f "^qemu-stub:$tmp/" >/dev/null && bad "l2-qemu left a stub QEMU running" || ok
 
