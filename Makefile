@@ -38,12 +38,12 @@ WARN += -Werror
 endif
 # The analyzer's own flags come first, the user's CPPFLAGS and CFLAGS after
 # them (so that they win), the sanitizers last in the test build.
-CFLAGS_COMMON = -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+CFLAGS_COMMON = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 CFLAGS_REL = $(CFLAGS_COMMON)
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # the test build also checks the rules' quiet shortcut (analyzer/rules.c)
 CFLAGS_SAN = $(CFLAGS_COMMON) $(SANITIZE) -DRC_RULES_SELFCHECK
-LINK_LIBS = $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
+LINK_LIBS = -pthread $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
 
 AN_SRCS := $(sort $(wildcard analyzer/*.c))
 AN_LIB_SRCS := $(filter-out analyzer/main.c,$(AN_SRCS))

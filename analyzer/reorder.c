@@ -40,8 +40,6 @@ struct rc_reorder {
 	uint64_t *cpu_ts;	/* last ts delivered per CPU */
 	unsigned char *cpu_seen;
 	int stopped;
-	void (*tick)(void *);	/* rc_reorder_set_tick() */
-	void *tick_arg;
 };
 
 struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
@@ -68,12 +66,6 @@ struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
 		return NULL;
 	}
 	return r;
-}
-
-void rc_reorder_set_tick(struct rc_reorder *r, void (*tick)(void *), void *arg)
-{
-	r->tick = tick;
-	r->tick_arg = arg;
 }
 
 void rc_reorder_free(struct rc_reorder *r)
@@ -183,7 +175,7 @@ static void drop_first(struct rc_reorder *r)
 	}
 }
 
-/* Hand over the first of every waiting event, in place (tick pushes nothing). */
+/* Hand over the first of every waiting event, in place. */
 static int release_one(struct rc_reorder *r)
 {
 	struct rc_event *ev = first(r);
@@ -196,8 +188,6 @@ static int release_one(struct rc_reorder *r)
 	if (r->sink(ev, r->arg))
 		r->stopped = 1;
 	drop_first(r);
-	if (r->tick && !(r->released % RC_REORDER_TICK))
-		r->tick(r->tick_arg);
 	return r->stopped;
 }
 

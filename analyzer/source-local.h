@@ -92,10 +92,10 @@ int rc_parse_cpustats(const char *text, struct rc_cpu_drops *drops, int n, int c
 int rc_emit_unmarked_drops(struct rc_emitter *em, const struct rc_cpu_drops *drops, int n);
 
 /*
- * Reorder buffer for the live source. Each poll there merges what is
- * readable on every CPU at that moment, but an event committed on one CPU
- * just after that CPU was read comes out in the next poll, after later
- * events of other CPUs. The buffer holds events back and releases them in
+ * Reorder buffer for the live source. Each poll there merges what its
+ * reader thread has read on every CPU at that moment, but an event still
+ * in one CPU's buffer then comes out in a later poll, after later events
+ * of other CPUs. The buffer holds events back and releases them in
  * (ts, arrival) order once it is safe: once every CPU has delivered an
  * event at least as late, or once the stream has advanced `holdback` clock
  * units past them (idle CPUs). It renumbers seq in release order. Memory:
@@ -110,13 +110,6 @@ struct rc_reorder *rc_reorder_new(rc_sink_fn sink, void *arg, int ncpus,
 int rc_reorder_push(const struct rc_event *ev, void *arg);
 /* Hand over what is safe (all: everything). Non-zero once the sink stopped. */
 int rc_reorder_release(struct rc_reorder *r, int all);
-/*
- * Call tick(arg) every RC_REORDER_TICK events handed over (the live
- * source reads its ring buffers on while the analyzer works through a
- * large release). tick must not push events.
- */
-#define RC_REORDER_TICK 256
-void rc_reorder_set_tick(struct rc_reorder *r, void (*tick)(void *), void *arg);
 void rc_reorder_free(struct rc_reorder *r);
 
 /* Fill info->clock and info->clock_reliable from a trace clock name. */

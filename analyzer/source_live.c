@@ -6,29 +6,24 @@
  * included), each page parsed with kbuffer, the CPUs merged by timestamp,
  * decoded by decode.c like a trace.dat.
  *
- * Cost: each poll first moves everything readable out of the ring buffer
- * of every CPU (page-sized reads, up to one buffer's worth per CPU) into
- * a ring of sub-buffers per CPU, and only then parses it, so that no
- * per-event work delays the reads; while it parses, and while the
- * analyzer works through the events the reorder buffer releases (up to a
- * second's worth at once when a CPU was idle), it reads on, checked
- * every 256 events, once half a poll interval has passed (drain_due(),
- * live_tick()), so the kernel's ring buffers are emptied while the
- * analyzer works, not only between polls, and most reads are still of
- * full sub-buffers. Between
- * polls it sleeps (a time bounded by the buffer size, so that the buffer
- * cannot fill during the sleep at up to 20 MB/s per CPU), unless the last
- * poll found a quarter of a buffer or more on some CPU: then it reads on at
- * once. The pages read while the trace is light are mostly partial ones
- * (the kernel copies their events out); under load they are full pages,
- * which the kernel hands over whole.
+ * Cost: a reader thread of its own (live_reader.c) moves the data out of
+ * the kernel's ring buffers, page-sized reads into a ring of sub-buffers
+ * per CPU, so that no parsing or analysis ever delays a read (trace-cmd
+ * record reads each CPU in a process of its own). It sleeps in poll() on
+ * every CPU's trace_pipe_raw (the kernel wakes it when a buffer is half
+ * full) and for at most a poll interval, a time bounded by the buffer
+ * size so that the buffer cannot fill during it at up to 20 MB/s per CPU;
+ * at the interval it reads every CPU, partial pages too (the kernel
+ * copies their events out; full pages it hands over whole). This thread
+ * parses what the reader has read, merges the CPUs and analyzes; when
+ * the reader has nothing new, it waits for it.
  *
- * Ordering: each poll merges everything that is readable at that moment on
- * all CPUs. An event committed on one CPU just after that CPU was polled
- * comes out of the next poll, after later events of other CPUs (the limit
- * of tracefs_iterate_raw_events()); a reorder buffer (reorder.c) holds
+ * Ordering: each poll merges everything the reader had read on all CPUs
+ * at that moment. An event that a CPU's buffer still held then comes out
+ * of a later poll, after later events of other CPUs (the limit of
+ * tracefs_iterate_raw_events() too); a reorder buffer (reorder.c) holds
  * events back until that cannot happen any more, so the sink sees them in
- * timestamp order unless a poll lags by more than the holdback.
+ * timestamp order unless a CPU lags by more than the holdback.
  *
  * tracefs is never mounted by the analyzer (libtracefs would do it silently):
  * it must be mounted already, or $KVM_ROOTCHECK_TRACEFS names its directory.
@@ -56,27 +51,24 @@
 #include <tracefs.h>
 
 #include "live_instance.h"
+#include "live_reader.h"
 #include "source-local.h"
 
 /* Environment variable naming the tracefs directory (default: the mounted one). */
 #define RC_TRACEFS_ENV "KVM_ROOTCHECK_TRACEFS"
 
-/* Sleep between polls: 50 us per KB of buffer (the time 20 MB/s takes to
+/* Poll interval: 50 us per KB of buffer (the time 20 MB/s takes to
  * fill it), within 1 ms .. 50 ms. */
 #define LIVE_POLL_NS_PER_KB 50000L
 #define LIVE_POLL_NS_MIN 1000000L
 #define LIVE_POLL_NS_MAX 50000000L
-/* Sub-buffers read from one CPU per poll: at most one buffer, 4 MB. */
-#define LIVE_DRAIN_MAX_BYTES (4u << 20)
 /*
- * While a poll's records are analyzed, every LIVE_REDRAIN_RECORDS records
- * each CPU is read on when due (drain_due()), up to LIVE_POLL_BUFFERS
- * times the first drain in one poll, into a ring of sub-buffers of twice
- * the first drain and at least LIVE_RING_MIN_BYTES per CPU (a burst larger than a small ring
- * buffer waits there, not in the kernel's).
+ * Sub-buffers the reader reads from one CPU before the next CPU's turn:
+ * one buffer's worth, at most 4 MB. Each CPU's ring of sub-buffers holds
+ * twice that and at least LIVE_RING_MIN_BYTES (a burst larger than a
+ * small kernel buffer waits there, not in the kernel's).
  */
-#define LIVE_REDRAIN_RECORDS 256
-#define LIVE_POLL_BUFFERS 4
+#define LIVE_PASS_MAX_BYTES (4u << 20)
 #define LIVE_RING_MIN_BYTES (4u << 20)
 /* Reordering (see rc_reorder in source-local.h): events are held back until
  * every CPU has caught up with them, or for 1 s of trace time (global
@@ -86,24 +78,18 @@
 
 struct live_cpu {
 	int cpu;
-	int fd;			/* test seam: the descriptor read */
+	int fd;			/* trace_pipe_raw (test seam: the descriptor given) */
 	struct tracefs_cpu *tcpu;
 	struct kbuffer *kbuf;
 	int size;		/* sub-buffer (page) size */
 	/*
-	 * Sub-buffers read and not parsed yet: a ring of cap slots (allocated
-	 * once, at the first read: records point into the slot kbuffer
-	 * parses, so it never moves). Slots head..tail-1 wait to be parsed;
-	 * with have_page, slot head-1 is being parsed.
+	 * Pages of the reader's ring (live_reader.h): head is the next to
+	 * parse, limit the end of what this poll merges, base the ring's
+	 * base for them; with have_page, page head-1 is being parsed.
 	 */
-	unsigned char *pages;
-	size_t cap;
-	uint64_t head, tail;
-	size_t bytes;		/* read by this poll */
-	size_t nread;		/* sub-buffers read by this poll */
+	uint64_t head, limit, base;
 	int have_page;
 	int have_rec;
-	int err;		/* errno of a failed read (not EAGAIN): CPU given up */
 	struct tep_record rec;
 };
 
@@ -112,13 +98,12 @@ struct live_priv {
 	struct live_cpu *cpus;
 	int ncpus;
 	unsigned int buffer_kb;	/* per-CPU ring-buffer size */
-	size_t drain_max;	/* sub-buffers read from a CPU per poll */
-	long poll_ns;		/* sleep between polls */
-	uint64_t drained_at;	/* CLOCK_MONOTONIC ns of the last drain_due() */
+	size_t pass_max;	/* sub-buffers read from a CPU in a turn */
+	long poll_ns;		/* the reader's poll interval */
+	struct rc_lreader *rd;	/* during live_run() */
 	char *const *argv;
 	struct sigaction old_int, old_term, old_hup;
 	int handlers;
-	int from_fds;		/* test seam: cpus read plain fds, no instance */
 	int own_tep;
 };
 
@@ -160,17 +145,15 @@ static void live_close(struct rc_source *src)
 	if (lp) {
 		if (lp->inst)
 			tracefs_trace_off(lp->inst);
+		rc_lreader_free(lp->rd);	/* stops the reader first */
 		for (int i = 0; lp->cpus && i < lp->ncpus; i++) {
-			if (lp->cpus[i].tcpu && lp->from_fds) {
+			if (lp->cpus[i].tcpu) {
 				/* tracefs_cpu_free_fd() does not close it */
 				tracefs_cpu_free_fd(lp->cpus[i].tcpu);
 				close(lp->cpus[i].fd);
 			}
-			else if (lp->cpus[i].tcpu)
-				tracefs_cpu_close(lp->cpus[i].tcpu);
 			if (lp->cpus[i].kbuf)
 				kbuffer_free(lp->cpus[i].kbuf);
-			free(lp->cpus[i].pages);
 		}
 		free(lp->cpus);
 		if (lp->inst) {
@@ -186,99 +169,10 @@ static void live_close(struct rc_source *src)
 	free(src);
 }
 
-/* Slot k of c's ring of sub-buffers. */
-static unsigned char *slot(const struct live_cpu *c, uint64_t k)
+/* Make c->rec the next record of that CPU (i) from the pages read. */
+static int cpu_next(struct live_priv *lp, int i)
 {
-	return c->pages + (size_t)(k % c->cap) * (size_t)c->size;
-}
-
-/*
- * Read what c's ring buffer holds now, sub-buffer by sub-buffer, into
- * free slots of c's ring, at most max of them. Returns how many.
- */
-static size_t drain_cpu(struct live_priv *lp, struct live_cpu *c, size_t max)
-{
-	size_t got = 0;
-
-	if (!c->pages) {
-		c->cap = 2 * lp->drain_max;
-		if (c->cap < LIVE_RING_MIN_BYTES / (size_t)c->size)
-			c->cap = LIVE_RING_MIN_BYTES / (size_t)c->size;
-		c->pages = malloc(c->cap * (size_t)c->size);
-		if (!c->pages) {
-			c->err = ENOMEM;
-			return 0;
-		}
-	}
-	if (c->head == c->tail && !c->have_page)
-		c->head = c->tail = 0;	/* empty: touch no more memory than a backlog */
-	while (!c->err && got < max &&
-	       c->tail - (c->head - (uint64_t)c->have_page) < c->cap) {
-		int r;
-
-		errno = 0;
-		r = tracefs_cpu_read(c->tcpu, slot(c, c->tail), true);
-		if (r <= 0) {
-			if (errno && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				c->err = errno;
-			break;	/* nothing more readable now (EAGAIN) */
-		}
-		c->tail++;
-		got++;
-		c->bytes += (size_t)r;
-	}
-	c->nread += got;
-	return got;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-/*
- * Read every CPU on (up to LIVE_POLL_BUFFERS buffers' worth of each in a
- * poll), if half a poll interval passed since the last time: often
- * enough that no buffer fills (a poll interval is the time 20 MB/s takes
- * to fill one), rarely enough that most reads are of full sub-buffers
- * (a partial one costs a read and a copy for a few events). While
- * merging, a CPU whose sub-buffers ran out gets its next record.
- * Returns whether it read.
- */
-static int cpu_next(struct live_cpu *c);
-
-static bool drain_due(struct live_priv *lp, bool merging)
-{
-	uint64_t now = mono_ns();
-
-	if (now - lp->drained_at < (uint64_t)lp->poll_ns / 2)
-		return false;
-	lp->drained_at = now;
-	for (int i = 0; i < lp->ncpus; i++) {
-		struct live_cpu *c = &lp->cpus[i];
-		size_t budget = LIVE_POLL_BUFFERS * lp->drain_max;
-
-		/*
-		 * Merging: up to the poll's budget (a poll ends). Between
-		 * polls, while the analyzer works (live_tick()): as much as
-		 * the ring holds (a budget there stopped the reads during a
-		 * long release, and the kernel's buffer overflowed).
-		 */
-		if (merging && c->nread >= budget)
-			continue;
-		if (drain_cpu(lp, c, merging ? budget - c->nread : c->cap) &&
-		    merging && !c->have_rec)
-			cpu_next(c);
-	}
-	return true;
-}
-
-/* Make c->rec the next record of that CPU from its ring of sub-buffers. */
-static int cpu_next(struct live_cpu *c)
-{
+	struct live_cpu *c = &lp->cpus[i];
 	unsigned long long ts;
 	void *data;
 
@@ -299,11 +193,13 @@ static int cpu_next(struct live_cpu *c)
 				c->have_rec = 1;
 				return 1;
 			}
-			c->have_page = 0;	/* slot head-1 is free again */
+			c->have_page = 0;
+			rc_lring_done(lp->rd, i, c->head);	/* page head-1 is free again */
 		}
-		if (c->head == c->tail)
+		if (c->head == c->limit)
 			return 0;
-		if (kbuffer_load_subbuffer(c->kbuf, slot(c, c->head++)) < 0)
+		if (kbuffer_load_subbuffer(c->kbuf, (void *)rc_lring_page(lp->rd, i, c->base,
+									  c->head++)) < 0)
 			return 0;
 		c->have_page = 1;
 	}
@@ -311,65 +207,45 @@ static int cpu_next(struct live_cpu *c)
 }
 
 /*
- * Drain every CPU, then merge what was read; while merging, every
- * LIVE_REDRAIN_RECORDS records, read on from every CPU when due
- * (drain_due()), up to LIVE_POLL_BUFFERS buffers' worth of a CPU in one
- * poll. Returns the number of records; *busy is set if some CPU held a quarter of its
- * buffer or more.
+ * Merge what the reader has read on every CPU up to now. Returns the
+ * number of records.
  */
-static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em, int *busy)
+static unsigned long poll_cpus(struct live_priv *lp, struct rc_emitter *em)
 {
-	size_t quarter = (size_t)lp->buffer_kb * 256;
 	unsigned long n = 0;
 
-	*busy = 0;
-	lp->drained_at = mono_ns();
+	rc_lreader_snapshot(lp->rd);
 	for (int i = 0; i < lp->ncpus; i++) {
-		struct live_cpu *c = &lp->cpus[i];
-
-		c->bytes = c->nread = 0;
-		drain_cpu(lp, c, lp->drain_max);
-		/* with what ticks read since the last poll (live_tick()) */
-		if (c->bytes >= quarter || c->nread >= lp->drain_max ||
-		    (c->tail - c->head) * (uint64_t)c->size >= quarter)
-			*busy = 1;
+		lp->cpus[i].limit = rc_lring_snapshot(lp->rd, i, &lp->cpus[i].base);
+		cpu_next(lp, i);
 	}
-	for (int i = 0; i < lp->ncpus; i++)
-		cpu_next(&lp->cpus[i]);
 	for (;;) {
-		struct live_cpu *best = NULL;
+		int best = -1;
 
 		for (int i = 0; i < lp->ncpus; i++) {
 			struct live_cpu *c = &lp->cpus[i];
 
-			if (c->have_rec && (!best || c->rec.ts < best->rec.ts))
-				best = c;
+			if (c->have_rec && (best < 0 || c->rec.ts < lp->cpus[best].rec.ts))
+				best = i;
 		}
-		if (!best)
+		if (best < 0)
 			break;
 		n++;
 		if (!em->stopped)
-			rc_emit_record(em, &best->rec);
-		best->have_rec = 0;
-		cpu_next(best);
-		if (n % LIVE_REDRAIN_RECORDS || !drain_due(lp, true))
-			continue;
-		for (int i = 0; i < lp->ncpus; i++)
-			if (lp->cpus[i].bytes >= quarter)
-				*busy = 1;
+			rc_emit_record(em, &lp->cpus[best].rec);
+		lp->cpus[best].have_rec = 0;
+		cpu_next(lp, best);
 	}
 	return n;
 }
 
-/*
- * While the analyzer works through what a poll released (the reorder
- * buffer hands over up to a second of events at once when a CPU was
- * idle): read every CPU on into its ring of sub-buffers, for the next
- * poll to parse, so that the kernel's ring buffers do not fill meanwhile.
- */
-static void live_tick(void *arg)
+/* The first CPU whose read failed, or NULL. */
+static struct live_cpu *failed_cpu(struct live_priv *lp)
 {
-	drain_due(arg, false);
+	for (int i = 0; i < lp->ncpus; i++)
+		if (rc_lring_err(lp->rd, i))
+			return &lp->cpus[i];
+	return NULL;
 }
 
 static void set_status(struct rc_source *src, int st)
@@ -500,13 +376,6 @@ static void end_command(pid_t pgid)
 		;
 }
 
-static void sleep_poll(long ns)
-{
-	struct timespec ts = { 0, ns };
-
-	nanosleep(&ts, NULL);	/* EINTR by a signal is fine */
-}
-
 static void report_unmarked_drops(struct live_priv *lp, struct rc_emitter *em)
 {
 	struct rc_cpu_drops *drops;
@@ -534,6 +403,7 @@ static void report_unmarked_drops(struct live_priv *lp, struct rc_emitter *em)
 static int live_stream(struct rc_source *src, struct live_priv *lp,
 		       struct rc_emitter *emp, struct rc_reorder *ro,
 		       char *err, size_t errlen);
+static int new_reader(struct live_priv *lp);
 
 static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		    char *err, size_t errlen)
@@ -547,7 +417,8 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		if (lp->cpus[i].cpu > maxcpu)
 			maxcpu = lp->cpus[i].cpu;
 	ro = rc_reorder_new(sink, arg, maxcpu + 1, LIVE_HOLDBACK_NS, LIVE_REORDER_CAP);
-	if (!ro) {
+	if (!ro || new_reader(lp) < 0) {
+		rc_reorder_free(ro);
 		rc_seterr(err, errlen, "out of memory");
 		return -1;
 	}
@@ -556,8 +427,9 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 	em.info = &src->info;
 	em.sink = rc_reorder_push;
 	em.arg = ro;
-	rc_reorder_set_tick(ro, live_tick, lp);
 	ret = live_stream(src, lp, &em, ro, err, errlen);
+	rc_lreader_free(lp->rd);
+	lp->rd = NULL;
 	rc_reorder_free(ro);
 	return ret;
 }
@@ -569,7 +441,7 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 	struct rc_emitter em = *emp;
 	struct live_cpu *failed = NULL;
 	pid_t child = 0, pgid = 0;
-	int forwarded = 0, st = 0;
+	int forwarded = 0, st = 0, e;
 	struct timespec fwd_at = { 0, 0 };
 
 	if (lp->argv && lp->argv[0]) {
@@ -578,15 +450,18 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 			return -1;
 		pgid = child;
 	}
-	for (;;) {
-		int busy;
-		unsigned long n = poll_cpus(lp, &em, &busy);
+	/* after the fork: the command's process never has two threads */
+	e = rc_lreader_start(lp->rd);
+	if (e) {
+		rc_seterr(err, errlen, "cannot start the reader thread: %s", strerror(e));
+		failed = lp->cpus;	/* below: stop the command */
+	}
+	while (!failed) {
+		unsigned long n = poll_cpus(lp, &em);
 
 		if (rc_reorder_release(ro, 0))
 			em.stopped = 1;
-		for (int i = 0; i < lp->ncpus && !failed; i++)
-			if (lp->cpus[i].err)
-				failed = &lp->cpus[i];
+		failed = failed_cpu(lp);
 		if (failed)
 			break;
 		if (child > 0) {
@@ -614,13 +489,31 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 		} else if (live_signal || em.stopped) {
 			break;
 		}
-		if (!n || !busy)
-			sleep_poll(lp->poll_ns);
+		if (!n)
+			rc_lreader_wait(lp->rd, lp->poll_ns);
+	}
+	if (!failed) {
+		end_command(pgid);
+		/* Drain: stop writing, then read what is left on every CPU. */
+		if (lp->inst)
+			tracefs_trace_off(lp->inst);
+		rc_lreader_finish(lp->rd);
+		for (;;) {
+			int done = rc_lreader_done(lp->rd);
+
+			if (poll_cpus(lp, &em))
+				continue;
+			if (done)
+				break;
+			rc_lreader_wait(lp->rd, lp->poll_ns);
+		}
+		failed = failed_cpu(lp);
 	}
 	if (failed) {
 		/* Events would be missing from here on: stop, with an error. */
-		rc_seterr(err, errlen, "reading trace_pipe_raw of CPU %d: %s",
-			  failed->cpu, strerror(failed->err));
+		if (!e)
+			rc_seterr(err, errlen, "reading trace_pipe_raw of CPU %d: %s",
+				  failed->cpu, strerror(rc_lring_err(lp->rd, (int)(failed - lp->cpus))));
 		if (lp->inst)
 			tracefs_trace_off(lp->inst);
 		if (child > 0) {
@@ -634,16 +527,9 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 		end_command(pgid);
 		return -1;
 	}
-	end_command(pgid);
-	/* Drain: stop writing, then read what is left on every CPU. */
-	if (lp->inst)
-		tracefs_trace_off(lp->inst);
-	for (int busy; poll_cpus(lp, &em, &busy);)
-		;
 	/* Losses the kernel counted but could not mark in the pages. */
 	if (lp->inst && !em.stopped)
 		report_unmarked_drops(lp, &em);
-	rc_reorder_set_tick(ro, NULL, NULL);	/* nothing is parsed after this */
 	rc_reorder_release(ro, 1);
 	/* Task names of the processes seen while streaming. */
 	if (lp->inst)
@@ -708,7 +594,7 @@ static void cloexec_pipes(void)
 	closedir(d);
 }
 
-/* Poll interval and drain size for a per-CPU buffer of kb KB. */
+/* Poll interval and reading turn for a per-CPU buffer of kb KB. */
 static void set_pacing(struct live_priv *lp, unsigned int kb)
 {
 	size_t bytes = (size_t)kb * 1024, size = 4096;
@@ -717,12 +603,38 @@ static void set_pacing(struct live_priv *lp, unsigned int kb)
 	for (int i = 0; i < lp->ncpus; i++)
 		if (lp->cpus[i].size > 0)
 			size = (size_t)lp->cpus[i].size;
-	if (bytes > LIVE_DRAIN_MAX_BYTES)
-		bytes = LIVE_DRAIN_MAX_BYTES;
+	if (bytes > LIVE_PASS_MAX_BYTES)
+		bytes = LIVE_PASS_MAX_BYTES;
 	lp->buffer_kb = kb;
-	lp->drain_max = bytes / size ? bytes / size : 1;
+	lp->pass_max = bytes / size ? bytes / size : 1;
 	lp->poll_ns = ns < LIVE_POLL_NS_MIN ? LIVE_POLL_NS_MIN :
 		      ns > LIVE_POLL_NS_MAX ? LIVE_POLL_NS_MAX : (long)ns;
+}
+
+/* The reader of lp's CPUs (not started). Returns -1 when out of memory. */
+static int new_reader(struct live_priv *lp)
+{
+	struct tracefs_cpu **tcpus = calloc((size_t)lp->ncpus + 1, sizeof(*tcpus));
+	int *fds = calloc((size_t)lp->ncpus + 1, sizeof(*fds));
+	int size = 0;
+	size_t cap;
+
+	for (int i = 0; i < lp->ncpus; i++) {
+		if (tcpus)
+			tcpus[i] = lp->cpus[i].tcpu;
+		if (fds)
+			fds[i] = lp->cpus[i].fd;
+		if (lp->cpus[i].size > size)
+			size = lp->cpus[i].size;
+	}
+	cap = 2 * lp->pass_max;
+	if (size > 0 && cap < LIVE_RING_MIN_BYTES / (size_t)size)
+		cap = LIVE_RING_MIN_BYTES / (size_t)size;
+	lp->rd = tcpus && fds ? rc_lreader_new(tcpus, fds, lp->ncpus, size, cap, lp->pass_max,
+					       lp->poll_ns) : NULL;
+	free(tcpus);
+	free(fds);
+	return lp->rd ? 0 : -1;
 }
 
 static int open_cpus(struct rc_source *src, struct live_priv *lp,
@@ -741,17 +653,28 @@ static int open_cpus(struct rc_source *src, struct live_priv *lp,
 	for (long cpu = 0; cpu < nconf; cpu++) {
 		struct tracefs_cpu *tcpu = tracefs_cpu_open(lp->inst, (int)cpu, true);
 		struct live_cpu *c;
+		char path[64];
 		int size;
 
 		if (!tcpu)
 			continue;	/* possible but absent CPU */
+		/*
+		 * The reader polls the descriptor, which libtracefs 1.6.4 does
+		 * not expose: tracefs_cpu_open() gives the sub-buffer size (from
+		 * header_page), then the file is opened again here.
+		 */
+		size = tracefs_cpu_read_size(tcpu);
+		tracefs_cpu_close(tcpu);
 		c = &lp->cpus[lp->ncpus++];
 		c->cpu = (int)cpu;
-		c->tcpu = tcpu;
-		size = tracefs_cpu_read_size(tcpu);
+		snprintf(path, sizeof(path), "per_cpu/cpu%ld/trace_pipe_raw", cpu);
+		c->fd = tracefs_instance_file_open(lp->inst, path, O_RDONLY | O_NONBLOCK);
+		c->tcpu = c->fd >= 0 && size > 0 ? tracefs_cpu_alloc_fd(c->fd, size, true) : NULL;
+		if (!c->tcpu && c->fd >= 0)
+			close(c->fd);
 		c->kbuf = tep_kbuffer(src->tep);
 		c->size = size;
-		if (!c->kbuf || size <= 0) {
+		if (!c->tcpu || !c->kbuf || size <= 0) {
 			rc_seterr(err, errlen, "cannot set up reading of CPU %ld", cpu);
 			return -1;
 		}
@@ -970,7 +893,6 @@ struct rc_source *rc_live_open_fds(struct tep_handle *tep, const int *fds,
 		return NULL;
 	lp = src->priv;
 	src->tep = tep;
-	lp->from_fds = 1;
 	lp->cpus = calloc((size_t)(n > 0 ? n : 1), sizeof(*lp->cpus));
 	src->dec = rc_decoder_new(tep, err, errlen);
 	if (!lp->cpus || !src->dec)

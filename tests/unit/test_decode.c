@@ -630,43 +630,6 @@ static void test_reorder_random(void)
 	}
 }
 
-static void count_tick(void *arg)
-{
-	(*(int *)arg)++;
-}
-
-/* A tick every RC_REORDER_TICK events handed over, none once unset. */
-static void test_reorder_tick(void)
-{
-	struct rc_reorder *r;
-	struct rc_event e;
-	struct got g;
-	int ticks = 0;
-
-	memset(&g, 0, sizeof(g));
-	r = rc_reorder_new(sink, &g, 1, 1000, 100000);
-	CHECK(r != NULL);
-	if (!r)
-		return;
-	rc_reorder_set_tick(r, count_tick, &ticks);
-	for (int i = 0; i < 2 * RC_REORDER_TICK + 10; i++) {
-		e = mkev((uint64_t)i, 0);
-		rc_reorder_push(&e, r);
-	}
-	CHECK(ticks == 0);	/* pushing is not handing over */
-	rc_reorder_release(r, 0);
-	CHECK_MSG(ticks == 2 && g.n == 2 * RC_REORDER_TICK + 10, "%d ticks, %d events",
-		  ticks, g.n);
-	for (int i = 0; i < RC_REORDER_TICK; i++) {
-		e = mkev(5000 + (uint64_t)i, 0);
-		rc_reorder_push(&e, r);
-	}
-	rc_reorder_set_tick(r, NULL, NULL);
-	rc_reorder_release(r, 1);
-	CHECK(ticks == 2);
-	rc_reorder_free(r);
-}
-
 static void test_missing(void)
 {
 	char err[256] = "";
@@ -1013,7 +976,6 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_clock),
 	UNIT_TEST(test_cpustats),
 	UNIT_TEST(test_reorder),
-	UNIT_TEST(test_reorder_tick),
 	UNIT_TEST(test_reorder_random),
 };
 

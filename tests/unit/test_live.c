@@ -7,10 +7,15 @@
  * descriptors handed over are closed, and the command's exit code is told
  * apart from the signal that killed it. And the instance names: a name of
  * this process is ours and alive, a dead PID's or a reused PID's is stale,
- * other names are not ours.
+ * other names are not ours. And the reader thread (live_reader.c): pages
+ * come out whole and in order through a ring far smaller than the
+ * stream (full ring, wrap, a ring emptied and started again at slot 0),
+ * every CPU up to the same round, to the end after finish, and a failed
+ * read is an error, not an end.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +26,10 @@
 #include <unistd.h>
 
 #include <event-parse.h>
+#include <tracefs.h>
 
 #include "live_instance.h"
+#include "live_reader.h"
 #include "source-local.h"
 #include "unit.h"
 
@@ -223,7 +230,190 @@ static void test_analyzer_killed(void)
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+#define RD_CPUS 4
+#define RD_PAGE 4096
+#define RD_PAGES 300
+
+/* Page k of CPU c: its first two words say so, the rest is a pattern. */
+static void rd_fill(unsigned char *p, int c, unsigned int k)
+{
+	for (int i = 0; i < RD_PAGE; i++)
+		p[i] = (unsigned char)(c * 31 + k * 7 + (unsigned int)i);
+	memcpy(p, &c, sizeof(c));
+	memcpy(p + sizeof(c), &k, sizeof(k));
+}
+
+/*
+ * RD_CPUS pipes written page by page as they take them (a pipe holds 16
+ * pages), read by the reader into rings of 5 pages, taken by this thread
+ * a few pages at a time: the ring fills, wraps and empties again. Every
+ * page must come out once, whole, in order.
+ */
+static void test_reader_stream(void)
+{
+	struct tracefs_cpu *tcpus[RD_CPUS];
+	int rfd[RD_CPUS], wfd[RD_CPUS];
+	unsigned int written[RD_CPUS] = { 0 }, got[RD_CPUS] = { 0 };
+	uint64_t head[RD_CPUS] = { 0 };
+	unsigned char page[RD_PAGE];
+	struct rc_lreader *rd;
+	int bad = 0, rounds = 0, done_seen = 0;
+
+	for (int c = 0; c < RD_CPUS; c++) {
+		int p[2];
+
+		CHECK(pipe2(p, O_NONBLOCK) == 0);
+		rfd[c] = p[0];
+		wfd[c] = p[1];
+		tcpus[c] = tracefs_cpu_alloc_fd(rfd[c], RD_PAGE, true);
+		CHECK(tcpus[c] != NULL);
+		if (!tcpus[c])
+			return;
+	}
+	rd = rc_lreader_new(tcpus, rfd, RD_CPUS, RD_PAGE, 5, 3, 1000000L);
+	CHECK(rd != NULL);
+	if (!rd)
+		return;
+	CHECK(rc_lreader_start(rd) == 0);
+	for (;;) {
+		int all_written = 1, more = 0;
+
+		for (int c = 0; c < RD_CPUS; c++) {
+			while (written[c] < RD_PAGES) {
+				rd_fill(page, c, written[c]);
+				if (write(wfd[c], page, RD_PAGE) != RD_PAGE)
+					break;	/* pipe full (a page is written whole or not) */
+				written[c]++;
+			}
+			if (written[c] < RD_PAGES)
+				all_written = 0;
+		}
+		if (all_written && !done_seen) {
+			rc_lreader_finish(rd);
+			done_seen = 1;
+		}
+		{
+			int d = rc_lreader_done(rd);
+
+			rc_lreader_snapshot(rd);
+			for (int c = 0; c < RD_CPUS; c++) {
+				uint64_t base, end = rc_lring_snapshot(rd, c, &base);
+
+				/* at most 2 pages a round: the consumer is slow */
+				for (int j = 0; j < 2 && head[c] < end; j++) {
+					const unsigned char *p = rc_lring_page(rd, c, base, head[c]);
+
+					rd_fill(page, c, got[c]);
+					if (memcmp(p, page, RD_PAGE))
+						bad++;
+					got[c]++;
+					head[c]++;
+					rc_lring_done(rd, c, head[c]);
+				}
+				if (head[c] < end)
+					more = 1;
+			}
+			if (d && !more)
+				break;
+		}
+		if (!more)
+			rc_lreader_wait(rd, 2000000L);
+		if (++rounds > 200000)
+			break;
+	}
+	CHECK_MSG(!bad, "%d pages differ", bad);
+	for (int c = 0; c < RD_CPUS; c++)
+		CHECK_MSG(got[c] == RD_PAGES, "CPU %d: %u pages of %d", c, got[c], RD_PAGES);
+	for (int c = 0; c < RD_CPUS; c++)
+		CHECK(rc_lring_err(rd, c) == 0);
+	rc_lreader_free(rd);
+	for (int c = 0; c < RD_CPUS; c++) {
+		tracefs_cpu_free_fd(tcpus[c]);
+		close(rfd[c]);
+		close(wfd[c]);
+	}
+}
+
+/*
+ * A cut is whole rounds: with every CPU's pipe holding the same number
+ * of pages, every snapshot shows all CPUs read to the same page. And a descriptor that fails is an error that stops the
+ * reader, not an end of data.
+ */
+static void test_reader_cut_and_error(void)
+{
+	struct tracefs_cpu *tcpus[RD_CPUS];
+	int rfd[RD_CPUS], wfd[RD_CPUS];
+	unsigned char page[RD_PAGE];
+	struct rc_lreader *rd;
+	uint64_t lo_end = 0;
+	int spread = 0;
+
+	for (int c = 0; c < RD_CPUS; c++) {
+		int p[2];
+
+		CHECK(pipe2(p, O_NONBLOCK) == 0);
+		rfd[c] = p[0];
+		wfd[c] = p[1];
+		for (unsigned int k = 0; k < 12; k++) {
+			rd_fill(page, c, k);
+			CHECK(write(wfd[c], page, RD_PAGE) == RD_PAGE);
+		}
+		tcpus[c] = tracefs_cpu_alloc_fd(rfd[c], RD_PAGE, true);
+		CHECK(tcpus[c] != NULL);
+		if (!tcpus[c])
+			return;
+	}
+	/* 2 pages a turn, rings of 64: six rounds read everything */
+	rd = rc_lreader_new(tcpus, rfd, RD_CPUS, RD_PAGE, 64, 2, 1000000L);
+	CHECK(rd != NULL && rc_lreader_start(rd) == 0);
+	if (!rd)
+		return;
+	for (time_t t0 = time(NULL); time(NULL) - t0 < 10;) {
+		uint64_t base, lo = UINT64_MAX, hi = 0;
+
+		rc_lreader_snapshot(rd);
+		for (int c = 0; c < RD_CPUS; c++) {
+			uint64_t end = rc_lring_snapshot(rd, c, &base);
+
+			lo = end < lo ? end : lo;
+			hi = end > hi ? end : hi;
+		}
+		if (hi != lo)
+			spread++;
+		lo_end = lo;
+		if (lo == 12)
+			break;
+	}
+	CHECK_MSG(lo_end == 12, "read %d pages of 12", (int)lo_end);
+	CHECK_MSG(!spread, "%d snapshots with CPUs read to different rounds", spread);
+	rc_lreader_free(rd);
+	for (int c = 0; c < RD_CPUS; c++) {
+		tracefs_cpu_free_fd(tcpus[c]);
+		close(rfd[c]);
+		close(wfd[c]);
+	}
+
+	/* a write-only descriptor: EBADF, the reader stops and says so */
+	{
+		int fd = open("/dev/null", O_WRONLY);
+		struct tracefs_cpu *t = tracefs_cpu_alloc_fd(fd, RD_PAGE, true);
+
+		CHECK(fd >= 0 && t != NULL);
+		rd = t ? rc_lreader_new(&t, &fd, 1, RD_PAGE, 8, 4, 1000000L) : NULL;
+		CHECK(rd != NULL && rc_lreader_start(rd) == 0);
+		for (int i = 0; rd && i < 500 && !rc_lreader_done(rd); i++)
+			rc_lreader_wait(rd, 10000000L);
+		CHECK(rd && rc_lreader_done(rd) && rc_lring_err(rd, 0) == EBADF);
+		rc_lreader_free(rd);
+		if (t)
+			tracefs_cpu_free_fd(t);
+		close(fd);
+	}
+}
+
 static const struct unit_test tests[] = {
+	UNIT_TEST(test_reader_stream),
+	UNIT_TEST(test_reader_cut_and_error),
 	UNIT_TEST(test_names),
 	UNIT_TEST(test_command),
 	UNIT_TEST(test_command_end),
