@@ -69,8 +69,8 @@ stop() {	# PID: QEMU (busybox's timeout execs it), else coreutils' timeout, whic
 # within the wait, QEMU still running: killed), 4 when L2 reset before
 # its userspace came up (QEMU exited 0, -no-reboot, without "L2-GUEST:
 # up"), 1 otherwise. QEMU logs each CPU reset with the CPU's registers
-# (-d cpu_reset) to NAME.reset.log: the last one shows where an L2 that
-# reset early was.
+# (-d cpu_reset) to NAME.reset.log: 2 at QEMU's start (registers zero,
+# then EIP=fff0), and any later one shows where an L2 that reset was.
 boot_once() {
 	local n=$1 try=$2 wait=$L2_BOOT_WAIT t0 rc qpid
 	shift 2
@@ -103,7 +103,7 @@ boot_once() {
 	   [ "$(count $OUT/$n.l2.console "L2-GUEST: up")" -eq 0 ]; then
 		echo "l2-qemu: $n: L2 RESET EARLY: QEMU exited 0 $(( $(date +%s) - t0 )) s into boot $try" \
 			"without 'L2-GUEST: up' ($(wc -c <$OUT/$n.l2.console 2>/dev/null || echo 0) console bytes;" \
-			"$(count $OUT/$n.reset.log "CPU Reset") CPU resets logged)"
+			"$(count $OUT/$n.reset.log "CPU Reset") CPU resets logged, 2 of them QEMU's own at start)"
 		return 4
 	fi
 	check_console "$n" 1
