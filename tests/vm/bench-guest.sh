@@ -14,7 +14,9 @@
 # iterations (events per unit of work shows events a tool missed without
 # counting them lost). Software CPU emulation: only the ratios
 # between the columns of one run count, not the absolute figures.
-# Prints a table (medians over REPS) and writes OUT/bench.tsv (every run).
+# Prints a table (medians over REPS) and writes OUT/bench.tsv (every run);
+# the JSON of a run whose analysis found a violation is kept whole in the
+# boot's output directory, findings/WORKLOAD-TOOL-KB-REP.json.
 # Usage: tests/vm/bench-guest.sh [--stock] [--reps N] [--bufs "4096 256 64"] [--out DIR]
 # Exit 0 done, 1 a boot or run failed, 2 usage.
 set -uo pipefail
@@ -92,6 +94,11 @@ run() {	# WORKLOAD_NAME TOOL BUF REP CMD...
 	if [ "$tool" = trace-cmd ]; then kvm-rootcheck --json /tmp/t.dat > /tmp/a.json 2>/dev/null; fi
 	ev=- lost=-
 	if [ "$tool" != none ]; then ev=$(num root_events /tmp/a.json); lost=$(num lost /tmp/a.json); fi
+	# a violation on the patched kernel is kept whole, to be read
+	if grep -q '"verdict": *"violations"' /tmp/a.json 2>/dev/null; then
+		mkdir -p /out/findings
+		cp /tmp/a.json "/out/findings/$n-$tool-$buf-$rep.json"
+	fi
 	runs=$(grep -o 'KVM_RUN=[0-9]*' /tmp/w.out | head -n 1 | cut -d= -f2)
 	[ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) iterations.*/\1/p' /tmp/w.out | head -n 1)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tool" "$buf" "$rep" $((t1 - t0)) $((b1 - b0)) \
@@ -124,6 +131,9 @@ boot_bench() {	# LABEL KDIR TOOLS
 	rc=$?
 	[ $rc -eq 0 ] || { echo "vm-bench: $label: run-vm exit $rc ($o/why.txt)" >&2; return 1; }
 	sed "s/^/$label\t/" "$o/bench.tsv" | tail -n +2 >> "$out/bench.tsv"
+	if [ -d "$o/findings" ]; then
+		echo "vm-bench: $label: runs that found a violation, their JSON: $(ls "$o/findings" | tr '\n' ' ')(in $o/findings)" >&2
+	fi
 }
 
 printf 'kernel\tworkload\ttool\tbuf_kb\trep\twall_cs\tbusy_ticks\tevents\tlost\twork\trc\n' > "$out/bench.tsv"
