@@ -97,7 +97,7 @@ static bool move_pass(const char *path, const char *instance,
 		      bool near, bool improve, bool unfounded, struct pass_out *out)
 {
 	/* a pass by less than RC_IMPROVE_MIN_NS that must fit (improve) counts
-	 * only if it reads the trace whole */
+	 * only if it reads the trace whole (rc_engine_clock_check()) */
 	bool whole = improve && abs64(ns) < RC_IMPROVE_MIN_NS;
 	struct rc_pass p = { .cpu = cpu, .ns = ns, .strict = true, .improve = improve && !whole,
 			     .unfounded = unfounded, .whole = whole,

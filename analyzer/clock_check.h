@@ -19,7 +19,8 @@
  * and no event was lost, passes that fit more of them may go further (a ladder
  * of 0.2 .. 6 ms, at most RC_CLOCK_LADDER); those, and the far passes then,
  * count only if fewer records stay unfitted (by less than 50 us, only if
- * every record fits and no violation is left: the trace read whole). A
+ * every record fits: the trace read whole; one that still finds
+ * violations speaks only of count mismatches, engine.c). A
  * violation not found again in every other pass (same rule, same root
  * life) rests on an order of CPUs that the timestamps do not settle: it is
  * put in clock doubt. Offline traces only: the file is read again.

@@ -59,8 +59,9 @@ struct rc_pass {
 	bool unfounded;
 	/*
 	 * whole: it counts only if it reads the trace whole: every record
-	 * fitted its count and no violation at all (a CPU moved by less than
-	 * improve passes go, where a bug's broken counts would not all fit).
+	 * fitted its count (a CPU moved by less than improve passes go,
+	 * where a bug's broken counts would not all fit); if it still finds
+	 * a violation, it puts only count mismatches in doubt.
 	 */
 	bool whole;
 	/* moved >= 0: it puts in doubt only findings on that CPU or with
