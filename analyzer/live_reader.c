@@ -78,7 +78,16 @@ struct rc_lreader *rc_lreader_new(struct tracefs_cpu *const *tcpus, const int *f
 	if (rd->poll_ms < 1)
 		rd->poll_ms = 1;
 	pthread_mutex_init(&rd->mu, NULL);
-	pthread_cond_init(&rd->cv, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* timed waits on the monotonic clock: a clock set back does not
+		 * stretch them */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&rd->cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	rd->r = calloc((size_t)(n > 0 ? n : 1), sizeof(*rd->r));
 	if (!rd->r || pipe2(rd->wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		goto fail;
@@ -153,7 +162,7 @@ static void *reader_main(void *arg)
 	struct rc_lreader *rd = arg;
 	/* pf[0]: the wake-up pipe; pf[i + 1]: CPU i */
 	struct pollfd *pf = calloc((size_t)rd->n + 1, sizeof(*pf));
-	bool all = true, by_fd = false, plain = false;
+	bool all = true, by_fd = false;
 
 	if (!pf) {
 		for (int i = 0; i < rd->n; i++)
@@ -162,7 +171,7 @@ static void *reader_main(void *arg)
 	}
 	while (!atomic_load(&rd->stop)) {
 		bool ending = atomic_load(&rd->ending), full = false, failed = false;
-		bool more = false;
+		bool more = false, plain;
 		size_t got = 0;
 		int timeout, ret;
 
@@ -272,7 +281,7 @@ void rc_lreader_wait(struct rc_lreader *rd, long ns)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_REALTIME, &t);
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	t.tv_nsec += ns;
 	t.tv_sec += t.tv_nsec / 1000000000L;
 	t.tv_nsec %= 1000000000L;

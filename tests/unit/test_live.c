@@ -243,6 +243,39 @@ static void rd_fill(unsigned char *p, int c, unsigned int k)
 	memcpy(p + sizeof(c), &k, sizeof(k));
 }
 
+/* RD_CPUS non-blocking pipes, each holding prefill pages, and a tracefs_cpu
+ * reading each. Returns -1 on failure (checked). */
+static int rd_pipes(struct tracefs_cpu **tcpus, int *rfd, int *wfd, unsigned int prefill)
+{
+	unsigned char page[RD_PAGE];
+
+	for (int c = 0; c < RD_CPUS; c++) {
+		int p[2];
+
+		CHECK(pipe2(p, O_NONBLOCK) == 0);
+		rfd[c] = p[0];
+		wfd[c] = p[1];
+		for (unsigned int k = 0; k < prefill; k++) {
+			rd_fill(page, c, k);
+			CHECK(write(wfd[c], page, RD_PAGE) == RD_PAGE);
+		}
+		tcpus[c] = tracefs_cpu_alloc_fd(rfd[c], RD_PAGE, true);
+		CHECK(tcpus[c] != NULL);
+		if (!tcpus[c])
+			return -1;
+	}
+	return 0;
+}
+
+static void rd_close(struct tracefs_cpu **tcpus, const int *rfd, const int *wfd)
+{
+	for (int c = 0; c < RD_CPUS; c++) {
+		tracefs_cpu_free_fd(tcpus[c]);
+		close(rfd[c]);
+		close(wfd[c]);
+	}
+}
+
 /*
  * RD_CPUS pipes written page by page as they take them (a pipe holds 16
  * pages), read by the reader into rings of 5 pages, taken by this thread
@@ -259,17 +292,8 @@ static void test_reader_stream(void)
 	struct rc_lreader *rd;
 	int bad = 0, rounds = 0, done_seen = 0;
 
-	for (int c = 0; c < RD_CPUS; c++) {
-		int p[2];
-
-		CHECK(pipe2(p, O_NONBLOCK) == 0);
-		rfd[c] = p[0];
-		wfd[c] = p[1];
-		tcpus[c] = tracefs_cpu_alloc_fd(rfd[c], RD_PAGE, true);
-		CHECK(tcpus[c] != NULL);
-		if (!tcpus[c])
-			return;
-	}
+	if (rd_pipes(tcpus, rfd, wfd, 0))
+		return;
 	rd = rc_lreader_new(tcpus, rfd, RD_CPUS, RD_PAGE, 5, 3, 1000000L);
 	CHECK(rd != NULL);
 	if (!rd)
@@ -327,11 +351,7 @@ static void test_reader_stream(void)
 	for (int c = 0; c < RD_CPUS; c++)
 		CHECK(rc_lring_err(rd, c) == 0);
 	rc_lreader_free(rd);
-	for (int c = 0; c < RD_CPUS; c++) {
-		tracefs_cpu_free_fd(tcpus[c]);
-		close(rfd[c]);
-		close(wfd[c]);
-	}
+	rd_close(tcpus, rfd, wfd);
 }
 
 /*
@@ -343,26 +363,12 @@ static void test_reader_cut_and_error(void)
 {
 	struct tracefs_cpu *tcpus[RD_CPUS];
 	int rfd[RD_CPUS], wfd[RD_CPUS];
-	unsigned char page[RD_PAGE];
 	struct rc_lreader *rd;
 	uint64_t lo_end = 0;
 	int spread = 0;
 
-	for (int c = 0; c < RD_CPUS; c++) {
-		int p[2];
-
-		CHECK(pipe2(p, O_NONBLOCK) == 0);
-		rfd[c] = p[0];
-		wfd[c] = p[1];
-		for (unsigned int k = 0; k < 12; k++) {
-			rd_fill(page, c, k);
-			CHECK(write(wfd[c], page, RD_PAGE) == RD_PAGE);
-		}
-		tcpus[c] = tracefs_cpu_alloc_fd(rfd[c], RD_PAGE, true);
-		CHECK(tcpus[c] != NULL);
-		if (!tcpus[c])
-			return;
-	}
+	if (rd_pipes(tcpus, rfd, wfd, 12))
+		return;
 	/* 2 pages a turn, rings of 64: six rounds read everything */
 	rd = rc_lreader_new(tcpus, rfd, RD_CPUS, RD_PAGE, 64, 2, 1000000L);
 	CHECK(rd != NULL && rc_lreader_start(rd) == 0);
@@ -387,11 +393,7 @@ static void test_reader_cut_and_error(void)
 	CHECK_MSG(lo_end == 12, "read %d pages of 12", (int)lo_end);
 	CHECK_MSG(!spread, "%d snapshots with CPUs read to different rounds", spread);
 	rc_lreader_free(rd);
-	for (int c = 0; c < RD_CPUS; c++) {
-		tracefs_cpu_free_fd(tcpus[c]);
-		close(rfd[c]);
-		close(wfd[c]);
-	}
+	rd_close(tcpus, rfd, wfd);
 
 	/* a write-only descriptor: EBADF, the reader stops and says so */
 	{
