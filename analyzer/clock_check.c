@@ -25,7 +25,7 @@ struct pass_out {
  * (rc_engine_clock_check() as p says). Returns 0, or -1 if the pass
  * could not be run.
  */
-static int clock_pass(const char *path, const char *instance,
+static int clock_pass(const struct rc_clock_input *in,
 		      const struct rc_model_opts *opts, struct rc_engine *e,
 		      const uint64_t *sub, int n, const struct rc_pass *p,
 		      struct pass_out *out)
@@ -36,7 +36,7 @@ static int clock_pass(const char *path, const char *instance,
 	char err[256];
 	int ret = -1;
 
-	src = rc_source_open_file(path, instance, err, sizeof(err));
+	src = in->open(in->arg, err, sizeof(err));
 	if (!src)
 		return -1;
 	mo.hint = rc_design_hint(rc_source_info(src)->kernel);
@@ -91,7 +91,7 @@ static int64_t abs64(int64_t v)
  * all; improve: it counts only if fewer records never fitted. False to
  * stop (the pass could not be run).
  */
-static bool move_pass(const char *path, const char *instance,
+static bool move_pass(const struct rc_clock_input *in,
 		      const struct rc_model_opts *opts, struct rc_engine *e,
 		      struct rc_report *rep, uint64_t *sub, int n, int cpu, int64_t ns,
 		      bool near, bool improve, bool unfounded, struct pass_out *out)
@@ -106,7 +106,7 @@ static bool move_pass(const char *path, const char *instance,
 	for (int c = 0; c < n; c++)
 		sub[c] = ns > 0 ? (c == cpu ? (uint64_t)ns : 0) :
 			(c == cpu ? 0 : (uint64_t)-ns);
-	if (clock_pass(path, instance, opts, e, sub, n, &p, out))
+	if (clock_pass(in, opts, e, sub, n, &p, out))
 		return false;
 	rep->shift[rep->nshift++] = (struct rc_clock_shift){ .cpu = cpu, .ns = ns };
 	return true;
@@ -143,7 +143,7 @@ static size_t near_findings(const struct rc_findings *f, int c)
 #define RC_LADDER_CPUS 4	/* CPUs tried by the ladder, at most */
 static const int64_t rungs[] = { 200000, 600000, 1500000, 3000000, 4500000, 6000000 };
 
-static void ladder(const char *path, const char *instance,
+static void ladder(const struct rc_clock_input *in,
 		   const struct rc_model_opts *opts, struct rc_engine *e,
 		   struct rc_report *rep, uint64_t *sub, int n)
 {
@@ -189,7 +189,7 @@ static void ladder(const char *path, const char *instance,
 					    abs64(ns) < RC_IMPROVE_MIN_NS)
 						break;
 					left--;
-					if (!move_pass(path, instance, opts, e, rep, sub, n, c, ns,
+					if (!move_pass(in, opts, e, rep, sub, n, c, ns,
 						       true, true, false, &o))
 						return;
 					if (o.doubted || o.forced > forced || (o.ahead && o.behind))
@@ -220,7 +220,7 @@ static void ladder(const char *path, const char *instance,
  * CPU's events across another's); if records never fitted, it must fit
  * more of them (improve), and one that does raises that bound.
  */
-static void targeted(const char *path, const char *instance,
+static void targeted(const struct rc_clock_input *in,
 		     const struct rc_model_opts *opts, struct rc_engine *e,
 		     struct rc_report *rep, uint64_t *sub, int n)
 {
@@ -245,7 +245,7 @@ static void targeted(const char *path, const char *instance,
 	     fwd && fwd <= RC_CLOCK_MAX_NS && f->total && left > RC_CLOCK_TARGETED - 3;
 	     fwd += o.behind + 1000) {
 		left--;
-		if (!move_pass(path, instance, opts, e, rep, sub, n, slow, -(int64_t)fwd,
+		if (!move_pass(in, opts, e, rep, sub, n, slow, -(int64_t)fwd,
 			       false, false, false, &o))
 			return;
 		if (!o.behind)
@@ -291,7 +291,7 @@ static void targeted(const char *path, const char *instance,
 					    pass_ran(rep, nr->cpu, try[t]))
 						continue;
 					left--;
-					if (!move_pass(path, instance, opts, e, rep, sub, n,
+					if (!move_pass(in, opts, e, rep, sub, n,
 						       nr->cpu, try[t], true, far && forced,
 						       far && !forced, &o))
 						return;
@@ -304,7 +304,7 @@ static void targeted(const char *path, const char *instance,
 	}
 }
 
-void rc_clock_check(const char *path, const char *instance,
+void rc_clock_check(const struct rc_clock_input *in,
 		    const struct rc_model_opts *opts, struct rc_engine *e,
 		    struct rc_report *rep)
 {
@@ -349,7 +349,7 @@ void rc_clock_check(const char *path, const char *instance,
 			memset(sub, 0, (size_t)n * sizeof(*sub));
 			sub[cpu] = total;
 			p.ns = (int64_t)total;
-			if (clock_pass(path, instance, opts, e, sub, n, &p, &o))
+			if (clock_pass(in, opts, e, sub, n, &p, &o))
 				break;
 			rep->shift[rep->nshift++] = (struct rc_clock_shift){ .cpu = cpu, .ns = (int64_t)total };
 			if (o.ahead >= o.other_ahead && o.ahead)
@@ -360,8 +360,8 @@ void rc_clock_check(const char *path, const char *instance,
 				break;
 		}
 	}
-	targeted(path, instance, opts, e, rep, sub, n);
-	ladder(path, instance, opts, e, rep, sub, n);
+	targeted(in, opts, e, rep, sub, n);
+	ladder(in, opts, e, rep, sub, n);
 	free(sub);
 }
 

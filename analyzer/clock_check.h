@@ -23,19 +23,29 @@
  * violations speaks only of count mismatches, engine.c). A
  * violation not found again in every other pass (same rule, same root
  * life) rests on an order of CPUs that the timestamps do not settle: it is
- * put in clock doubt. Offline traces only: the file is read again.
+ * put in clock doubt. Each pass reads the events again from a new source:
+ * the trace.dat, or a live run's spool (source_spool.h).
  */
 #ifndef RC_CLOCK_CHECK_H
 #define RC_CLOCK_CHECK_H
 
+#include <stddef.h>
 #include "engine.h"
 #include "report.h"
+#include "source.h"
+
+/* Where the passes read the events again. */
+struct rc_clock_input {
+	/* a new source of the events e read, NULL with err set if it cannot be */
+	struct rc_source *(*open)(void *arg, char *err, size_t errlen);
+	void *arg;
+};
 
 /*
- * e: the engine that read path (buffer instance, or NULL) with opts.
- * Fills rep->shift[] with the passes run; changes e's findings only.
+ * e: the engine that read in's events with opts. Fills rep->shift[] with
+ * the passes run; changes e's findings only.
  */
-void rc_clock_check(const char *path, const char *instance,
+void rc_clock_check(const struct rc_clock_input *in,
 		    const struct rc_model_opts *opts, struct rc_engine *e,
 		    struct rc_report *rep);
 

@@ -27,6 +27,7 @@
 #include "clock_check.h"
 #include "report.h"
 #include "source.h"
+#include "source_spool.h"
 
 #define RC_VERSION "0.1"
 
@@ -86,6 +87,70 @@ static int sink(const struct rc_event *ev, void *arg)
 	return rc_engine_feed(arg, ev) < 0;	/* out of memory: stop */
 }
 
+/* live: every event goes to the spool too, for the clock check */
+struct live_sink {
+	struct rc_engine *e;
+	struct rc_spool *sp;
+};
+
+static int spool_sink(const struct rc_event *ev, void *arg)
+{
+	struct live_sink *ls = arg;
+
+	rc_spool_put(ls->sp, ev);
+	return sink(ev, ls->e);
+}
+
+/* The clock check's sources: the trace.dat again, or the live spool. */
+struct file_again {
+	const char *path, *instance;
+};
+
+static struct rc_source *open_file_again(void *arg, char *err, size_t errlen)
+{
+	const struct file_again *f = arg;
+
+	return rc_source_open_file(f->path, f->instance, err, errlen);
+}
+
+struct spool_again {
+	struct rc_spool *sp;
+	const struct rc_trace_info *like;
+};
+
+static struct rc_source *open_spool_again(void *arg, char *err, size_t errlen)
+{
+	const struct spool_again *s = arg;
+
+	return rc_source_open_spool(s->sp, s->like, err, errlen);
+}
+
+/*
+ * KVM_ROOTCHECK_SPOOL_MB: the live spool's bound in MB (0: off); unset,
+ * the default, capped by the free space (*dflt).
+ */
+static int spool_mb(uint64_t *out, bool *dflt, char *err, size_t errlen)
+{
+	const char *s = getenv("KVM_ROOTCHECK_SPOOL_MB");
+	unsigned long long v;
+	char *end;
+
+	*out = RC_SPOOL_DEFAULT_MB;
+	*dflt = true;
+	if (!s || !*s)
+		return 0;
+	*dflt = false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || s[0] < '0' || s[0] > '9' || v > ((uint64_t)1 << 24)) {
+		snprintf(err, errlen, "KVM_ROOTCHECK_SPOOL_MB='%s' is not a number from 0 to %llu",
+			 s, 1ULL << 24);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 static int parse_design(const char *s, enum rc_design *d)
 {
 	if (!strcmp(s, "auto"))
@@ -136,10 +201,14 @@ static int analyze(const struct opts *o, const char *path, bool live,
 	char err[8192] = "";
 	static char stdin_buf[64];
 	uint32_t max_vms, max_roots;
+	uint64_t spool_max = 0;
+	bool spool_dflt = false;
+	struct live_sink ls = { 0 };
 	int rc;
 
 	if (rc_env_cap("KVM_ROOTCHECK_MAX_VMS", &max_vms, err, sizeof(err)) ||
-	    rc_env_cap("KVM_ROOTCHECK_MAX_ROOTS", &max_roots, err, sizeof(err))) {
+	    rc_env_cap("KVM_ROOTCHECK_MAX_ROOTS", &max_roots, err, sizeof(err)) ||
+	    (live && spool_mb(&spool_max, &spool_dflt, err, sizeof(err)))) {
 		print_error(o, input, err);
 		return RC_EXIT_USAGE;
 	}
@@ -173,10 +242,19 @@ static int analyze(const struct opts *o, const char *path, bool live,
 		return RC_EXIT_USAGE;
 	}
 	m = rc_engine_model(e);
-	if (rc_source_run(src, sink, e, err, sizeof(err)) || rc_model_stats(m)->oom) {
+	ls.e = e;
+	if (live && !(ls.sp = rc_spool_new(spool_max << 20, spool_dflt))) {
+		print_error(o, input, "out of memory");
+		rc_engine_free(e);
+		rc_source_close(src);
+		return RC_EXIT_USAGE;
+	}
+	if (rc_source_run(src, live ? spool_sink : sink, live ? (void *)&ls : e,
+			  err, sizeof(err)) || rc_model_stats(m)->oom) {
 		if (rc_model_stats(m)->oom)
 			snprintf(err, sizeof(err), "out of memory: the trace was not analysed in full");
 		print_error(o, input, err[0] ? err : "read error");
+		rc_spool_free(ls.sp);
 		rc_engine_free(e);
 		rc_source_close(src);
 		return RC_EXIT_USAGE;
@@ -190,18 +268,27 @@ static int analyze(const struct opts *o, const char *path, bool live,
 			snprintf(err, sizeof(err), "--root 0x%" PRIx64 ": no event of this root in the trace",
 				 o->mopts.root_filter);
 			print_error(o, input, err);
+			rc_spool_free(ls.sp);
 			rc_engine_free(e);
 			rc_source_close(src);
 			return RC_EXIT_USAGE;
 		}
 	}
 
-	if (!live && rc_engine_findings(e)->total) {
+	if (rc_engine_findings(e)->total) {
 		struct rc_model_opts mo = o->mopts;
+		struct file_again fa = { path, o->instance };
+		struct spool_again sa = { ls.sp, rc_source_info(src) };
+		struct rc_clock_input in = { open_file_again, &fa };
 
 		mo.max_vms = max_vms;
 		mo.max_roots = max_roots;
-		rc_clock_check(path, o->instance, &mo, e, &rep);
+		if (live)
+			in = (struct rc_clock_input){ open_spool_again, &sa };
+		if (!live || rc_spool_whole(ls.sp))
+			rc_clock_check(&in, &mo, e, &rep);
+		else
+			rep.clock_skipped = rc_spool_why(ls.sp);
 	}
 	rep.input = input;
 	rep.info = rc_source_info(src);
@@ -245,6 +332,7 @@ static int analyze(const struct opts *o, const char *path, bool live,
 			strerror(errno));
 		rc = RC_EXIT_USAGE;
 	}
+	rc_spool_free(ls.sp);
 	rc_engine_free(e);
 	rc_source_close(src);
 	return rc;

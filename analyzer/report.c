@@ -208,9 +208,13 @@ unsigned int rc_report_warnings(const struct rc_report *r, char w[][120],
 	unsigned int n = 0;
 
 #define WARN(...) do { if (n < max) snprintf(w[n++], 120, __VA_ARGS__); } while (0)
-	if (in && in->clock[0] && !in->clock_reliable)
+	if (in && in->clock[0] && !in->clock_reliable && in->clock_note[0])
+		WARN("clock not trusted: %.90s", in->clock_note);
+	else if (in && in->clock[0] && !in->clock_reliable)
 		WARN("clock '%s' does not order CPUs; record with -C global",
 		     in->clock);
+	if (r->clock_skipped)
+		WARN("clock check not run: %.95s", r->clock_skipped);
 	if (in && in->cpus_incomplete)
 	{
 		WARN("trace not read in full: %d CPUs, no verdict",

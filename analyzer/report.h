@@ -68,6 +68,8 @@ struct rc_report {
 	struct rc_clock_shift { int cpu; int64_t ns; } shift[RC_CLOCK_PASSES + RC_CLOCK_TARGETED + RC_CLOCK_MIDS +
 						 RC_CLOCK_LADDER];
 	int nshift;
+	/* live: why the clock check was not run on violations found, else NULL */
+	const char *clock_skipped;
 };
 
 enum rc_why rc_report_why(const struct rc_report *r);

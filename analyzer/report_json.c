@@ -154,9 +154,14 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	jstr(out, in ? in->kernel : "");
 	fprintf(out, ",\"cpus\":%d,\"clock\":", in ? in->ncpus : 0);
 	jstr(out, in ? in->clock : "");
-	fprintf(out, ",\"clock_reliable\":%s,\"abi\":%d,\"records\":%llu},\n",
-		in && in->clock_reliable ? "true" : "false", in ? in->abi : 0,
-		in ? in->records_read : 0ull);
+	fprintf(out, ",\"clock_reliable\":%s,\"clock_note\":",
+		in && in->clock_reliable ? "true" : "false");
+	if (in && in->clock_note[0])
+		jstr(out, in->clock_note);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"abi\":%d,\"records\":%llu},\n",
+		in ? in->abi : 0, in ? in->records_read : 0ull);
 	fprintf(out, "\"events\":{\"root_events\":%" PRIu64 ",\"root_lifecycle\":%"
 		PRIu64 ",\"lost\":%" PRIu64 ",\"lost_reports\":%" PRIu64 "},\n",
 		st->events - st->lost_reports, st->root_events, st->lost_events,
@@ -207,7 +212,12 @@ void rc_report_json(FILE *out, const struct rc_report *r)
 	for (int i = 0; i < r->nshift; i++)
 		fprintf(out, "%s{\"cpu\":%d,\"shift_ns\":%" PRId64 "}", i ? "," : "",
 			r->shift[i].cpu, r->shift[i].ns);
-	fprintf(out, "],\n");
+	fprintf(out, "],\"clock_check_skipped\":");
+	if (r->clock_skipped)
+		jstr(out, r->clock_skipped);
+	else
+		fputs("null", out);
+	fprintf(out, ",\n");
 	if (r->have_root) {
 		size_t n;
 		const struct rc_event *t = rc_model_timeline(r->model, &n);

@@ -12,6 +12,12 @@
 
 #define COLS 72
 
+/* Why an untrusted clock is: the warnings give the detail. */
+static const char *clock_fault(const struct rc_report *r)
+{
+	return r->info->clock_note[0] ? "not trusted" : "does not order CPUs";
+}
+
 static void ts_str(uint64_t ts, char *buf, size_t len)
 {
 	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, ts / UINT64_C(1000000000),
@@ -189,12 +195,13 @@ static void verdict(FILE *out, const struct rc_report *r)
 		}
 		if (f->total)
 			fprintf(out, "\nverdict: INCONCLUSIVE: %" PRIu64 " possible violation%s\n"
-				"  clock '%s' does not order CPUs; see the warnings\n",
-				f->total, f->total == 1 ? "" : "s", r->info->clock);
+				"  clock '%s' %s; see the warnings\n",
+				f->total, f->total == 1 ? "" : "s", r->info->clock,
+				clock_fault(r));
 		else
-			fprintf(out, "\nverdict: INCONCLUSIVE: clock '%s' does not order CPUs\n"
+			fprintf(out, "\nverdict: INCONCLUSIVE: clock '%s' %s\n"
 				"  no violation in %" PRIu64 " root li%s in %" PRIu64 " VM%s\n",
-				r->info->clock, st->roots, st->roots == 1 ? "fe" : "ves",
+				r->info->clock, clock_fault(r), st->roots, st->roots == 1 ? "fe" : "ves",
 				st->vms, st->vms == 1 ? "" : "s");
 		return;
 	case RC_WHY_COMMAND_FAILED:
@@ -282,8 +289,8 @@ void rc_report_line(FILE *out, const struct rc_report *r)
 		fprintf(out, "%-12s %d  %s  %" PRIu64 " possible violations in clock doubt",
 			"INCONCLUSIVE", (int)e, r->input, f->doubted);
 	} else if (why == RC_WHY_CLOCK_UNTRUSTED) {
-		fprintf(out, "%-12s %d  %s  clock '%s' does not order CPUs",
-			"INCONCLUSIVE", (int)e, r->input, r->info->clock);
+		fprintf(out, "%-12s %d  %s  clock '%s' %s",
+			"INCONCLUSIVE", (int)e, r->input, r->info->clock, clock_fault(r));
 	} else if (why == RC_WHY_COMMAND_FAILED) {
 		fprintf(out, "%-12s %d  %s  %s", "INCONCLUSIVE", (int)e, r->input, cmd);
 		cmd = NULL;

@@ -19,6 +19,8 @@ struct rc_trace_info {
 	int ncpus;
 	char clock[32];		/* trace clock name, "" if unknown */
 	int clock_reliable;	/* 0 for "local" (cross-CPU order unreliable) */
+	char clock_note[96];	/* why a clock that orders CPUs is not trusted
+				 * (live: the clocksource changed), "" if none */
 	unsigned long long events_read;	/* kvmmmu root events handed to the sink */
 	unsigned long long records_read;	/* all records seen */
 	unsigned long long lost_events;	/* known lost events (sum over CPUs) */

@@ -105,6 +105,7 @@ struct live_priv {
 	struct sigaction old_int, old_term, old_hup;
 	int handlers;
 	int own_tep;
+	char clocksource[32];	/* the kernel's clocksource at the start, "" if unknown */
 };
 
 static volatile sig_atomic_t live_signal;
@@ -405,6 +406,45 @@ static int live_stream(struct rc_source *src, struct live_priv *lp,
 		       char *err, size_t errlen);
 static int new_reader(struct live_priv *lp);
 
+/*
+ * The kernel's clocksource into buf ("" if it cannot be read). When the
+ * kernel finds the TSC unstable it marks it so, changes the clocksource
+ * and sched_clock stops being stable: from then on the trace clock may
+ * order two CPUs' events wrongly by up to a tick, and a run it happened
+ * in is judged as one with a clock that does not order CPUs.
+ * KVM_ROOTCHECK_CLOCKSOURCE names another file (the tests' hook).
+ */
+#define RC_CLOCKSOURCE_FILE "/sys/devices/system/clocksource/clocksource0/current_clocksource"
+
+static void read_clocksource(char *buf, size_t len)
+{
+	const char *path = getenv("KVM_ROOTCHECK_CLOCKSOURCE");
+	FILE *f;
+
+	buf[0] = '\0';
+	f = fopen(path && *path ? path : RC_CLOCKSOURCE_FILE, "re");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* At the end of a run: a clocksource that changed makes the clock untrusted. */
+static void check_clocksource(struct rc_source *src, const struct live_priv *lp)
+{
+	char now[32];
+
+	read_clocksource(now, sizeof(now));
+	if (!lp->clocksource[0] || !strcmp(now, lp->clocksource))
+		return;
+	src->info.clock_reliable = 0;
+	snprintf(src->info.clock_note, sizeof(src->info.clock_note),
+		 "clocksource went %.30s -> %.30s mid-run", lp->clocksource,
+		 now[0] ? now : "?");
+}
+
 static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 		    char *err, size_t errlen)
 {
@@ -427,7 +467,10 @@ static int live_run(struct rc_source *src, rc_sink_fn sink, void *arg,
 	em.info = &src->info;
 	em.sink = rc_reorder_push;
 	em.arg = ro;
+	read_clocksource(lp->clocksource, sizeof(lp->clocksource));
 	ret = live_stream(src, lp, &em, ro, err, errlen);
+	if (!ret)
+		check_clocksource(src, lp);
 	rc_lreader_free(lp->rd);
 	lp->rd = NULL;
 	rc_reorder_free(ro);

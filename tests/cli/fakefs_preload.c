@@ -9,7 +9,10 @@
  * /proc/kallsyms opens that file instead: libtracefs reads kallsyms in
  * BUFSIZ steps with a realloc each, and under AddressSanitizer (whose
  * realloc always copies) the host's 5 MB of it took 15-20 s of CPU per
- * live run. Everything else goes to libc.
+ * live run. A write to the instance's trace_clock is dropped (the
+ * template's reads "[global]"). With FAKEFS_NCPUS set, sysconf() says the machine has that
+ * many CPUs (the CPUs of a fixture with events on more CPUs than the
+ * host has). Everything else goes to libc.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -21,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -73,7 +77,11 @@ int rmdir(const char *path)
 	return real(path);
 }
 
-/* open(2) and open64(2): /proc/kallsyms is FAKEFS_KALLSYMS if set. */
+/*
+ * open(2) and open64(2): /proc/kallsyms is FAKEFS_KALLSYMS if set; a write
+ * to the trace_clock of our instance goes to /dev/null, so that it still
+ * reads "[global]" as tracefs shows the clock it was set to.
+ */
 static int open_as(const char *path, int flags, va_list ap)
 {
 	int (*real)(const char *, int, ...) =
@@ -85,6 +93,9 @@ static int open_as(const char *path, int flags, va_list ap)
 		mode = (mode_t)va_arg(ap, int);
 	if (k && !strcmp(path, "/proc/kallsyms"))
 		path = k;
+	if (ours(path) && (flags & O_ACCMODE) != O_RDONLY && strlen(path) > 12 &&
+	    !strcmp(path + strlen(path) - 12, "/trace_clock"))
+		path = "/dev/null";
 	return real(path, flags, mode);
 }
 
@@ -101,3 +112,23 @@ int open(const char *path, int flags, ...)
 
 /* the same call on a 64-bit libc (off_t is 64 bits) */
 int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+
+/* what _FORTIFY_SOURCE makes of open() without a mode (libtracefs' writes) */
+int __open_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
+
+long sysconf(int name)
+{
+	static long (*real)(int);
+	const char *n = getenv("FAKEFS_NCPUS");
+
+	if (n && *n && (name == _SC_NPROCESSORS_CONF || name == _SC_NPROCESSORS_ONLN))
+		return atol(n);
+	if (!real)
+		real = (long (*)(int))dlsym(RTLD_NEXT, "sysconf");
+	return real(name);
+}

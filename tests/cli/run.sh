@@ -572,6 +572,91 @@ PY
 		'{"exit": null, "name": "sh", "signal": "SIGSEGV"}' no_root_events sh -c 'kill -SEGV $$'
 	grep -qx 'kvm-rootcheck: note: command killed by SIGSEGV' "$tmp/live.err" && ok ||
 		bad "live empty-segv: stderr: $(cat "$tmp/live.err")"
+
+	# live runs the clock check too, its passes reading a spool of the
+	# run's events (source_spool.h). For each fixture with events on
+	# several CPUs, live on its pages per CPU (fakefs.py --per-cpu;
+	# FAKEFS_NCPUS: the fixture's CPUs) says what its trace.dat says:
+	# skewed clean runs INCONCLUSIVE, true bugs FAIL (before the spool,
+	# live said FAIL on 10 that the file calls INCONCLUSIVE, and on
+	# cli_skew_mid named a violation the file puts in clock doubt).
+	live_fs() {	# FS ARGS...: the analyzer on fake tracefs FS
+		local fs=$1
+		shift
+		FAKEFS_NCPUS=4 FAKEFS_TEMPLATE="$tmp/$fs/template" KVM_ROOTCHECK_TRACEFS="$tmp/$fs/tracefs" \
+			FAKEFS_KALLSYMS="$tmp/kallsyms" LD_PRELOAD="$tmp/fakefs_preload.so" \
+			ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" timeout 120 "$bin" "$@"
+	}
+	npc=0
+	for t in tests/fixtures/cli_skew_*.txt tests/fixtures/cli_late_uaf.txt \
+		tests/fixtures/cli_time_order.txt tests/fixtures/src_fields.txt; do
+		n=$(basename "$t" .txt)
+		if ! python3 tests/cli/fakefs.py --per-cpu "$tmp/pc-$n" "$t"; then
+			bad "fakefs.py --per-cpu $n"
+			continue
+		fi
+		live_fs "pc-$n" live -- true >"$tmp/pc.out" 2>"$tmp/pc.err"
+		rc=$?
+		"$bin" "$fx/$n.dat" >"$tmp/pc.file" 2>&1
+		frc=$?
+		if [ $rc -eq $frc ] && [ "$(sed -n '/^verdict: /,$p' "$tmp/pc.out")" = \
+			"$(sed -n '/^verdict: /,$p' "$tmp/pc.file")" ]; then
+			ok
+			[ $rc -eq 3 ] && npc=$((npc + 1))
+		else
+			bad "live per-CPU $n: exit $rc, file $frc: $(sed -n '/^verdict: /,$p' "$tmp/pc.out" | head -c 300) $(head -c 200 "$tmp/pc.err")"
+		fi
+	done
+	[ $npc -ge 8 ] && ok || bad "live per-CPU: $npc inconclusive, want 8 or more"
+	live_fs pc-cli_skew_clean --json live -- true >"$tmp/pc.json"
+	python3 - "$tmp/pc.json" <<'PY' && ok || bad "live skew-clean --json: $(head -c 600 "$tmp/pc.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["reason"] == "clock_untrusted" and d["exit"] == 3 and d["violations_total"] == 0
+assert d["clock_doubted"] == 1 and d["clock_check"] and d["clock_check_skipped"] is None
+PY
+	# the spool off: no clock check, and the report says so
+	KVM_ROOTCHECK_SPOOL_MB=0 live_fs pc-cli_skew_clean live -- true >"$tmp/pc.out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] && grep -qx 'warning: clock check not run: the spool is off (KVM_ROOTCHECK_SPOOL_MB=0)' "$tmp/pc.out" &&
+		ok || bad "live spool off: exit $rc: $(grep -m2 '^warning\|^verdict' "$tmp/pc.out")"
+	KVM_ROOTCHECK_SPOOL_MB=0 live_fs pc-cli_skew_clean --json live -- true >"$tmp/pc.json" 2>&1
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["clock_check_skipped"] == "the spool is off (KVM_ROOTCHECK_SPOOL_MB=0)" and
+         d["clock_check"] == [] and d["exit"] == 1 else 1)' "$tmp/pc.json" && ok ||
+		bad "live spool off --json: $(head -c 400 "$tmp/pc.json")"
+	KVM_ROOTCHECK_SPOOL_MB=1x live_fs pc-cli_skew_clean live -- true >"$tmp/pc.out" 2>"$tmp/pc.err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(cat "$tmp/pc.err")" = \
+		"kvm-rootcheck: KVM_ROOTCHECK_SPOOL_MB='1x' is not a number from 0 to 16777216" ] &&
+		ok || bad "live bad KVM_ROOTCHECK_SPOOL_MB: exit $rc: $(cat "$tmp/pc.err")"
+	# the kernel changed its clocksource during the run (it marked the
+	# TSC unstable): the trace clock no longer orders CPUs, no verdict
+	python3 tests/cli/fakefs.py --per-cpu "$tmp/pc-clean" tests/fixtures/cli_clean.txt
+	echo tsc >"$tmp/cs"
+	KVM_ROOTCHECK_CLOCKSOURCE="$tmp/cs" live_fs pc-clean live -- sh -c "echo hpet >'$tmp/cs'" >"$tmp/pc.out" 2>&1
+	rc=$?
+	[ $rc -eq 3 ] && grep -qx 'warning: clock not trusted: clocksource went tsc -> hpet mid-run' "$tmp/pc.out" &&
+		[ "$(sed -n '/^verdict: /,$p' "$tmp/pc.out")" = "$(printf "verdict: INCONCLUSIVE: clock 'global' not trusted\n  no violation in 3 root lives in 2 VMs")" ] &&
+		ok || bad "live clocksource change: exit $rc: $(grep '^warning\|^verdict' "$tmp/pc.out")"
+	echo tsc >"$tmp/cs"
+	KVM_ROOTCHECK_CLOCKSOURCE="$tmp/cs" live_fs pc-clean --json live -- sh -c "echo hpet >'$tmp/cs'" >"$tmp/pc.json" 2>&1
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["trace"]
+sys.exit(0 if t["clock"] == "global" and not t["clock_reliable"] and
+         t["clock_note"] == "clocksource went tsc -> hpet mid-run" and
+         d["reason"] == "clock_untrusted" and d["exit"] == 3 else 1)' "$tmp/pc.json" && ok ||
+		bad "live clocksource change --json: $(head -c 400 "$tmp/pc.json")"
+	# unchanged: the same run passes
+	echo tsc >"$tmp/cs"
+	KVM_ROOTCHECK_CLOCKSOURCE="$tmp/cs" live_fs pc-clean live -- true >"$tmp/pc.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && grep -q '^verdict: PASS: 3 root lives in 2 VMs' "$tmp/pc.out" && ! grep -q '^warning' "$tmp/pc.out" &&
+		ok || bad "live clocksource unchanged: exit $rc: $(grep '^warning\|^verdict' "$tmp/pc.out")"
 else
 	bad "cannot set up the fake tracefs for live: $(head -c 300 "$tmp/cc.err")"
 fi

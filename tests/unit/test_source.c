@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@
 #include "source-local.h"
 #include "source.h"
 #include "source_merge.h"
+#include "source_spool.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/rc-test-source.XXXXXX";
@@ -417,6 +419,157 @@ static void test_shift_clocks(void)
 			  g.ev[i].old);
 	}
 	rc_source_close(src);
+}
+
+/* A sink that also puts every event into a spool. */
+struct spooling {
+	struct rc_spool *sp;
+	struct got *g;
+};
+
+static int spool_put_sink(const struct rc_event *ev, void *arg)
+{
+	struct spooling *s = arg;
+
+	rc_spool_put(s->sp, ev);
+	return sink(ev, s->g);
+}
+
+/* A file's events, read from a spool of them, shifted or not: the same. */
+static void spool_same(const char *dat, const uint64_t *sub, int n)
+{
+	struct rc_spool *sp = rc_spool_new((uint64_t)64 << 20, false);
+	struct rc_source *src, *again;
+	struct rc_trace_info like;
+	struct spooling s;
+	struct got want, g, g2;
+	char err[512] = "";
+
+	CHECK(sp != NULL);
+	if (!sp)
+		return;
+	src = open_ok(dat, NULL);
+	if (!src) {
+		rc_spool_free(sp);
+		return;
+	}
+	like = *rc_source_info(src);
+	memset(&want, 0, sizeof(want));
+	s = (struct spooling){ sp, &want };
+	CHECK(rc_source_run(src, spool_put_sink, &s, err, sizeof(err)) == 0);
+	CHECK_MSG(rc_spool_whole(sp) && !rc_spool_why(sp)[0], "%s", rc_spool_why(sp));
+	CHECK(rc_spool_events(sp) == (uint64_t)want.n &&
+	      rc_spool_bytes(sp) == (uint64_t)want.n * sizeof(struct rc_event));
+	/* as read: every event, seq and all */
+	again = rc_source_open_spool(sp, &like, err, sizeof(err));
+	CHECK_MSG(again != NULL, "%s", err);
+	if (again) {
+		CHECK(rc_source_info(again)->ncpus == like.ncpus && like.ncpus > 0 &&
+		      !strcmp(rc_source_info(again)->clock, like.clock));
+		run_all(again, &g);
+		CHECK_MSG(g.n == want.n && g.hash == want.hash, "%s: %d events, want %d",
+			  dat, g.n, want.n);
+		rc_source_close(again);
+	}
+	rc_source_close(src);
+	if (sub) {
+		/* shifted: what the file gives with the same shift */
+		src = open_ok(dat, NULL);
+		memset(&want, 0, sizeof(want));
+		if (src && !rc_source_shift_clocks(src, sub, n))
+			run_all(src, &want);
+		rc_source_close(src);
+		memset(&g, 0, sizeof(g));
+		memset(&g2, 0, sizeof(g2));
+		for (int pass = 0; pass < 2; pass++) {
+			again = rc_source_open_spool(sp, &like, err, sizeof(err));
+			if (!again)
+				break;
+			CHECK(rc_source_shift_clocks(again, sub, n) == 0);
+			run_all(again, pass ? &g2 : &g);
+			rc_source_close(again);
+		}
+		CHECK_MSG(g.n == want.n && g.hash == want.hash && g2.hash == g.hash,
+			  "%s shifted: %d events, want %d", dat, g.n, want.n);
+	}
+	rc_spool_free(sp);
+}
+
+static void test_spool(void)
+{
+	static const char text[] =
+		"#! kernel=6.12.117 clock=global ncpus=2 skew=1:5000\n"
+		"1000 0 10 a kvm_tdp_mmu_root_alloc kvm=0x1 root=0x1000 count=2\n"
+		"2000 1 20 b kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=2 owner=iter\n"
+		"3000 0 10 a kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=3 owner=vcpu\n"
+		"4000 1 20 b kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=2 owner=iter\n"
+		"5000 0 10 a kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=1 owner=vcpu\n";
+	uint64_t sub[2] = { 0, 5000 }, sub4[2] = { 30000, 1000000 };
+	char dat[512], fdir[512], real[700], err[512], old[600];
+	const char *tmp = getenv("TMPDIR");
+	struct rc_event ev;
+	struct rc_spool *sp;
+	FILE *p;
+
+	snprintf(fdir, sizeof(fdir), "%s", simformats);
+	if (gen(fdir, "spool", text, dat, sizeof(dat)))
+		return;
+	spool_same(dat, sub, 2);
+	/* a real trace: thousands of events, batches of the spool's reads */
+	snprintf(real, sizeof(real), "%s/6.12-rootstress.dat", realdata);
+	if (access(real, R_OK) == 0)
+		spool_same(real, sub4, 2);
+
+	/* the bound: past it nothing more is kept, and it says why */
+	memset(&ev, 0, sizeof(ev));
+	sp = rc_spool_new(3 * sizeof(ev), false);
+	for (int i = 0; i < 5 && sp; i++)
+		rc_spool_put(sp, &ev);
+	CHECK(sp && !rc_spool_whole(sp) && rc_spool_events(sp) == 5 &&
+	      rc_spool_bytes(sp) == 3 * sizeof(ev) && strstr(rc_spool_why(sp), "outgrew"));
+	CHECK(sp && !rc_source_open_spool(sp, NULL, err, sizeof(err)) && strstr(err, "outgrew"));
+	rc_spool_free(sp);
+	/* off */
+	sp = rc_spool_new(0, true);
+	if (sp)
+		rc_spool_put(sp, &ev);
+	CHECK(sp && !rc_spool_whole(sp) && strstr(rc_spool_why(sp), "KVM_ROOTCHECK_SPOOL_MB=0"));
+	rc_spool_free(sp);
+	/* its file is in TMPDIR, unlinked at once; one that cannot be made */
+	snprintf(old, sizeof(old), "%s", tmp ? tmp : "");
+	setenv("TMPDIR", tmpdir, 1);
+	sp = rc_spool_new(1 << 20, true);
+	if (sp)
+		rc_spool_put(sp, &ev);
+	snprintf(real, sizeof(real), "ls %s | grep -c kvm-rootcheck-spool", tmpdir);
+	p = popen(real, "r");
+	CHECK(p && fgets(err, sizeof(err), p) && atoi(err) == 0);
+	if (p)
+		pclose(p);
+	CHECK(sp && rc_spool_whole(sp) && rc_spool_limit(sp) == 1 << 20);
+	rc_spool_free(sp);
+	/* the default bound: a quarter of the free space at most */
+	{
+		struct statvfs vfs;
+		uint64_t huge = (uint64_t)1 << 62;
+
+		sp = rc_spool_new(huge, true);
+		CHECK(sp && statvfs(tmpdir, &vfs) == 0 && rc_spool_limit(sp) > 0 &&
+		      rc_spool_limit(sp) < huge &&
+		      rc_spool_limit(sp) <= 2 * ((uint64_t)vfs.f_bavail * vfs.f_frsize / 4));
+		rc_spool_free(sp);
+		sp = rc_spool_new(huge, false);
+		CHECK(sp && rc_spool_limit(sp) == huge);
+		rc_spool_free(sp);
+	}
+	setenv("TMPDIR", "/nonexistent/dir", 1);
+	sp = rc_spool_new(1 << 20, true);
+	CHECK(sp && !rc_spool_whole(sp) && strstr(rc_spool_why(sp), "cannot create the spool in /nonexistent/dir"));
+	rc_spool_free(sp);
+	if (tmp)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
 }
 
 static void test_foreign_and_missing(void)
@@ -1400,6 +1553,7 @@ static int make_fixtures(void)
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_fields),
 	UNIT_TEST(test_shift_clocks),
+	UNIT_TEST(test_spool),
 	UNIT_TEST(test_lost),
 	UNIT_TEST(test_stop),
 	UNIT_TEST(test_foreign_and_missing),
