@@ -4,7 +4,7 @@
 #   make bench BENCH_SIZES=100000 BENCH_REPS=3 BENCH_SCALE_DIV=10   quick
 BENCH_DIR := $(BUILD)/bench
 BENCH_TOOLS := $(BENCH_DIR)/floor $(BENCH_DIR)/genbench $(BENCH_DIR)/runbench \
-	$(BENCH_DIR)/heapcount.so $(BENCH_DIR)/reorderbench
+	$(BENCH_DIR)/heapcount.so $(BENCH_DIR)/reorderbench $(BENCH_DIR)/spoolbench
 
 $(BENCH_DIR)/floor $(BENCH_DIR)/genbench: $(BENCH_DIR)/%: tests/bench/%.c | pkg-check
 	@mkdir -p $(@D)
@@ -18,6 +18,11 @@ $(BENCH_DIR)/runbench: tests/bench/runbench.c
 $(BENCH_DIR)/reorderbench: tests/bench/reorderbench.c analyzer/reorder.c analyzer/source-local.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_REL) -Ianalyzer -o $@ tests/bench/reorderbench.c analyzer/reorder.c
+
+# live mode's spool alone: put, then one pass reading it (see the file)
+$(BENCH_DIR)/spoolbench: tests/bench/spoolbench.c $(filter-out $(BUILD)/rel/main.o,$(REL_OBJS)) | pkg-check
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_REL) -Ianalyzer -o $@ $^ $(PKG_LIBS)
 
 $(BENCH_DIR)/heapcount.so: tests/bench/heapcount.c
 	@mkdir -p $(@D)
