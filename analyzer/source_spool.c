@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The spool of a live run's events (source_spool.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,8 @@ struct rc_spool *rc_spool_new(uint64_t max_bytes, bool cap_free)
 		}
 	}
 	snprintf(path, sizeof(path), "%s/kvm-rootcheck-spool.XXXXXX", dir);
-	fd = mkstemp(path);
+	/* close-on-exec: live starts its command after this */
+	fd = mkostemp(path, O_CLOEXEC);
 	if (fd >= 0) {
 		unlink(path);
 		sp->f = fdopen(fd, "w+b");

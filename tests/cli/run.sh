@@ -615,6 +615,10 @@ d = json.load(open(sys.argv[1]))
 assert d["reason"] == "clock_untrusted" and d["exit"] == 3 and d["violations_total"] == 0
 assert d["clock_doubted"] == 1 and d["clock_check"] and d["clock_check_skipped"] is None
 PY
+	# the command does not inherit the spool (close-on-exec)
+	live_fs pc-cli_skew_clean live -- sh -c "ls -l /proc/\$\$/fd >'$tmp/fds'" >/dev/null 2>&1
+	grep -q ' 0 -> ' "$tmp/fds" && ! grep -q kvm-rootcheck-spool "$tmp/fds" && ok ||
+		bad "live: the command inherited the spool: $(cat "$tmp/fds")"
 	# the spool off: no clock check, and the report says so
 	KVM_ROOTCHECK_SPOOL_MB=0 live_fs pc-cli_skew_clean live -- true >"$tmp/pc.out" 2>&1
 	rc=$?
