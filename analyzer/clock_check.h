@@ -21,9 +21,9 @@
  * count only if fewer records stay unfitted (by less than 50 us, only if
  * every record fits: the trace read whole; one that still finds
  * violations speaks only of count mismatches, engine.c). A
- * violation not found again in every other pass (same rule, same root
- * life) rests on an order of CPUs that the timestamps do not settle: it is
- * put in clock doubt. Each pass reads the events again from a new source:
+ * violation not found again in every other pass (same rule, same root,
+ * same life or same event: engine.c, has_same()) rests on an order of
+ * CPUs that the timestamps do not settle: it is put in clock doubt. Each pass reads the events again from a new source:
  * the trace.dat, or a live run's spool (source_spool.h).
  */
 #ifndef RC_CLOCK_CHECK_H

@@ -216,13 +216,37 @@ const struct rc_findings *rc_engine_findings(const struct rc_engine *e)
 	return &e->f;
 }
 
-static bool has_same(const struct rc_findings *f, const struct rc_finding *x)
+/* The time stamp ev of pass p had as recorded (p's shift undone). */
+static uint64_t as_recorded(const struct rc_event *ev, const struct rc_pass *p)
+{
+	if (p->ns > 0)
+		return ev->ts + (ev->cpu == p->cpu ? (uint64_t)p->ns : 0);
+	return ev->ts + (ev->cpu == p->cpu ? 0 : (uint64_t)-p->ns);
+}
+
+/*
+ * x found again by pass p in f: the same rule on the same root (VM,
+ * address), on the same life or at the same event (CPU, task, type, time
+ * stamp as recorded). The event holds when the pass numbers the root's
+ * lives otherwise: a CPU moved so that a vCPU's get comes before an alloc
+ * makes a life seen mid-life first, and every life after it is one
+ * further on. Another rule at the same event, or the rule at a
+ * neighbouring event, is not the same finding: under skew that is how a
+ * wrong rule would be kept (docs/invariants.md, tried and dropped).
+ */
+static bool has_same(const struct rc_findings *f, const struct rc_finding *x,
+		     const struct rc_pass *p)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		const struct rc_finding *y = &f->v[i];
 
-		if (!y->retracted && y->rule == x->rule && y->e.kvm == x->e.kvm &&
-		    y->e.root == x->e.root && y->e.life == x->e.life)
+		if (y->retracted || y->e.kvm != x->e.kvm || y->e.root != x->e.root ||
+		    y->rule != x->rule)
+			continue;
+		if (y->e.life == x->e.life)
+			return true;
+		if (y->ev.type == x->ev.type && y->ev.cpu == x->ev.cpu &&
+		    y->ev.pid == x->ev.pid && as_recorded(&y->ev, p) == x->ev.ts)
 			return true;
 	}
 	return false;
@@ -309,7 +333,7 @@ size_t rc_engine_clock_check(struct rc_engine *e, const struct rc_engine *shifte
 	for (size_t i = 0; i < e->f.n; i++) {
 		const struct rc_finding *x = &e->f.v[i];
 
-		if (x->retracted || x->clock_doubt || has_same(&shifted->f, x) ||
+		if (x->retracted || x->clock_doubt || has_same(&shifted->f, x, p) ||
 		    (p->moved >= 0 && !near_cpu(x, p->moved)) ||
 		    (mismatch_only && x->rule != RC_R_REF_COUNT_MISMATCH))
 			continue;

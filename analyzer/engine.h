@@ -29,8 +29,9 @@ const struct rc_findings *rc_engine_findings(const struct rc_engine *e);
 /*
  * The clock check: shifted ran on the same trace with the CPU clocks
  * corrected (rc_source_shift_clocks()). Each finding of e with no
- * finding of the same rule on the same root life (VM, address, life) in
- * shifted rests on an order of CPUs that the timestamps do not settle:
+ * finding of the same rule on the same root (VM, address) in shifted, on
+ * the same life or at the same event (as recorded), rests on an order of
+ * CPUs that the timestamps do not settle:
  * it is put in doubt (rc_findings_doubt()), unless shifted has more
  * findings on roots (VM, address) where e has none than e has findings:
  * a correction that breaks more clean roots than the trace as recorded

@@ -226,6 +226,19 @@ sys.exit(0 if sorted(v) == ["FASTZAP-INCOMPLETE", "ITER-LEAK"] and
          f["doubt_shift"] == {"cpu": 1, "shift_ns": 171000} and
          d["violations_total"] == 1 else 1)' "$tmp/skewmid.json" &&
 	ok || bad "skew-mid JSON: $(head -c 600 "$tmp/skewmid.json")"
+# a true bug whose broken counts read as CPU 1 a few us ahead: the pass
+# setting CPU 1 back finds the same violation at the same put, but
+# numbers the root's lives otherwise: found again, FAIL (cli_skew_relife,
+# matched by rule and event as well as by rule and life)
+expect_exit 1 skew-relife "$fx/cli_skew_relife.dat"
+"$bin" --json "$fx/cli_skew_relife.dat" >"$tmp/relife.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = [x for x in d["violations"] if x["rule"] == "GIFT-UNGIFTED-PUT"]
+sys.exit(0 if len(v) == 1 and not v[0]["clock_doubt"] and v[0]["event"]["ts"] == 1005000 and
+         v[0]["event"]["cpu"] == 1 and d["exit"] == 1 else 1)' "$tmp/relife.json" &&
+	ok || bad "skew-relife JSON: $(head -c 600 "$tmp/relife.json")"
 # a vCPU's get 1 us after an invalidation on another CPU, nothing in the
 # counts between (cli_skew_unordered: a clean run, CPU 1 10 us behind):
 # only the time stamps order them, a possible violation from the start
