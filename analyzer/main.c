@@ -131,24 +131,13 @@ static struct rc_source *open_spool_again(void *arg, char *err, size_t errlen)
  */
 static int spool_mb(uint64_t *out, bool *dflt, char *err, size_t errlen)
 {
-	const char *s = getenv("KVM_ROOTCHECK_SPOOL_MB");
-	unsigned long long v;
-	char *end;
+	int r;
 
 	*out = RC_SPOOL_DEFAULT_MB;
-	*dflt = true;
-	if (!s || !*s)
-		return 0;
-	*dflt = false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || s[0] < '0' || s[0] > '9' || v > ((uint64_t)1 << 24)) {
-		snprintf(err, errlen, "KVM_ROOTCHECK_SPOOL_MB='%s' is not a number from 0 to %llu",
-			 s, 1ULL << 24);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	r = rc_env_u64("KVM_ROOTCHECK_SPOOL_MB", 1ULL << 24, "a number from 0 to 16777216",
+		       out, err, errlen);
+	*dflt = r == 0;
+	return r < 0 ? -1 : 0;
 }
 
 static int parse_design(const char *s, enum rc_design *d)

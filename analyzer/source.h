@@ -105,4 +105,12 @@ int rc_source_cmd_signal(const struct rc_source *src);
 
 void rc_source_close(struct rc_source *src);
 
+/*
+ * The environment variable name as a number from 0 to max: 1 with *out
+ * set, 0 if unset or empty (*out untouched), -1 with err set to
+ * "NAME='VALUE' is not WHAT" otherwise.
+ */
+int rc_env_u64(const char *name, uint64_t max, const char *what, uint64_t *out,
+	       char *err, size_t errlen);
+
 #endif

@@ -5,6 +5,7 @@
  * tep_handle with the kallsyms and saved cmdlines of the traced kernel),
  * and the input layer's error helper and clock table (source-local.h).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -183,6 +184,25 @@ int rc_source_cmd_status(const struct rc_source *src)
 int rc_source_cmd_signal(const struct rc_source *src)
 {
 	return src ? src->cmd_signal : 0;
+}
+
+int rc_env_u64(const char *name, uint64_t max, const char *what, uint64_t *out,
+	       char *err, size_t errlen)
+{
+	const char *s = getenv(name);
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || s[0] < '0' || s[0] > '9' || v > max) {
+		rc_seterr(err, errlen, "%s='%s' is not %s", name, s, what);
+		return -1;
+	}
+	*out = v;
+	return 1;
 }
 
 void rc_source_close(struct rc_source *src)

@@ -583,21 +583,8 @@ int rc_merge_read(struct tracecmd_input *first, int ncpu,
 
 int rc_merge_env(uint64_t *pages, char *err, size_t errlen)
 {
-	const char *s = getenv(RC_SEGMENT_ENV);
-	unsigned long long v;
-	char *end;
-
-	if (!s || !*s)
-		return 0;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || s[0] < '0' || s[0] > '9' || v > (1ULL << 40)) {
-		rc_seterr(err, errlen, "%s='%s' is not a number of pages (0: never reopen)",
-			  RC_SEGMENT_ENV, s);
-		return -1;
-	}
-	*pages = v;
-	return 0;
+	return rc_env_u64(RC_SEGMENT_ENV, 1ULL << 40, "a number of pages (0: never reopen)",
+			  pages, err, errlen) < 0 ? -1 : 0;
 }
 
 int rc_merge_walk_env(int *walk, char *err, size_t errlen)

@@ -373,6 +373,15 @@ static int gen(const char *formats, const char *name, const char *text, char *ou
 	return sh("python3 %s --formats %s -o %s %s", gentrace, formats, out, txt);
 }
 
+/* Two CPUs, CPU 1's clock 5 us late (test_shift_clocks, test_spool). */
+static const char shift_text[] =
+	"#! kernel=6.12.117 clock=global ncpus=2 skew=1:5000\n"
+	"1000 0 10 a kvm_tdp_mmu_root_alloc kvm=0x1 root=0x1000 count=2\n"
+	"2000 1 20 b kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=2 owner=iter\n"
+	"3000 0 10 a kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=3 owner=vcpu\n"
+	"4000 1 20 b kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=2 owner=iter\n"
+	"5000 0 10 a kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=1 owner=vcpu\n";
+
 /*
  * rc_source_shift_clocks(): CPU 1 written 5 us ahead, set back by 5 us,
  * comes out merged in the true order, renumbered; its own order kept;
@@ -380,13 +389,6 @@ static int gen(const char *formats, const char *name, const char *text, char *ou
  */
 static void test_shift_clocks(void)
 {
-	static const char text[] =
-		"#! kernel=6.12.117 clock=global ncpus=2 skew=1:5000\n"
-		"1000 0 10 a kvm_tdp_mmu_root_alloc kvm=0x1 root=0x1000 count=2\n"
-		"2000 1 20 b kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=2 owner=iter\n"
-		"3000 0 10 a kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=3 owner=vcpu\n"
-		"4000 1 20 b kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=2 owner=iter\n"
-		"5000 0 10 a kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=1 owner=vcpu\n";
 	static const uint32_t want_old[] = { 0, 2, 3, 2, 1 };	/* alloc: count */
 	uint64_t sub[2] = { 0, 5000 };
 	char dat[512], fdir[512];
@@ -394,7 +396,7 @@ static void test_shift_clocks(void)
 	struct got g;
 
 	snprintf(fdir, sizeof(fdir), "%s", simformats);
-	if (gen(fdir, "shift", text, dat, sizeof(dat)))
+	if (gen(fdir, "shift", shift_text, dat, sizeof(dat)))
 		return;
 	/* as stamped: CPU 1's records come late */
 	src = open_ok(dat, NULL);
@@ -497,13 +499,6 @@ static void spool_same(const char *dat, const uint64_t *sub, int n)
 
 static void test_spool(void)
 {
-	static const char text[] =
-		"#! kernel=6.12.117 clock=global ncpus=2 skew=1:5000\n"
-		"1000 0 10 a kvm_tdp_mmu_root_alloc kvm=0x1 root=0x1000 count=2\n"
-		"2000 1 20 b kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=2 owner=iter\n"
-		"3000 0 10 a kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=3 owner=vcpu\n"
-		"4000 1 20 b kvm_tdp_mmu_root_put kvm=0x1 root=0x1000 old=2 owner=iter\n"
-		"5000 0 10 a kvm_tdp_mmu_root_get kvm=0x1 root=0x1000 old=1 owner=vcpu\n";
 	uint64_t sub[2] = { 0, 5000 }, sub4[2] = { 30000, 1000000 };
 	char dat[512], fdir[512], real[700], err[512], old[600];
 	const char *tmp = getenv("TMPDIR");
@@ -512,7 +507,7 @@ static void test_spool(void)
 	FILE *p;
 
 	snprintf(fdir, sizeof(fdir), "%s", simformats);
-	if (gen(fdir, "spool", text, dat, sizeof(dat)))
+	if (gen(fdir, "spool", shift_text, dat, sizeof(dat)))
 		return;
 	spool_same(dat, sub, 2);
 	/* a real trace: thousands of events, batches of the spool's reads */
