@@ -48,8 +48,7 @@ struct rc_spool *rc_spool_new(uint64_t max_bytes, bool cap_free)
 		/* a tmpfs /tmp is memory: never take more than a quarter of it */
 		if (statvfs(dir, &vfs) == 0 &&
 		    (uint64_t)vfs.f_bavail * vfs.f_frsize / 4 < max_bytes) {
-			max_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize / 4;
-			sp->max_bytes = max_bytes;
+			sp->max_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize / 4;
 			sp->capped = true;
 		}
 	}
