@@ -87,20 +87,6 @@ static int sink(const struct rc_event *ev, void *arg)
 	return rc_engine_feed(arg, ev) < 0;	/* out of memory: stop */
 }
 
-/* live: every event goes to the spool too, for the clock check */
-struct live_sink {
-	struct rc_engine *e;
-	struct rc_spool *sp;
-};
-
-static int spool_sink(const struct rc_event *ev, void *arg)
-{
-	struct live_sink *ls = arg;
-
-	rc_spool_put(ls->sp, ev);
-	return sink(ev, ls->e);
-}
-
 /* The clock check's sources: the trace.dat again, or the live spool. */
 struct file_again {
 	const char *path, *instance;
@@ -115,7 +101,7 @@ static struct rc_source *open_file_again(void *arg, char *err, size_t errlen)
 
 struct spool_again {
 	struct rc_spool *sp;
-	const struct rc_trace_info *like;
+	const struct rc_source *like;
 };
 
 static struct rc_source *open_spool_again(void *arg, char *err, size_t errlen)
@@ -192,7 +178,7 @@ static int analyze(const struct opts *o, const char *path, bool live,
 	uint32_t max_vms, max_roots;
 	uint64_t spool_max = 0;
 	bool spool_dflt = false;
-	struct live_sink ls = { 0 };
+	struct rc_spool *sp = NULL;	/* live: its pages, for the clock check */
 	int rc;
 
 	if (rc_env_cap("KVM_ROOTCHECK_MAX_VMS", &max_vms, err, sizeof(err)) ||
@@ -231,19 +217,18 @@ static int analyze(const struct opts *o, const char *path, bool live,
 		return RC_EXIT_USAGE;
 	}
 	m = rc_engine_model(e);
-	ls.e = e;
-	if (live && !(ls.sp = rc_spool_new(spool_max << 20, spool_dflt))) {
+	if (live && !(sp = rc_spool_new(spool_max << 20, spool_dflt))) {
 		print_error(o, input, "out of memory");
 		rc_engine_free(e);
 		rc_source_close(src);
 		return RC_EXIT_USAGE;
 	}
-	if (rc_source_run(src, live ? spool_sink : sink, live ? (void *)&ls : e,
-			  err, sizeof(err)) || rc_model_stats(m)->oom) {
+	rc_source_set_spool(src, sp);
+	if (rc_source_run(src, sink, e, err, sizeof(err)) || rc_model_stats(m)->oom) {
 		if (rc_model_stats(m)->oom)
 			snprintf(err, sizeof(err), "out of memory: the trace was not analysed in full");
 		print_error(o, input, err[0] ? err : "read error");
-		rc_spool_free(ls.sp);
+		rc_spool_free(sp);
 		rc_engine_free(e);
 		rc_source_close(src);
 		return RC_EXIT_USAGE;
@@ -257,7 +242,7 @@ static int analyze(const struct opts *o, const char *path, bool live,
 			snprintf(err, sizeof(err), "--root 0x%" PRIx64 ": no event of this root in the trace",
 				 o->mopts.root_filter);
 			print_error(o, input, err);
-			rc_spool_free(ls.sp);
+			rc_spool_free(sp);
 			rc_engine_free(e);
 			rc_source_close(src);
 			return RC_EXIT_USAGE;
@@ -267,17 +252,17 @@ static int analyze(const struct opts *o, const char *path, bool live,
 	if (rc_engine_findings(e)->total) {
 		struct rc_model_opts mo = o->mopts;
 		struct file_again fa = { path, o->instance };
-		struct spool_again sa = { ls.sp, rc_source_info(src) };
+		struct spool_again sa = { sp, src };
 		struct rc_clock_input in = { open_file_again, &fa };
 
 		mo.max_vms = max_vms;
 		mo.max_roots = max_roots;
 		if (live)
 			in = (struct rc_clock_input){ open_spool_again, &sa };
-		if (!live || rc_spool_whole(ls.sp))
+		if (!live || rc_spool_whole(sp))
 			rc_clock_check(&in, &mo, e, &rep);
 		else
-			rep.clock_skipped = rc_spool_why(ls.sp);
+			rep.clock_skipped = rc_spool_why(sp);
 	}
 	rep.input = input;
 	rep.info = rc_source_info(src);
@@ -321,7 +306,7 @@ static int analyze(const struct opts *o, const char *path, bool live,
 			strerror(errno));
 		rc = RC_EXIT_USAGE;
 	}
-	rc_spool_free(ls.sp);
+	rc_spool_free(sp);
 	rc_engine_free(e);
 	rc_source_close(src);
 	return rc;

@@ -53,6 +53,7 @@
 #include "live_instance.h"
 #include "live_reader.h"
 #include "source-local.h"
+#include "source_spool.h"
 
 /* Environment variable naming the tracefs directory (default: the mounted one). */
 #define RC_TRACEFS_ENV "KVM_ROOTCHECK_TRACEFS"
@@ -106,6 +107,7 @@ struct live_priv {
 	int handlers;
 	int own_tep;
 	char clocksource[32];	/* the kernel's clocksource at the start, "" if unknown */
+	struct rc_spool *spool;	/* keeps every page parsed (source_spool.h), or NULL */
 };
 
 static volatile sig_atomic_t live_signal;
@@ -174,6 +176,7 @@ static void live_close(struct rc_source *src)
 static int cpu_next(struct live_priv *lp, int i)
 {
 	struct live_cpu *c = &lp->cpus[i];
+	const unsigned char *page;
 	unsigned long long ts;
 	void *data;
 
@@ -199,10 +202,19 @@ static int cpu_next(struct live_priv *lp, int i)
 		}
 		if (c->head == c->limit)
 			return 0;
-		if (kbuffer_load_subbuffer(c->kbuf, (void *)rc_lring_page(lp->rd, i, c->base,
-									  c->head++)) < 0)
+		page = rc_lring_page(lp->rd, i, c->base, c->head++);
+		if (kbuffer_load_subbuffer(c->kbuf, (void *)page) < 0)
 			return 0;
 		c->have_page = 1;
+		if (lp->spool) {
+			/* header, events and a stored lost-events count */
+			unsigned int len = (unsigned int)kbuffer_start_of_data(c->kbuf) +
+					   (unsigned int)kbuffer_subbuffer_size(c->kbuf) + 8;
+
+			rc_spool_page(lp->spool, c->cpu, page,
+				      len < (unsigned int)c->size ? len : (unsigned int)c->size,
+				      (unsigned int)c->size);
+		}
 	}
 	return 1;
 }
@@ -397,6 +409,8 @@ static void report_unmarked_drops(struct live_priv *lp, struct rc_emitter *em)
 			rc_parse_cpustats(text, drops, n, lp->cpus[i].cpu);
 		free(text);
 	}
+	if (lp->spool)
+		rc_spool_drops(lp->spool, drops, n);
 	rc_emit_unmarked_drops(em, drops, n);
 	free(drops);
 }
@@ -584,6 +598,12 @@ static const struct rc_source_ops live_ops = {
 	.run = live_run,
 	.close = live_close,
 };
+
+void rc_source_set_spool(struct rc_source *src, struct rc_spool *sp)
+{
+	if (src && src->ops == &live_ops)
+		((struct live_priv *)src->priv)->spool = sp;
+}
 
 static const char *const live_systems[] = { RC_TP_SYSTEM, NULL };
 

@@ -34,6 +34,7 @@
 #include "source.h"
 #include "source_merge.h"
 #include "source_spool.h"
+#include "rawpages.h"
 #include "unit.h"
 
 static char tmpdir[] = "/tmp/rc-test-source.XXXXXX";
@@ -423,29 +424,23 @@ static void test_shift_clocks(void)
 	rc_source_close(src);
 }
 
-/* A sink that also puts every event into a spool. */
-struct spooling {
-	struct rc_spool *sp;
-	struct got *g;
-};
-
-static int spool_put_sink(const struct rc_event *ev, void *arg)
+/* Each page of a trace.dat into a spool. */
+static void spool_page_fn(int cpu, const unsigned char *page, unsigned int len, void *arg)
 {
-	struct spooling *s = arg;
-
-	rc_spool_put(s->sp, ev);
-	return sink(ev, s->g);
+	rc_spool_page(arg, cpu, page, len, RP_PAGE);
 }
 
-/* A file's events, read from a spool of them, shifted or not: the same. */
+/*
+ * A file's events, read again from a spool of its pages (as live keeps
+ * them), shifted or not: what the file gives.
+ */
 static void spool_same(const char *dat, const uint64_t *sub, int n)
 {
 	struct rc_spool *sp = rc_spool_new((uint64_t)64 << 20, false);
 	struct rc_source *src, *again;
-	struct rc_trace_info like;
-	struct spooling s;
 	struct got want, g, g2;
 	char err[512] = "";
+	long pages;
 
 	CHECK(sp != NULL);
 	if (!sp)
@@ -455,36 +450,36 @@ static void spool_same(const char *dat, const uint64_t *sub, int n)
 		rc_spool_free(sp);
 		return;
 	}
-	like = *rc_source_info(src);
-	memset(&want, 0, sizeof(want));
-	s = (struct spooling){ sp, &want };
-	CHECK(rc_source_run(src, spool_put_sink, &s, err, sizeof(err)) == 0);
-	CHECK_MSG(rc_spool_whole(sp) && !rc_spool_why(sp)[0], "%s", rc_spool_why(sp));
-	CHECK(rc_spool_events(sp) == (uint64_t)want.n &&
-	      rc_spool_bytes(sp) == (uint64_t)want.n * sizeof(struct rc_event));
+	run_all(src, &want);
+	pages = rp_pages(dat, spool_page_fn, sp);
+	CHECK_MSG(pages > 0 && rc_spool_whole(sp) && !rc_spool_why(sp)[0], "%s: %ld pages: %s",
+		  dat, pages, rc_spool_why(sp));
+	CHECK(rc_spool_pages(sp) == (uint64_t)pages && rc_spool_bytes(sp) > (uint64_t)pages * 8);
 	/* as read: every event, seq and all */
-	again = rc_source_open_spool(sp, &like, err, sizeof(err));
+	again = rc_source_open_spool(sp, src, err, sizeof(err));
 	CHECK_MSG(again != NULL, "%s", err);
 	if (again) {
-		CHECK(rc_source_info(again)->ncpus == like.ncpus && like.ncpus > 0 &&
-		      !strcmp(rc_source_info(again)->clock, like.clock));
+		CHECK(rc_source_info(again)->ncpus == rc_source_info(src)->ncpus &&
+		      rc_source_info(src)->ncpus > 0 &&
+		      !strcmp(rc_source_info(again)->clock, rc_source_info(src)->clock));
 		run_all(again, &g);
 		CHECK_MSG(g.n == want.n && g.hash == want.hash, "%s: %d events, want %d",
 			  dat, g.n, want.n);
+		CHECK(rc_source_info(again)->events_read == rc_source_info(src)->events_read);
 		rc_source_close(again);
 	}
-	rc_source_close(src);
 	if (sub) {
 		/* shifted: what the file gives with the same shift */
-		src = open_ok(dat, NULL);
+		struct rc_source *f2 = open_ok(dat, NULL);
+
 		memset(&want, 0, sizeof(want));
-		if (src && !rc_source_shift_clocks(src, sub, n))
-			run_all(src, &want);
-		rc_source_close(src);
+		if (f2 && !rc_source_shift_clocks(f2, sub, n))
+			run_all(f2, &want);
+		rc_source_close(f2);
 		memset(&g, 0, sizeof(g));
 		memset(&g2, 0, sizeof(g2));
 		for (int pass = 0; pass < 2; pass++) {
-			again = rc_source_open_spool(sp, &like, err, sizeof(err));
+			again = rc_source_open_spool(sp, src, err, sizeof(err));
 			if (!again)
 				break;
 			CHECK(rc_source_shift_clocks(again, sub, n) == 0);
@@ -494,6 +489,36 @@ static void spool_same(const char *dat, const uint64_t *sub, int n)
 		CHECK_MSG(g.n == want.n && g.hash == want.hash && g2.hash == g.hash,
 			  "%s shifted: %d events, want %d", dat, g.n, want.n);
 	}
+	rc_source_close(src);
+	rc_spool_free(sp);
+}
+
+/* Drops counted at the end of the run come out of every pass, at its end. */
+static void spool_drops(const char *dat)
+{
+	struct rc_spool *sp = rc_spool_new((uint64_t)64 << 20, false);
+	struct rc_cpu_drops d[2] = { { 0, 0, 0 }, { 0, 0, 3 } };
+	struct rc_source *src = open_ok(dat, NULL), *again = NULL;
+	char err[512] = "";
+	struct got want, g;
+
+	if (!sp || !src)
+		goto out;
+	run_all(src, &want);
+	rp_pages(dat, spool_page_fn, sp);
+	rc_spool_drops(sp, d, 2);
+	again = rc_source_open_spool(sp, src, err, sizeof(err));
+	CHECK_MSG(again != NULL, "%s", err);
+	if (!again)
+		goto out;
+	run_all(again, &g);
+	CHECK_MSG(g.n == want.n + 1 && g.n <= 64 && g.ev[g.n - 1].type == RC_EV_LOST &&
+		  g.ev[g.n - 1].cpu == 1 && g.ev[g.n - 1].lost == -1 &&
+		  rc_source_info(again)->lost_unknown,
+		  "%d events, want %d and a LOST", g.n, want.n + 1);
+out:
+	rc_source_close(again);
+	rc_source_close(src);
 	rc_spool_free(sp);
 }
 
@@ -502,7 +527,7 @@ static void test_spool(void)
 	uint64_t sub[2] = { 0, 5000 }, sub4[2] = { 30000, 1000000 };
 	char dat[512], fdir[512], real[700], err[512], old[600];
 	const char *tmp = getenv("TMPDIR");
-	struct rc_event ev;
+	unsigned char page[RP_PAGE];
 	struct rc_spool *sp;
 	FILE *p;
 
@@ -510,24 +535,39 @@ static void test_spool(void)
 	if (gen(fdir, "spool", shift_text, dat, sizeof(dat)))
 		return;
 	spool_same(dat, sub, 2);
-	/* a real trace: thousands of events, batches of the spool's reads */
+	spool_drops(dat);
+	/* real traces (v7): thousands of events on several CPUs */
 	snprintf(real, sizeof(real), "%s/6.12-rootstress.dat", realdata);
 	if (access(real, R_OK) == 0)
 		spool_same(real, sub4, 2);
+	snprintf(real, sizeof(real), "%s/6.1-memslot_modification_stress_test.dat", realdata);
+	if (access(real, R_OK) == 0)
+		spool_same(real, sub4, 2);
 
-	/* the bound: past it nothing more is kept, and it says why */
-	memset(&ev, 0, sizeof(ev));
-	sp = rc_spool_new(3 * sizeof(ev), false);
+	/* the bound (pages and their index): past it nothing more is kept */
+	memset(page, 0, sizeof(page));
+	sp = rc_spool_new(3 * (100 + 8), false);
 	for (int i = 0; i < 5 && sp; i++)
-		rc_spool_put(sp, &ev);
-	CHECK(sp && !rc_spool_whole(sp) && rc_spool_events(sp) == 5 &&
-	      rc_spool_bytes(sp) == 3 * sizeof(ev) && strstr(rc_spool_why(sp), "outgrew"));
+		rc_spool_page(sp, 0, page, 100, RP_PAGE);
+	CHECK(sp && !rc_spool_whole(sp) && rc_spool_pages(sp) == 5 &&
+	      rc_spool_bytes(sp) == 3 * (100 + 8) && strstr(rc_spool_why(sp), "outgrew"));
 	CHECK(sp && !rc_source_open_spool(sp, NULL, err, sizeof(err)) && strstr(err, "outgrew"));
+	rc_spool_free(sp);
+	/* a page longer than its sub-buffer, or of a CPU out of range */
+	sp = rc_spool_new(1 << 20, false);
+	if (sp)
+		rc_spool_page(sp, 0, page, RP_PAGE + 1, RP_PAGE);
+	CHECK(sp && !rc_spool_whole(sp) && strstr(rc_spool_why(sp), "a page of 4097 bytes"));
+	rc_spool_free(sp);
+	sp = rc_spool_new(1 << 20, false);
+	if (sp)
+		rc_spool_page(sp, RC_MAX_CPUS, page, 100, RP_PAGE);
+	CHECK(sp && !rc_spool_whole(sp) && strstr(rc_spool_why(sp), "a page of CPU 4096"));
 	rc_spool_free(sp);
 	/* off */
 	sp = rc_spool_new(0, true);
 	if (sp)
-		rc_spool_put(sp, &ev);
+		rc_spool_page(sp, 0, page, 100, RP_PAGE);
 	CHECK(sp && !rc_spool_whole(sp) && strstr(rc_spool_why(sp), "KVM_ROOTCHECK_SPOOL_MB=0"));
 	rc_spool_free(sp);
 	/* its file is in TMPDIR, unlinked at once; one that cannot be made */
@@ -535,7 +575,7 @@ static void test_spool(void)
 	setenv("TMPDIR", tmpdir, 1);
 	sp = rc_spool_new(1 << 20, true);
 	if (sp)
-		rc_spool_put(sp, &ev);
+		rc_spool_page(sp, 0, page, 100, RP_PAGE);
 	snprintf(real, sizeof(real), "ls %s | grep -c kvm-rootcheck-spool", tmpdir);
 	p = popen(real, "r");
 	CHECK(p && fgets(err, sizeof(err), p) && atoi(err) == 0);
