@@ -6,7 +6,11 @@
 #   none       the workload with no tracing (the events off)
 #   trace-cmd  trace-cmd record -b KB -e <the root events> -- workload
 #   live       kvm-rootcheck live -b KB -- workload
-# at per-CPU buffer sizes BUFS (KB), interleaved. For each run it reads the
+# at per-CPU buffer sizes BUFS (KB), interleaved. --tools adds
+#   live-nospool  the same with KVM_ROOTCHECK_SPOOL_MB=0 (no clock-check
+#                 spool: the spool's cost is live's less this)
+# and --workloads runs only the named ones (idle is always run: it gives
+# each tool's fixed cost). For each run it reads the
 # guest's busy CPU time (/proc/stat: user+nice+system+irq+softirq+steal, in
 # USER_HZ ticks) and wall time around the command, the events the trace
 # holds (or live read) and those lost (both from kvm-rootcheck's JSON), and
@@ -18,22 +22,28 @@
 # the JSON of a run whose analysis found a violation is kept whole in the
 # boot's output directory, findings/WORKLOAD-TOOL-KB-REP.json.
 # Usage: tests/vm/bench-guest.sh [--stock] [--reps N] [--bufs "4096 256 64"] [--out DIR]
+#        [--tools "none trace-cmd live live-nospool"] [--workloads "rootstress memslot memslot_perf"]
 # Exit 0 done, 1 a boot or run failed, 2 usage.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-reps=5 bufs="4096 256 64" out=$top/build/vm/bench stock=0
+reps=5 bufs="4096 256 64" out=$top/build/vm/bench stock=0 tools="none trace-cmd live" only=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stock) stock=1 ;;
 	--reps) shift; reps=$1 ;;
 	--bufs) shift; bufs=$1 ;;
 	--out) shift; out=$1 ;;
-	*) echo "usage: $0 [--stock] [--reps N] [--bufs \"KB ...\"] [--out DIR]" >&2; exit 2 ;;
+	--tools) shift; tools=$1 ;;
+	--workloads) shift; only=$1 ;;
+	*) echo "usage: $0 [--stock] [--reps N] [--bufs \"KB ...\"] [--out DIR] [--tools \"...\"] [--workloads \"...\"]" >&2; exit 2 ;;
 	esac
 	shift
 done
 case $reps in ''|*[!0-9]*|0) echo "vm-bench: --reps wants a number > 0" >&2; exit 2 ;; esac
+for t in $tools; do
+	case $t in none|trace-cmd|live|live-nospool) ;; *) echo "vm-bench: no tool '$t'" >&2; exit 2 ;; esac
+done
 ANALYZER=${ANALYZER:-$top/build/kvm-rootcheck}
 [ -x "$ANALYZER" ] || { echo "vm-bench: no analyzer at $ANALYZER (make analyzer)" >&2; exit 2; }
 events=$("$ANALYZER" --list-events | tr '\n' ' ')
@@ -86,7 +96,9 @@ run() {	# WORKLOAD_NAME TOOL BUF REP CMD...
 	case $tool in
 	none) timeout -s KILL 60 "$@" > /tmp/w.out 2>&1; rc=$? ;;
 	trace-cmd) trace-cmd record -q -C global -b "$buf" $EV -o /tmp/t.dat timeout -s KILL 60 "$@" > /tmp/w.out 2>&1; rc=$? ;;
-	live) kvm-rootcheck --json live -b "$buf" -- timeout -s KILL 60 "$@" > /tmp/a.json 2>/tmp/w.out; rc=$?
+	live|live-nospool)
+		spool=; [ "$tool" = live-nospool ] && spool=0
+		KVM_ROOTCHECK_SPOOL_MB=$spool kvm-rootcheck --json live -b "$buf" -- timeout -s KILL 60 "$@" > /tmp/a.json 2>/tmp/w.out; rc=$?
 		# the workload's own output went to stdout too: keep the JSON alone
 		sed -n '/^{"tool"/,$p' /tmp/a.json > /tmp/a.j && cat /tmp/a.json >> /tmp/w.out && mv /tmp/a.j /tmp/a.json ;;
 	esac
@@ -140,7 +152,12 @@ printf 'kernel\tworkload\ttool\tbuf_kb\trep\twall_cs\tbusy_ticks\tevents\tlost\t
 fail=0
 kdir=$(tests/vm/build-kernel.sh 6.12 | tail -n 1) && [ -s "$kdir/bzImage" ] || { echo "vm-bench: 6.12 build failed" >&2; exit 1; }
 tests/vm/build-selftests.sh 6.12 >/dev/null || exit 1
-boot_bench patched "$kdir" "none trace-cmd live" || fail=1
+if [ -n "$only" ]; then
+	WORKLOADS=$(printf '%s\n' "$WORKLOADS" | while IFS='|' read -r n cmd; do
+		case " idle $only " in *" $n "*) printf '%s|%s\n' "$n" "$cmd" ;; esac
+	done)
+fi
+boot_bench patched "$kdir" "$tools" || fail=1
 if [ $stock -eq 1 ]; then
 	sdir=$(tests/vm/build-kernel.sh 6.12 --stock | tail -n 1) && [ -s "$sdir/bzImage" ] &&
 		boot_bench stock "$sdir" "none" || fail=1
