@@ -73,6 +73,7 @@ struct merge {
 	const struct rc_merge_opts *o;
 	int ncpu;
 	struct seg cur;
+	struct tracecmd_input *first;	/* the caller's handle */
 	struct tep_record **head;
 	struct walk *walk;
 	int walking;			/* pages are walked */
@@ -423,78 +424,146 @@ static struct tep_record *advance(struct merge *m, int c)
 	return r;
 }
 
+/* Where a CPU's reading stands: its head record's identity. */
+struct spot {
+	int have;
+	unsigned long long offset, ts;
+	int size, missed;
+};
+
 /*
- * Replace cur by a new handle placed at the heads. 0 on success or when
- * reading goes on through cur (then limit is 0); -1 with err set if the
- * file changed.
+ * Place h at the spots: each CPU's next record is the one at its spot.
+ * heads[c] gets that record. 0 if every CPU is there, else -1 (heads
+ * freed).
+ */
+static int place(struct tracecmd_input *h, const struct spot *sp, int ncpu,
+		 struct tep_record **heads)
+{
+	int c;
+
+	for (c = 0; c < ncpu; c++) {
+		struct tep_record *r;
+		int cpu = -1;
+
+		if (!sp[c].have)
+			continue;
+		r = tracecmd_read_at(h, sp[c].offset, &cpu);
+		heads[c] = r;
+		if (!r || cpu != c || r->offset != sp[c].offset || r->ts != sp[c].ts ||
+		    r->size != sp[c].size || r->missed_events != sp[c].missed)
+			goto fail;
+	}
+	return 0;
+fail:
+	for (c = 0; c < ncpu; c++) {
+		tracecmd_free_record(heads[c]);
+		heads[c] = NULL;
+	}
+	return -1;
+}
+
+/*
+ * Replace cur by a new handle placed at the heads. A handle opened here
+ * is closed first, before the next is opened: one handle's page array
+ * and chunk cache at a time besides the caller's (docs/performance.md,
+ * "Memory"). 0 on success or when reading goes on through the caller's
+ * handle (then limit is 0); -1 with err set if the file changed or no
+ * handle can be placed at the records.
  */
 static int reopen(struct merge *m, char *err, size_t errlen)
 {
 	struct seg s = { 0 };
 	struct tep_record **nh = NULL;
+	struct spot *sp;
 	struct stat st;
 	size_t room_bytes = 2 * m->o->open_bytes + ((size_t)1 << 20);
 	void *room;
 	unsigned int was_read = chunks_read, was_copied = chunks_copied;
-	int saved = errno, c;
+	int saved = errno, c, closed = 0;
 
 	if (stat(m->o->path, &st) < 0 || !same_file(&st, &m->st)) {
 		rc_seterr(err, errlen, "%s: the file changed while it was read", m->o->path);
 		return -1;
 	}
-	room = malloc(room_bytes);
-	if (!room) {
+	sp = calloc((size_t)m->ncpu, sizeof(*sp));
+	nh = calloc((size_t)m->ncpu, sizeof(*nh));
+	if (!sp || !nh) {
+		free(sp);
+		free(nh);
 		rc_seterr(err, errlen, "out of memory reading the trace data (opening it again)");
 		return -1;
 	}
-	memset(room, 0, room_bytes);
-	free(room);
-	s.h = open_data(m->o, &st, &s.top);
-	m->out->tables_read += chunks_read - was_read;
-	m->out->tables_copied += chunks_copied - was_copied;
-	nh = calloc((size_t)m->ncpu, sizeof(*nh));
-	s.base = calloc((size_t)m->ncpu, sizeof(*s.base));
-	if (!s.h || !nh || !s.base)
-		goto keep;
 	for (c = 0; c < m->ncpu; c++) {
 		const struct tep_record *o = m->head[c];
-		struct tep_record *r;
-		int cpu = -1;
 
-		if (!o)
-			continue;
-		r = tracecmd_read_at(s.h, o->offset, &cpu);
-		nh[c] = r;
-		if (!r || cpu != c || r->offset != o->offset || r->ts != o->ts ||
-		    r->size != o->size || r->missed_events != o->missed_events)
-			goto keep;
+		if (o)
+			sp[c] = (struct spot){ 1, o->offset, o->ts, o->size, o->missed_events };
+	}
+	if (m->cur.top) {
+		/* a handle of ours: counted and closed before the next opens */
+		add_seg_stats(m);
+		for (c = 0; c < m->ncpu; c++)
+			drop_head(m, c);
+		close_seg(&m->cur, m->ncpu);
+		free(m->cur.base);
+		m->cur.base = NULL;
+		closed = 1;
+	}
+	room = malloc(room_bytes);
+	if (room) {
+		memset(room, 0, room_bytes);
+		free(room);
+	}
+	s.h = room ? open_data(m->o, &st, &s.top) : NULL;
+	m->out->tables_read += chunks_read - was_read;
+	m->out->tables_copied += chunks_copied - was_copied;
+	s.base = calloc((size_t)m->ncpu, sizeof(*s.base));
+	if (!s.h || !s.base || place(s.h, sp, m->ncpu, nh) < 0) {
+		if (s.h)
+			close_seg(&s, m->ncpu);
+		free(s.base);
+		s = (struct seg){ NULL, m->first, NULL };
+		if (!closed) {
+			/* reading goes on through the caller's handle, as it was */
+			free(nh);
+			free(sp);
+			m->limit = 0;
+			errno = saved;
+			return 0;
+		}
+		/* through the caller's handle, placed at the records */
+		s.base = calloc((size_t)m->ncpu, sizeof(*s.base));
+		if (!s.base || place(m->first, sp, m->ncpu, nh) < 0) {
+			free(s.base);
+			free(nh);
+			free(sp);
+			m->cur = (struct seg){ NULL, m->first, NULL };
+			rc_seterr(err, errlen, "%s: cannot read the trace again at the records read so far",
+				  m->o->path);
+			return -1;
+		}
+		m->limit = 0;
+	} else {
+		m->out->handles++;
+		m->limit = m->o->seg_pages;
 	}
 	for (c = 0; c < m->ncpu; c++)
 		kbuf_stats(s.h, c, &s.base[c]);
-	/* in place: the old handle's pages are counted, then it goes */
-	add_seg_stats(m);
+	if (!closed) {
+		/* the caller's handle stays open: its pages are counted here */
+		add_seg_stats(m);
+		for (c = 0; c < m->ncpu; c++)
+			drop_head(m, c);
+		free(m->cur.base);
+	}
 	for (c = 0; c < m->ncpu; c++) {
-		drop_head(m, c);
 		m->head[c] = nh[c];
 		m->walk[c].kb = cpu_kbuf(s.h, c);
 	}
 	free(nh);
-	close_seg(&m->cur, m->ncpu);
-	free(m->cur.base);
+	free(sp);
 	m->cur = s;
-	m->out->handles++;
 	m->pages = 0;
-	m->limit = m->o->seg_pages;
-	errno = saved;
-	return 0;
-keep:
-	for (c = 0; nh && c < m->ncpu; c++)
-		tracecmd_free_record(nh[c]);
-	free(nh);
-	if (s.h)
-		close_seg(&s, m->ncpu);
-	free(s.base);
-	m->limit = 0;
 	errno = saved;
 	return 0;
 }
@@ -512,6 +581,7 @@ int rc_merge_read(struct tracecmd_input *first, int ncpu,
 	m.ncpu = ncpu;
 	m.out = out;
 	m.cur.h = first;
+	m.first = first;
 	/* the first handle stays open (the caller's): a quarter of the pages */
 	m.limit = o->seg_pages > 4 ? o->seg_pages / 4 : o->seg_pages;
 	out->handles = 1;

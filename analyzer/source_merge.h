@@ -115,8 +115,9 @@ struct rc_merge_out {
  * Read every record of the ncpu CPUs of first (a handle of o->path or of
  * its instance o->instance, with nothing read from it yet), in merged
  * order. first stays open and is the caller's; the handles opened after
- * it are closed here. Returns 0, or -1 with err set (out of memory, or the
- * file changed while it was read).
+ * it are closed here, each before the next is opened. Returns 0, or -1
+ * with err set (out of memory, the file changed while it was read, or no
+ * handle could be placed again at the records read so far).
  */
 int rc_merge_read(struct tracecmd_input *first, int ncpu,
 		  const struct rc_merge_opts *o, rc_merge_fn fn, void *arg,

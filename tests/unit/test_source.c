@@ -12,6 +12,7 @@
  * directory. Tools: python3, tests/sim/gentrace.py ($RC_GENTRACE),
  * trace-cmd.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1440,6 +1441,28 @@ static int merge_run(const char *data, const char *path, uint64_t seg,
 }
 
 /*
+ * tracecmd_read_at() as the library has it, but the calls numbered
+ * read_at_fail[0..1] (from 1; 0: none) give NULL: a handle that cannot be
+ * placed at a record. The executable's definition is the one every caller
+ * binds to.
+ */
+static unsigned long read_at_calls, read_at_fail[2];
+
+struct tep_record *tracecmd_read_at(struct tracecmd_input *handle, unsigned long long offset,
+				    int *pcpu)
+{
+	static struct tep_record *(*real)(struct tracecmd_input *, unsigned long long, int *);
+
+	if (!real)
+		real = (struct tep_record *(*)(struct tracecmd_input *, unsigned long long, int *))
+			dlsym(RTLD_NEXT, "tracecmd_read_at");
+	read_at_calls++;
+	if (read_at_calls == read_at_fail[0] || read_at_calls == read_at_fail[1])
+		return NULL;
+	return real(handle, offset, pcpu);
+}
+
+/*
  * The reopening itself: a new handle that does not hold the same records
  * (another file at the path) is dropped and reading goes on through the
  * first; a file changed while it is read is an error.
@@ -1471,6 +1494,38 @@ static void test_merge_reopen(void)
 	CHECK_MSG(out.tables_read == 0 && out.tables_copied >= 2 * (out.handles - 1),
 		  "%u handles: %u chunk tables read, %u copied", out.handles, out.tables_read,
 		  out.tables_copied);
+
+	/*
+	 * A later reopening that cannot place its handle (the one before it
+	 * was closed first): reading goes on through the first handle, placed
+	 * at the same records; if that cannot be placed either, an error.
+	 */
+	{
+		unsigned long per;
+
+		read_at_calls = 0;
+		memset(&g, 0, sizeof(g));
+		CHECK(merge_run(a, a, 40, &g, &out, err, sizeof(err)) == 0);
+		per = read_at_calls / (out.handles - 1);	/* calls a reopening */
+		CHECK_MSG(per > 0 && read_at_calls == per * (out.handles - 1) && out.handles > 3,
+			  "%lu calls, %u handles", read_at_calls, out.handles);
+		read_at_calls = 0;
+		read_at_fail[0] = per + 1;	/* the second reopening's first */
+		memset(&g, 0, sizeof(g));
+		CHECK_MSG(merge_run(a, a, 40, &g, &out, err, sizeof(err)) == 0, "%s", err);
+		CHECK(g.n == want.n && g.hash == want.hash);
+		CHECK_MSG(out.handles == 2 && read_at_calls == 2 * per + 1,
+			  "%u handles, %lu calls", out.handles, read_at_calls);
+		read_at_calls = 0;
+		read_at_fail[1] = per + 2;	/* and the first handle's placing */
+		memset(&g, 0, sizeof(g));
+		err[0] = '\0';
+		CHECK(merge_run(a, a, 40, &g, &out, err, sizeof(err)) == -1);
+		CHECK_MSG(strstr(err, "cannot read the trace again at the records read so far"),
+			  "err '%s'", err);
+		CHECK(g.n < want.n && out.handles == 2);
+		read_at_fail[0] = read_at_fail[1] = 0;
+	}
 
 	/* the path names another file: its records do not match, no reopening */
 	memset(&g, 0, sizeof(g));
