@@ -149,6 +149,13 @@ struct rc_source *rc_live_open_fds(struct tep_handle *tep, const int *fds,
 				   const int *cpus, int n, int subbuf_size,
 				   char *const *argv, char *err, size_t errlen);
 
+/*
+ * The next event of the page loaded in kb as a record of cpu (data points
+ * into the page), and step past it. 0 when the page is done.
+ */
+struct kbuffer;
+int rc_kbuf_take(struct kbuffer *kb, int cpu, struct tep_record *rec);
+
 /* Fill info.missing_events and info.missing_names from src->dec. */
 void rc_source_note_missing(struct rc_source *src);
 

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <kbuffer.h>
+
 #include "source-local.h"
 
 void *rc_seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -212,4 +214,24 @@ void rc_source_close(struct rc_source *src)
 	free(src->shift);
 	src->shift = NULL;
 	src->ops->close(src);
+}
+
+int rc_kbuf_take(struct kbuffer *kb, int cpu, struct tep_record *rec)
+{
+	unsigned long long ts;
+	void *data = kbuffer_read_event(kb, &ts);
+
+	if (!data)
+		return 0;
+	memset(rec, 0, sizeof(*rec));
+	rec->ts = ts;
+	rec->data = data;
+	rec->size = kbuffer_event_size(kb);
+	rec->record_size = kbuffer_curr_size(kb);
+	/* non-zero only at the first event of a page */
+	rec->missed_events = kbuffer_missed_events(kb);
+	rec->cpu = cpu;
+	rec->ref_count = 1;
+	kbuffer_next_event(kb, NULL);
+	return 1;
 }

@@ -177,23 +177,10 @@ static int cpu_next(struct live_priv *lp, int i)
 {
 	struct live_cpu *c = &lp->cpus[i];
 	const unsigned char *page;
-	unsigned long long ts;
-	void *data;
 
 	while (!c->have_rec) {
 		if (c->have_page) {
-			data = kbuffer_read_event(c->kbuf, &ts);
-			if (data) {
-				memset(&c->rec, 0, sizeof(c->rec));
-				c->rec.ts = ts;
-				c->rec.data = data;
-				c->rec.size = kbuffer_event_size(c->kbuf);
-				c->rec.record_size = kbuffer_curr_size(c->kbuf);
-				/* Non-zero only at the first event of a page. */
-				c->rec.missed_events = kbuffer_missed_events(c->kbuf);
-				c->rec.cpu = c->cpu;
-				c->rec.ref_count = 1;
-				kbuffer_next_event(c->kbuf, NULL);
+			if (rc_kbuf_take(c->kbuf, c->cpu, &c->rec)) {
 				c->have_rec = 1;
 				return 1;
 			}

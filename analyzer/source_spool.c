@@ -252,22 +252,9 @@ struct spool_src {
 static int reader_next(const struct rc_spool *sp, struct spool_reader *r,
 		       char *err, size_t errlen)
 {
-	unsigned long long ts;
-	void *data;
-
 	while (!r->have_rec) {
 		if (r->have_page) {
-			data = kbuffer_read_event(r->kbuf, &ts);
-			if (data) {
-				memset(&r->rec, 0, sizeof(r->rec));
-				r->rec.ts = ts;
-				r->rec.data = data;
-				r->rec.size = kbuffer_event_size(r->kbuf);
-				r->rec.record_size = kbuffer_curr_size(r->kbuf);
-				r->rec.missed_events = kbuffer_missed_events(r->kbuf);
-				r->rec.cpu = r->c->cpu;
-				r->rec.ref_count = 1;
-				kbuffer_next_event(r->kbuf, NULL);
+			if (rc_kbuf_take(r->kbuf, r->c->cpu, &r->rec)) {
 				r->have_rec = 1;
 				return 1;
 			}
