@@ -136,7 +136,7 @@ demo: $(AUTO_DEPS)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
 
-$(BUILD)/san/tests/%: tests/unit/%.c tests/unit/unit.h $(SAN_LIB_OBJS) $(SAN_TEST_OBJ)
+$(BUILD)/san/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/rawpages.h $(SAN_LIB_OBJS) $(SAN_TEST_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_SAN) -Ianalyzer -o $@ $< $(SAN_LIB_OBJS) $(SAN_TEST_OBJ) $(LINK_LIBS)
 

@@ -20,9 +20,9 @@ $(BENCH_DIR)/reorderbench: tests/bench/reorderbench.c analyzer/reorder.c analyze
 	$(CC) $(CFLAGS_REL) -Ianalyzer -o $@ tests/bench/reorderbench.c analyzer/reorder.c
 
 # live mode's spool alone: put, then one pass reading it (see the file)
-$(BENCH_DIR)/spoolbench: tests/bench/spoolbench.c $(filter-out $(BUILD)/rel/main.o,$(REL_OBJS)) | pkg-check
+$(BENCH_DIR)/spoolbench: tests/bench/spoolbench.c tests/unit/rawpages.h $(filter-out $(BUILD)/rel/main.o,$(REL_OBJS)) | pkg-check
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_REL) -Ianalyzer -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS_REL) -Ianalyzer -o $@ $(filter-out %.h,$^) $(PKG_LIBS)
 
 $(BENCH_DIR)/heapcount.so: tests/bench/heapcount.c
 	@mkdir -p $(@D)

@@ -537,6 +537,8 @@ static void test_spool(void)
 		return;
 	spool_same(dat, sub, 2);
 	spool_drops(dat);
+	/* missed-events marks, counted and not, stored in the pages */
+	spool_same(fixture("src_lost", real, sizeof(real)), sub, 2);
 	/* real traces (v7): thousands of events on several CPUs */
 	snprintf(real, sizeof(real), "%s/6.12-rootstress.dat", realdata);
 	if (access(real, R_OK) == 0)
