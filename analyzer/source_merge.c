@@ -424,6 +424,17 @@ static struct tep_record *advance(struct merge *m, int c)
 	return r;
 }
 
+/* cur is done with: its pages counted, its heads freed, a handle of ours closed. */
+static void retire_cur(struct merge *m)
+{
+	add_seg_stats(m);
+	for (int c = 0; c < m->ncpu; c++)
+		drop_head(m, c);
+	close_seg(&m->cur, m->ncpu);
+	free(m->cur.base);
+	m->cur.base = NULL;
+}
+
 /* Where a CPU's reading stands: its head record's identity. */
 struct spot {
 	int have;
@@ -500,13 +511,8 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 			sp[c] = (struct spot){ 1, o->offset, o->ts, o->size, o->missed_events };
 	}
 	if (m->cur.top) {
-		/* a handle of ours: counted and closed before the next opens */
-		add_seg_stats(m);
-		for (c = 0; c < m->ncpu; c++)
-			drop_head(m, c);
-		close_seg(&m->cur, m->ncpu);
-		free(m->cur.base);
-		m->cur.base = NULL;
+		/* a handle of ours: done with before the next opens */
+		retire_cur(m);
 		closed = 1;
 	}
 	room = malloc(room_bytes);
@@ -549,13 +555,8 @@ static int reopen(struct merge *m, char *err, size_t errlen)
 	}
 	for (c = 0; c < m->ncpu; c++)
 		kbuf_stats(s.h, c, &s.base[c]);
-	if (!closed) {
-		/* the caller's handle stays open: its pages are counted here */
-		add_seg_stats(m);
-		for (c = 0; c < m->ncpu; c++)
-			drop_head(m, c);
-		free(m->cur.base);
-	}
+	if (!closed)
+		retire_cur(m);	/* the caller's handle: stays open */
 	for (c = 0; c < m->ncpu; c++) {
 		m->head[c] = nh[c];
 		m->walk[c].kb = cpu_kbuf(s.h, c);
