@@ -205,7 +205,8 @@ static void probe_child_reset(void)
  * error path of tracecmd_open_fd()) on a trace.dat that is cut anywhere
  * after its headers, e.g. a copy that did not finish. Try the open in a
  * child first, so that such a file gets an error message, not a crash;
- * a child still running after the time limit is killed.
+ * a child still running after the time limit is killed. The limit counts
+ * the time this process ran, not the time it was stopped.
  * Returns 0 if the child opened the file, -1 if it did not, -2 with err
  * set if it ran out of memory (exit 3), was killed at the time limit or
  * the limit is not valid.
@@ -213,7 +214,8 @@ static void probe_child_reset(void)
 static int probe_open(const char *path, char *err, size_t errlen)
 {
 	long limit = open_timeout(path, err, errlen);
-	struct timespec start, now, nap = { 0, 1000000 };
+	struct timespec last, now, nap = { 0, 1000000 };
+	long long waited = 0;
 	pid_t pid, w;
 	int st;
 
@@ -236,11 +238,21 @@ static int probe_open(const char *path, char *err, size_t errlen)
 			_exit(0);
 		_exit(errno == ENOMEM ? 3 : 1);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	clock_gettime(CLOCK_MONOTONIC, &last);
 	while ((w = waitpid(pid, &st, WNOHANG)) == 0 || (w < 0 && errno == EINTR)) {
+		long long gap;
+
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000000000LL + (now.tv_nsec - start.tv_nsec) >=
-		    limit * 1000000000LL) {
+		gap = (now.tv_sec - last.tv_sec) * 1000000000LL + (now.tv_nsec - last.tv_nsec);
+		last = now;
+		/*
+		 * Only time this process ran counts: a gap between two checks
+		 * of more than a second beyond the nap is a stop (SIGSTOP,
+		 * Ctrl-Z, a job controller), in which the child was stopped
+		 * too, or a starved scheduler; not the library hanging.
+		 */
+		waited += gap > nap.tv_nsec + 1000000000LL ? nap.tv_nsec : gap;
+		if (waited >= limit * 1000000000LL) {
 			kill(pid, SIGKILL);
 			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;

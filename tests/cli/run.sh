@@ -126,6 +126,28 @@ if ${CC:-cc} -shared -fPIC -o "$tmp/probe_preload.so" tests/cli/probe_preload.c 
 			grep -q "^kvm-rootcheck: $tmp/probe-hang.dat: opening the trace did not finish in 1 s" "$tmp/err" && ok ||
 			bad "probe child that hangs ($b): exit $rc after $e s: $(head -c 300 "$tmp/err")"
 	done
+	# Time the process was stopped is not the library hanging: the group
+	# is stopped for 4 s while the probe child sleeps 1.5 s in the open,
+	# under a limit of 3 s, and the trace is still read.
+	cp "$fx/cli_clean.dat" "$tmp/probe-slow.dat"
+	rm -f "$tmp/slow.log"
+	LD_PRELOAD="$tmp/probe_preload.so" PROBE_PRELOAD_SLOW_LOG="$tmp/slow.log" \
+		KVM_ROOTCHECK_OPEN_TIMEOUT=3 setsid "$BUILD/kvm-rootcheck" "$tmp/probe-slow.dat" \
+		>"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	n=0
+	while ! grep -q start "$tmp/slow.log" 2>/dev/null && [ $n -lt 200 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	kill -STOP -- "-$pid" 2>/dev/null
+	sleep 4
+	kill -CONT -- "-$pid" 2>/dev/null
+	wait $pid
+	rc=$?
+	slept=$(awk '$1 == "end" { print $2; exit }' "$tmp/slow.log" 2>/dev/null)
+	[ $rc -eq 0 ] && [ "${slept:-0}" -ge 4000 ] && grep -q '^verdict: PASS' "$tmp/out" && ok ||
+		bad "probe stopped for 4 s under a 3 s limit: exit $rc, probe slept ${slept:-?} ms: $(head -c 300 "$tmp/err")"
 	KVM_ROOTCHECK_OPEN_TIMEOUT=0 expect_exit 2 open-timeout-zero "$fx/cli_clean.dat"
 	grep -q "KVM_ROOTCHECK_OPEN_TIMEOUT='0' is not a number" "$tmp/err" && ok || bad "open-timeout-zero: $(cat "$tmp/err")"
 else

@@ -343,7 +343,8 @@ def run_one(analyzer, work, tid, text, keep, check_report):
         pass
     if not keep:
         os.unlink(dat)
-    return r.returncode, out, r.stderr.strip(), rep_ok
+    # the trace's path says nothing (it is the ID); keep the message whole
+    return r.returncode, out, r.stderr.replace(dat, "TRACE").strip(), rep_ok
 
 
 def judge(sim, rc, out, k=None):
@@ -646,7 +647,7 @@ def main(argv):
             if res["wrong"]:
                 why.append("wrong " + ",".join("0x%x:%s->%s" % (e["root"], e["rule"], g) for e, g in res["wrong"]))
             if not res["rc_ok"]:
-                why.append("exit %d%s" % (rc, (" (" + err[:80] + ")") if err else ""))
+                why.append("exit %d%s" % (rc, (" (" + err[:300] + ")") if err else ""))
             if res["at_bad"]:
                 why.append("event " + ",".join("%s:seq %s, not %s" % (e["rule"], q, e["at"]) for e, q in res["at_bad"]))
             if res["culprit_bad"]:
