@@ -1586,6 +1586,19 @@ static bool counts_trusted(const struct rc_root *r)
 }
 
 /*
+ * Whether a get or put's fit in `old` order can measure a clock. Not one
+ * at count zero (a failed get, a put at or past zero): every freed life
+ * at the address had that count, so such a record fits wherever a count
+ * reaches zero, and a stale task's record of a freed life, read on the
+ * next life at the address, fits there by chance.
+ */
+static bool fit_measures(const struct rc_event *ev)
+{
+	return (ev->type != RC_EV_ROOT_GET && ev->type != RC_EV_ROOT_PUT) ||
+	       (int32_t)ev->old > 0;
+}
+
+/*
  * CPU c's clock read ahead of CPU behind's by at least d
  * (rc_model_cpu_ahead(), rc_model_cpu_behind()); direct: measured from
  * records applied out of `old` order or an alloc after its life
@@ -1650,7 +1663,8 @@ static void note_inversion(struct rc_model *m, const struct rc_root *r,
 	int32_t c, behind, fit_cpu = -1;
 	uint64_t d, back;
 
-	if (!hist_n(r) || rc_hlog_empty(&r->hist) || ev->ts >= r->hist.last_ts || !counts_trusted(r))
+	if (!hist_n(r) || rc_hlog_empty(&r->hist) || ev->ts >= r->hist.last_ts || !counts_trusted(r) ||
+	    !fit_measures(ev))
 		return;
 	c = rc_hlog_last_cpu(&r->hist, r->vm->callers);
 	behind = ev->cpu;
@@ -1713,10 +1727,11 @@ static void pending_force(struct rc_model *m, struct rc_root *r)
 	 * It never fitted: perhaps it belongs further back, where its `old`
 	 * already was the count, and its CPU's clock read ahead.
 	 */
-	if (counts_trusted(r) && ev.type != RC_EV_FAST_ZAP_DONE &&
+	if (counts_trusted(r) && ev.type != RC_EV_FAST_ZAP_DONE && fit_measures(&ev) &&
 	    (back = fit_before(r, &ev, &fit_cpu)) != 0)
 		note_ahead(m, ev.cpu, ev.ts - back, fit_cpu, true);
-	if (counts_trusted(r) && (ev.type == RC_EV_ROOT_GET || ev.type == RC_EV_ROOT_PUT)) {
+	if (counts_trusted(r) && (ev.type == RC_EV_ROOT_GET || ev.type == RC_EV_ROOT_PUT) &&
+	    fit_measures(&ev)) {
 		struct rc_residue *x = &m->residue[m->nresidue++ % RC_RESIDUES];
 
 		if (m->nresidue <= RC_RESIDUES || x->cpu < 0)
@@ -1771,10 +1786,12 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 	/*
 	 * An iterator put by a task whose get of this root failed breaks a
 	 * rule in its own program order (REF-GET-ZERO): no other CPU's record
-	 * can explain it, so it does not wait for one.
+	 * can explain it, so it does not wait for one. Nor does a put at or
+	 * past zero (`old` <= 0): an underflow in any order of the CPUs.
 	 */
-	bool own_order = ev->type == RC_EV_ROOT_PUT && ev->owner == RC_OWN_ITER &&
-			 rc_root_failed_get(r, ev->pid);
+	bool own_order = ev->type == RC_EV_ROOT_PUT &&
+			 ((ev->owner == RC_OWN_ITER && rc_root_failed_get(r, ev->pid)) ||
+			  (int32_t)ev->old <= 0);
 
 	if (!behind_pending(r, ev, r->side->npending) && (own_order || in_order(r, ev))) {
 		process(m, r, ev);
@@ -2610,7 +2627,7 @@ static void on_refcount(struct rc_model *m, const struct rc_event *ev)
 	bool adopted;
 	struct rc_root *r;
 
-	if (m->live_residues && ev->type != RC_EV_ROOT_FREE)
+	if (m->live_residues && ev->type != RC_EV_ROOT_FREE && fit_measures(ev))
 		note_late_fit(m, ev);
 	r = root_for_event(m, ev, &adopted);
 

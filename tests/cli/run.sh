@@ -261,6 +261,21 @@ v = [x for x in d["violations"] if x["rule"] == "GIFT-UNGIFTED-PUT"]
 sys.exit(0 if len(v) == 1 and not v[0]["clock_doubt"] and v[0]["event"]["ts"] == 1005000 and
          v[0]["event"]["cpu"] == 1 and d["exit"] == 1 else 1)' "$tmp/relife.json" &&
 	ok || bad "skew-relife JSON: $(head -c 600 "$tmp/relife.json")"
+# a put at old=0 (a stale worker's, on the address's next life) is an
+# underflow in any order: it does not wait for the count to reach zero
+# and measures no clock, and the two true violations stand
+# (cli_stale_zero_put; they were in clock doubt, exit 3)
+expect_exit 1 stale-zero-put "$fx/cli_stale_zero_put.dat"
+"$bin" --json "$fx/cli_stale_zero_put.dat" >"$tmp/zeroput.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["violations"]
+g = [x for x in v if x["rule"] == "GIFT-UNGIFTED-PUT"]
+sys.exit(0 if len(v) == 2 and not any(x["clock_doubt"] for x in v) and len(g) == 1 and
+         g[0]["event"]["ts"] == 1003000 and g[0]["event"]["cpu"] == 1 and
+         d["references"]["max_inversion_ns"] == 0 and d["exit"] == 1 else 1)' "$tmp/zeroput.json" &&
+	ok || bad "stale-zero-put JSON: $(head -c 600 "$tmp/zeroput.json")"
 # a vCPU's get 1 us after an invalidation on another CPU, nothing in the
 # counts between (cli_skew_unordered: a clean run, CPU 1 10 us behind):
 # only the time stamps order them, a possible violation from the start
