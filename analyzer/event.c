@@ -54,7 +54,7 @@ const struct rc_field_desc rc_fields[RC_F__COUNT] = {
 	[RC_F_AS_ID] = { "as_id", RC_FK_UINT, 1, NULL },
 	[RC_F_LEVEL] = { "level", RC_FK_UINT, 1, NULL },
 	[RC_F_CALLER] = { "caller", RC_FK_SYM, 0, NULL },
-	[RC_F_OLD] = { "old", RC_FK_UINT, 1, NULL },
+	[RC_F_OLD] = { "old", RC_FK_INT, 1, NULL },
 	[RC_F_OWNER] = { "owner", RC_FK_ENUM, 1, rc_owner_name },
 	[RC_F_REASON] = { "reason", RC_FK_ENUM, 1, rc_reason_name },
 	[RC_F_CTX] = { "ctx", RC_FK_ENUM, 1, rc_ctx_name },
@@ -136,7 +136,7 @@ uint64_t rc_event_get(const struct rc_event *ev, enum rc_field f)
 	case RC_F_AS_ID: return ev->as_id;
 	case RC_F_LEVEL: return ev->level;
 	case RC_F_CALLER: return ev->caller;
-	case RC_F_OLD: return ev->old;
+	case RC_F_OLD: return (uint64_t)(int64_t)(int32_t)ev->old;	/* refcount_t is an int */
 	case RC_F_OWNER: return ev->owner;
 	case RC_F_REASON: return ev->reason;
 	case RC_F_CTX: return ev->ctx;

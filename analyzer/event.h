@@ -83,7 +83,7 @@ enum rc_field_kind {
 	RC_FK_UINT,	/* unsigned number */
 	RC_FK_ENUM,	/* ABI enum: printed by name (enum_name) */
 	RC_FK_SYM,	/* kernel text address: JSON hex and symbol, text "by SYM" */
-	RC_FK_INT,	/* signed count (LOST: -1 if unknown) */
+	RC_FK_INT,	/* signed (LOST: -1 if unknown; old: a refcount_t) */
 };
 
 struct rc_field_desc {

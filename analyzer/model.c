@@ -1217,7 +1217,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 		/* Async worker: this put makes the root defunct. */
 		mark_set(m, r, RC_MARK_LAST_PUT, ev);
 	}
-	if (ev->old > 0) {
+	if ((int32_t)ev->old > 0) {
 		r->count = (int64_t)ev->old - 1;
 		r->count_known = true;
 	} else if (r->count_known) {

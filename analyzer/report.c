@@ -178,6 +178,8 @@ const char *rc_report_event_desc(const struct rc_event *ev, char *buf, size_t le
 		if (f->kind == RC_FK_ENUM)
 			n += snprintf(buf + off, len - off, " %s=%s", f->name,
 				      f->enum_name((unsigned int)v));
+		else if (f->kind == RC_FK_INT)
+			n += snprintf(buf + off, len - off, " %s=%" PRId64, f->name, (int64_t)v);
 		else
 			n += snprintf(buf + off, len - off, " %s=%" PRIu64, f->name, v);
 	}

@@ -276,6 +276,18 @@ sys.exit(0 if len(v) == 2 and not any(x["clock_doubt"] for x in v) and len(g) ==
          g[0]["event"]["ts"] == 1003000 and g[0]["event"]["cpu"] == 1 and
          d["references"]["max_inversion_ns"] == 0 and d["exit"] == 1 else 1)' "$tmp/zeroput.json" &&
 	ok || bad "stale-zero-put JSON: $(head -c 600 "$tmp/zeroput.json")"
+# ABI v2: a put whose old is REFCOUNT_SATURATED (negative) is an
+# underflow whatever the shadow count, printed as the int it is
+expect_exit 1 v2-saturated-put "$fx/cli_v2_saturated_put.dat"
+grep -qx '  put (owner vcpu) with kernel old=-1073741824, shadow count 3' "$tmp/out" &&
+	grep -qx '  REF-UNDERFLOW' "$tmp/out" && ok || bad "v2-saturated-put: $(head -c 600 "$tmp/out")"
+"$bin" --json "$fx/cli_v2_saturated_put.dat" >"$tmp/sat.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["violations"]
+sys.exit(0 if [x["rule"] for x in v] == ["REF-UNDERFLOW"] and v[0]["event"]["old"] == -1073741824 and
+         v[0]["event"]["ts"] == 2500 else 1)' "$tmp/sat.json" && ok || bad "v2-saturated-put JSON: $(head -c 600 "$tmp/sat.json")"
 # a vCPU's get 1 us after an invalidation on another CPU, nothing in the
 # counts between (cli_skew_unordered: a clean run, CPU 1 10 us behind):
 # only the time stamps order them, a possible violation from the start
