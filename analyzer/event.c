@@ -136,7 +136,7 @@ uint64_t rc_event_get(const struct rc_event *ev, enum rc_field f)
 	case RC_F_AS_ID: return ev->as_id;
 	case RC_F_LEVEL: return ev->level;
 	case RC_F_CALLER: return ev->caller;
-	case RC_F_OLD: return (uint64_t)(int64_t)(int32_t)ev->old;	/* refcount_t is an int */
+	case RC_F_OLD: return (uint64_t)(int64_t)rc_ev_old(ev);
 	case RC_F_OWNER: return ev->owner;
 	case RC_F_REASON: return ev->reason;
 	case RC_F_CTX: return ev->ctx;

@@ -57,6 +57,12 @@ struct rc_event {
 				 * not applied, its root unverified */
 };
 
+/* get/put: `old` as the kernel's refcount_t, an int (<= 0: at or past zero) */
+static inline int32_t rc_ev_old(const struct rc_event *ev)
+{
+	return (int32_t)ev->old;
+}
+
 const char *rc_ev_name(enum rc_ev_type t);
 const char *rc_owner_name(unsigned int o);
 const char *rc_reason_name(unsigned int r);

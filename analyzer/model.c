@@ -1217,7 +1217,7 @@ static void apply_put(struct rc_model *m, struct rc_root *r,
 		/* Async worker: this put makes the root defunct. */
 		mark_set(m, r, RC_MARK_LAST_PUT, ev);
 	}
-	if ((int32_t)ev->old > 0) {
+	if (rc_ev_old(ev) > 0) {
 		r->count = (int64_t)ev->old - 1;
 		r->count_known = true;
 	} else if (r->count_known) {
@@ -1595,7 +1595,7 @@ static bool counts_trusted(const struct rc_root *r)
 static bool fit_measures(const struct rc_event *ev)
 {
 	return (ev->type != RC_EV_ROOT_GET && ev->type != RC_EV_ROOT_PUT) ||
-	       (int32_t)ev->old > 0;
+	       rc_ev_old(ev) > 0;
 }
 
 /*
@@ -1791,7 +1791,7 @@ static void root_event(struct rc_model *m, struct rc_root *r,
 	 */
 	bool own_order = ev->type == RC_EV_ROOT_PUT &&
 			 ((ev->owner == RC_OWN_ITER && rc_root_failed_get(r, ev->pid)) ||
-			  (int32_t)ev->old <= 0);
+			  rc_ev_old(ev) <= 0);
 
 	if (!behind_pending(r, ev, r->side->npending) && (own_order || in_order(r, ev))) {
 		process(m, r, ev);

@@ -246,10 +246,10 @@ static bool judge_ref_underflow(const struct rc_rule_in *in, struct rc_verdict *
 	const struct rc_root *r = in->r;
 	const struct rc_event *ev = in->ev;
 
-	if ((int32_t)ev->old > 0 && !(r->count_known && r->count <= 0))
+	if (rc_ev_old(ev) > 0 && !(r->count_known && r->count <= 0))
 		return false;	/* a put at or past zero (refcount_t is an int) */
 	VERDICT(v, "put (owner %s) with kernel old=%d, shadow count %lld",
-		rc_owner_name(ev->owner), (int32_t)ev->old,
+		rc_owner_name(ev->owner), rc_ev_old(ev),
 		r->count_known ? (long long)r->count : -1LL);
 	return true;
 }
@@ -417,7 +417,7 @@ static bool judge_ref_count_mismatch(const struct rc_rule_in *in,
 		return false;
 	VERDICT(v, "%s: kernel old=%d, shadow count %lld",
 		ev->type == RC_EV_ROOT_GET ? "get" : "put",
-		(int32_t)ev->old, (long long)r->count);
+		rc_ev_old(ev), (long long)r->count);
 	return true;
 }
 
@@ -712,7 +712,7 @@ static bool quiet_put(const struct rc_rule_in *in)
 	return o < RC_OWN__COUNT && o != RC_OWN_ZAP &&	/* the gift rules */
 	       !r->had_failed &&			/* REF-GET-ZERO */
 	       !r->freed &&				/* ROOT-UAF */
-	       (int32_t)ev->old > 0 && (!r->count_known || r->count > 0) &&	/* REF-UNDERFLOW */
+	       rc_ev_old(ev) > 0 && (!r->count_known || r->count > 0) &&	/* REF-UNDERFLOW */
 	       (r->adopted || (o == RC_OWN_ITER || o == RC_OWN_VCPU ?
 			       in->put_match != NULL : r->owners[o] != 0)) &&
 							/* REF-PUT-UNOWNED */

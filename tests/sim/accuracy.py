@@ -356,18 +356,16 @@ def judge(sim, rc, out, k=None):
     doubted = set()
     if out:
         for v in out.get("violations", []):
+            try:
+                kvm, root = int(v["kvm"], 16), int(v["root"], 16)
+            except (KeyError, ValueError, TypeError):
+                kvm = root = None
             if v.get("clock_doubt"):
                 # listed as possible only (the clock check): not a report,
                 # but a miss that says so is told apart from a silent one
-                try:
-                    doubted.add((int(v["kvm"], 16), int(v["root"], 16), v["rule"]))
-                except (KeyError, ValueError, TypeError):
-                    pass
+                doubted.add((kvm, root, v.get("rule")))
                 continue
-            try:
-                got.append(dict(kvm=int(v["kvm"], 16), root=int(v["root"], 16), rule=v["rule"], v=v))
-            except (KeyError, ValueError, TypeError):
-                got.append(dict(kvm=None, root=None, rule=v.get("rule"), v=v))
+            got.append(dict(kvm=kvm, root=root, rule=v.get("rule"), v=v))
     res = dict(exact=[], alt=[], wrong=[], fn=[], fp=[], at_ok=0, at_bad=[], cause=[], fn_boundary=[],
                aliased=[], culprit=[], culprit_bad=[], fn_doubt=[])
     pool = list(got)
